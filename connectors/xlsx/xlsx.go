@@ -1,0 +1,94 @@
+// Package xlsx decodes Excel workbooks into raw rows, sheet by sheet,
+// streaming so that memory stays flat on large sheets.
+package xlsx
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/waymark-data/waymark/connectors"
+)
+
+func init() { connectors.RegisterFormat("xlsx", Open) }
+
+type reader struct {
+	f      *excelize.File
+	path   string
+	sheets []string
+	si     int
+	rows   *excelize.Rows
+	n      int
+	total  int
+	lim    connectors.Limits
+}
+
+// Open opens the workbook at path. Raw cell values are read (dates arrive
+// as Excel serial numbers, numbers as their stored text) because formatted
+// values are slow to compute and lose precision.
+func Open(path string, lim connectors.Limits) (connectors.RowReader, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if lim.MaxBytes > 0 && st.Size() > lim.MaxBytes {
+		return nil, fmt.Errorf("%s: file is %d bytes, the limit is %d", path, st.Size(), lim.MaxBytes)
+	}
+	opts := excelize.Options{RawCellValue: true}
+	if lim.MaxUnzippedBytes > 0 {
+		opts.UnzipSizeLimit = lim.MaxUnzippedBytes
+		opts.UnzipXMLSizeLimit = min(lim.MaxUnzippedBytes, 16<<20)
+	}
+	f, err := excelize.OpenFile(path, opts)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable .xlsx workbook: %w", path, err)
+	}
+	return &reader{f: f, path: path, sheets: f.GetSheetList(), lim: lim}, nil
+}
+
+func (r *reader) Next() (connectors.Row, error) {
+	for {
+		if r.rows == nil {
+			if r.si >= len(r.sheets) {
+				return connectors.Row{}, io.EOF
+			}
+			rows, err := r.f.Rows(r.sheets[r.si])
+			if err != nil {
+				return connectors.Row{}, fmt.Errorf("%s sheet %q: %w", r.path, r.sheets[r.si], err)
+			}
+			r.rows, r.n = rows, 0
+		}
+		if !r.rows.Next() {
+			err := r.rows.Error()
+			r.rows.Close()
+			r.rows = nil
+			r.si++
+			if err != nil {
+				return connectors.Row{}, fmt.Errorf("%s sheet %q row %d: %w", r.path, r.sheets[r.si-1], r.n+1, err)
+			}
+			continue
+		}
+		r.n++
+		r.total++
+		if r.lim.MaxRows > 0 && r.total > r.lim.MaxRows {
+			return connectors.Row{}, fmt.Errorf("%s: more than %d rows, the limit", r.path, r.lim.MaxRows)
+		}
+		cells, err := r.rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return connectors.Row{}, fmt.Errorf("%s sheet %q row %d: %w", r.path, r.sheets[r.si], r.n, err)
+		}
+		return connectors.Row{Sheet: r.sheets[r.si], Number: r.n, Cells: cells}, nil
+	}
+}
+
+func (r *reader) Close() error {
+	var errs []error
+	if r.rows != nil {
+		errs = append(errs, r.rows.Close())
+	}
+	errs = append(errs, r.f.Close())
+	return errors.Join(errs...)
+}

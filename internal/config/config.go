@@ -1,0 +1,170 @@
+// Package config loads waymark.yaml: where the lake, warehouse and outputs
+// live, the time zone periods are cut in, and the jobs to run. Every field
+// has a default good enough for the demo, so a missing file is not an error.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// DefaultFile is the config file looked up in the working directory when
+// neither --config nor WAYMARK_CONFIG names one.
+const DefaultFile = "waymark.yaml"
+
+// Config is the whole of waymark.yaml after defaults and environment
+// overrides are applied. Relative paths are resolved against the directory
+// of the config file (or the working directory when there is none).
+type Config struct {
+	// DataDir holds everything Waymark writes unless a more specific
+	// directory below is set.
+	DataDir string `yaml:"data_dir"`
+	// LakeDir is the Parquet lake: raw landing, partitions, quarantine, runs.
+	LakeDir string `yaml:"lake_dir"`
+	// WarehouseDir holds the versioned DuckDB files and the current pointer.
+	WarehouseDir string `yaml:"warehouse_dir"`
+	// DashboardsDir receives the generated Grafana dashboards and provisioning.
+	DashboardsDir string `yaml:"dashboards_dir"`
+	// InboxDir is the root of the department drop folders.
+	InboxDir string `yaml:"inbox_dir"`
+	// SeedsDir, SQLDir and PipelinesDir override the content compiled into
+	// the binary; empty means "use the embedded copy".
+	SeedsDir     string `yaml:"seeds_dir"`
+	SQLDir       string `yaml:"sql_dir"`
+	PipelinesDir string `yaml:"pipelines_dir"`
+	// TimeZone is the zone periods and deadlines are cut in.
+	TimeZone string `yaml:"timezone"`
+	// KeepVersions is how many finished warehouse versions stay on disk.
+	KeepVersions int `yaml:"keep_versions"`
+	// Limits bound what one submission may cost.
+	Limits Limits `yaml:"limits"`
+	// Postgres is where serving marts are published (later waves); the DSN
+	// is a secret and comes from WAYMARK_PG_DSN when set.
+	Postgres Postgres `yaml:"postgres"`
+
+	loc *time.Location
+}
+
+// Limits protect the ingest from oversized or hostile files.
+type Limits struct {
+	// MaxFileBytes is the largest submission accepted, compressed.
+	MaxFileBytes int64 `yaml:"max_file_bytes"`
+	// MaxUnzippedBytes bounds the total inflated size of an .xlsx (zip bombs).
+	MaxUnzippedBytes int64 `yaml:"max_unzipped_bytes"`
+	// MaxRows bounds the rows read from one file.
+	MaxRows int `yaml:"max_rows"`
+}
+
+// Postgres configures the serving database.
+type Postgres struct {
+	DSN    string `yaml:"dsn"`
+	Schema string `yaml:"schema"`
+}
+
+// Default returns the configuration used when no file is given.
+func Default() Config {
+	return Config{
+		DataDir:      "data",
+		TimeZone:     "Asia/Shanghai",
+		KeepVersions: 3,
+		Limits: Limits{
+			MaxFileBytes:     64 << 20,
+			MaxUnzippedBytes: 512 << 20,
+			MaxRows:          5_000_000,
+		},
+		Postgres: Postgres{Schema: "waymark"},
+	}
+}
+
+// Load reads the config file at path. An empty path means WAYMARK_CONFIG,
+// then ./waymark.yaml; a default path that does not exist yields defaults,
+// while a path the user named explicitly must exist.
+func Load(path string) (Config, error) {
+	cfg := Default()
+	explicit := path != ""
+	if !explicit {
+		path = os.Getenv("WAYMARK_CONFIG")
+		explicit = path != ""
+	}
+	if path == "" {
+		path = DefaultFile
+	}
+	base := "."
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		if err := yaml.Unmarshal(b, &cfg); err != nil {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+		base = filepath.Dir(path)
+	case errors.Is(err, fs.ErrNotExist) && !explicit:
+		// No file: defaults are the documented behaviour.
+	default:
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg.applyEnv()
+	if err := cfg.finish(base); err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+// applyEnv lets the environment override paths and secrets, so that a
+// deployment never writes a password into waymark.yaml.
+func (c *Config) applyEnv() {
+	if v := os.Getenv("WAYMARK_DATA_DIR"); v != "" {
+		c.DataDir = v
+		c.LakeDir, c.WarehouseDir, c.DashboardsDir, c.InboxDir = "", "", "", ""
+	}
+	if v := os.Getenv("WAYMARK_PG_DSN"); v != "" {
+		c.Postgres.DSN = v
+	}
+	if v := os.Getenv("WAYMARK_TIMEZONE"); v != "" {
+		c.TimeZone = v
+	}
+}
+
+func (c *Config) finish(base string) error {
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(base, p)
+	}
+	c.DataDir = abs(c.DataDir)
+	under := func(p *string, name string) {
+		if *p == "" {
+			*p = filepath.Join(c.DataDir, name)
+		} else {
+			*p = abs(*p)
+		}
+	}
+	under(&c.LakeDir, "lake")
+	under(&c.WarehouseDir, "warehouse")
+	under(&c.DashboardsDir, "dashboards")
+	under(&c.InboxDir, "inbox")
+	c.SeedsDir, c.SQLDir, c.PipelinesDir = abs(c.SeedsDir), abs(c.SQLDir), abs(c.PipelinesDir)
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return fmt.Errorf("timezone %q: %w", c.TimeZone, err)
+	}
+	c.loc = loc
+	if c.KeepVersions < 1 {
+		return fmt.Errorf("keep_versions must be at least 1, got %d", c.KeepVersions)
+	}
+	return nil
+}
+
+// Location is the time zone periods and deadlines are cut in.
+func (c Config) Location() *time.Location {
+	if c.loc == nil {
+		return time.UTC
+	}
+	return c.loc
+}

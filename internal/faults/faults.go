@@ -1,0 +1,53 @@
+// Package faults lets tests crash a real waymark process at a named point,
+// so crash safety is proven on the binary users run rather than on mocks.
+//
+// WAYMARK_FAULTS holds comma-separated "point:N" entries; the Nth time the
+// process reaches Point(point) it kills itself with SIGKILL, exactly as a
+// power cut or an OOM kill would, leaving no chance to clean up.
+package faults
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+var (
+	once    sync.Once
+	mu      sync.Mutex
+	armed   map[string]int
+	reached map[string]int
+)
+
+func load() {
+	armed = map[string]int{}
+	reached = map[string]int{}
+	for _, part := range strings.Split(os.Getenv("WAYMARK_FAULTS"), ",") {
+		name, n, ok := strings.Cut(strings.TrimSpace(part), ":")
+		if !ok {
+			continue
+		}
+		if v, err := strconv.Atoi(n); err == nil && v > 0 {
+			armed[name] = v
+		}
+	}
+}
+
+// Point marks a place where a crash must be survivable. It costs one map
+// lookup when no fault is armed.
+func Point(name string) {
+	once.Do(load)
+	if len(armed) == 0 {
+		return
+	}
+	mu.Lock()
+	reached[name]++
+	hit := armed[name] != 0 && reached[name] == armed[name]
+	mu.Unlock()
+	if hit {
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {} // never returns: the signal is on its way
+	}
+}

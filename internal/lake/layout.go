@@ -1,0 +1,170 @@
+package lake
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Lake is the on-disk layout; it is a contract with every external reader:
+//
+//	_raw/<dataset>/<sha256><ext>                 bytes as received, immutable
+//	<dataset>/<partition>=<value>/part-<id>.parquet   valid rows (zstd)
+//	_quarantine/<dataset>/part-<id>.parquet      rejected rows with reasons
+//	_manifest/<dataset>/<sha256>.json            what became of each input
+//	_runs/date=<yyyy-mm-dd>/run-<run id>.parquet one ledger row per job run
+type Lake struct {
+	Root string
+}
+
+// RawPath is where the bytes of an input with this checksum are kept.
+func (l Lake) RawPath(dataset, sum, ext string) string {
+	return filepath.Join(l.Root, "_raw", dataset, sum+ext)
+}
+
+// DataDir is the directory holding a data set's partitions.
+func (l Lake) DataDir(dataset string) string { return filepath.Join(l.Root, dataset) }
+
+// PartPath is a data file inside a partition.
+func (l Lake) PartPath(dataset, key, value, id string) string {
+	if key == "" {
+		return filepath.Join(l.Root, dataset, "part-"+id+".parquet")
+	}
+	return filepath.Join(l.Root, dataset, key+"="+value, "part-"+id+".parquet")
+}
+
+// QuarantinePath holds the rejected rows of one input.
+func (l Lake) QuarantinePath(dataset, id string) string {
+	return filepath.Join(l.Root, "_quarantine", dataset, "part-"+id+".parquet")
+}
+
+// ManifestPath records the outcome of one input.
+func (l Lake) ManifestPath(dataset, sum string) string {
+	return filepath.Join(l.Root, "_manifest", dataset, sum+".json")
+}
+
+// RunPath is the ledger file of one run.
+func (l Lake) RunPath(date, runID string) string {
+	return filepath.Join(l.Root, "_runs", "date="+date, "run-"+runID+".parquet")
+}
+
+// Glob is the pattern matching every data file of a data set.
+func (l Lake) Glob(dataset string) string {
+	return filepath.Join(l.Root, dataset, "**", "*.parquet")
+}
+
+// Manifest is what became of one input file or message batch. Its
+// presence means the input is fully in the lake: it is written last.
+type Manifest struct {
+	Checksum    string   `json:"checksum"`
+	Dataset     string   `json:"dataset"`
+	Source      string   `json:"source"`
+	Name        string   `json:"name"`
+	Raw         string   `json:"raw"`
+	Bytes       int64    `json:"bytes"`
+	RunID       string   `json:"run_id"`
+	SubmittedAt string   `json:"submitted_at"`
+	IngestedAt  string   `json:"ingested_at"`
+	RowsRead    int64    `json:"rows_read"`
+	Accepted    int64    `json:"rows_accepted"`
+	Rejected    int64    `json:"rows_rejected"`
+	Files       []string `json:"files"`
+	Status      string   `json:"status"`
+}
+
+// ReadManifest returns the manifest for sum, or nil if the input is new.
+func (l Lake) ReadManifest(dataset, sum string) (*Manifest, error) {
+	b, err := os.ReadFile(l.ManifestPath(dataset, sum))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", l.ManifestPath(dataset, sum), err)
+	}
+	return &m, nil
+}
+
+// WriteManifest commits m atomically.
+func (l Lake) WriteManifest(m *Manifest) error {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(l.ManifestPath(m.Dataset, m.Checksum), append(b, '\n'))
+}
+
+// PartitionedWriter spreads rows over Hive partitions, one Parquet file per
+// partition, all named after the same input id so that writing the same
+// input again replaces rather than duplicates.
+type PartitionedWriter struct {
+	lake    Lake
+	dataset string
+	key     string
+	id      string
+	cols    []Column
+	open    map[string]*partFile
+}
+
+type partFile struct {
+	f *AtomicFile
+	w *RowWriter
+}
+
+// NewPartitionedWriter writes rows of dataset partitioned by key.
+func (l Lake) NewPartitionedWriter(dataset, key, id string, cols []Column) *PartitionedWriter {
+	return &PartitionedWriter{lake: l, dataset: dataset, key: key, id: id, cols: cols, open: map[string]*partFile{}}
+}
+
+// Write appends a row to the partition value.
+func (p *PartitionedWriter) Write(value string, row []any) error {
+	pf, ok := p.open[value]
+	if !ok {
+		f, err := Create(p.lake.PartPath(p.dataset, p.key, value, p.id))
+		if err != nil {
+			return err
+		}
+		pf = &partFile{f: f, w: NewRowWriter(f, p.dataset, p.cols)}
+		p.open[value] = pf
+	}
+	return pf.w.Write(row)
+}
+
+// Commit finishes every partition file and makes each visible. It returns
+// the paths committed.
+func (p *PartitionedWriter) Commit() ([]string, error) {
+	values := make([]string, 0, len(p.open))
+	for v := range p.open {
+		values = append(values, v)
+	}
+	sort.Strings(values)
+	var paths []string
+	for _, v := range values {
+		pf := p.open[v]
+		if err := pf.w.Close(); err != nil {
+			p.Abort()
+			return nil, fmt.Errorf("finish %s: %w", pf.f.final, err)
+		}
+		if err := pf.f.Commit(); err != nil {
+			p.Abort()
+			return nil, err
+		}
+		paths = append(paths, pf.f.final)
+	}
+	p.open = map[string]*partFile{}
+	return paths, nil
+}
+
+// Abort drops every uncommitted partition file.
+func (p *PartitionedWriter) Abort() {
+	for _, pf := range p.open {
+		pf.f.Abort()
+	}
+	p.open = map[string]*partFile{}
+}

@@ -1,0 +1,224 @@
+// Package warehouse owns every DuckDB handle Waymark opens. The warehouse
+// is a directory of immutable versions (one DuckDB file each) and a
+// "current.duckdb" symlink: a build writes a fresh version and swaps the
+// link atomically, so readers never see a half-built warehouse and never
+// contend with the single writer for DuckDB's file lock.
+package warehouse
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+)
+
+// CurrentLink is the stable name analysts and DuckDB's own clients open.
+const CurrentLink = "current.duckdb"
+
+// ErrNoVersion means no build has finished yet.
+var ErrNoVersion = errors.New("no warehouse built yet: run `waymark build`")
+
+// Store is the versioned warehouse directory.
+type Store struct {
+	dir      string
+	keep     int
+	timeZone string
+}
+
+// New returns the store rooted at dir, keeping the newest keep versions.
+func New(dir string, keep int, timeZone string) *Store {
+	if keep < 1 {
+		keep = 1
+	}
+	return &Store{dir: dir, keep: keep, timeZone: timeZone}
+}
+
+// Dir is the warehouse directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Open opens a DuckDB database with Waymark's settings: no extension is
+// ever downloaded (the machines are offline and builds must be
+// reproducible), and timestamps render in the configured zone. An empty
+// path opens an in-memory database.
+func Open(path string, readOnly bool, timeZone string) (*sql.DB, error) {
+	q := url.Values{}
+	q.Set("autoinstall_known_extensions", "false")
+	if timeZone != "" {
+		q.Set("TimeZone", timeZone)
+	}
+	if readOnly {
+		q.Set("access_mode", "READ_ONLY")
+	}
+	db, err := sql.Open("duckdb", path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open duckdb %s: %w", displayPath(path), err)
+	}
+	return db, nil
+}
+
+func displayPath(p string) string {
+	if p == "" {
+		return ":memory:"
+	}
+	return p
+}
+
+// Current returns the path of the version readers should open.
+func (s *Store) Current() (string, error) {
+	link := filepath.Join(s.dir, CurrentLink)
+	target, err := os.Readlink(link)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", ErrNoVersion
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", link, err)
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(s.dir, target)
+	}
+	return target, nil
+}
+
+// OpenCurrent opens the current version read-only. Many readers may do so
+// while a build writes the next version.
+func (s *Store) OpenCurrent() (*sql.DB, string, error) {
+	path, err := s.Current()
+	if err != nil {
+		return nil, "", err
+	}
+	db, err := Open(path, true, s.timeZone)
+	return db, path, err
+}
+
+// Build creates a new version, lets fill populate it through the single
+// read-write handle, and publishes it only if fill succeeds. A failed or
+// interrupted build leaves the previous version current.
+func (s *Store) Build(ctx context.Context, fill func(context.Context, *sql.DB) error) (string, error) {
+	if err := os.MkdirAll(s.dir, 0o755); err != nil {
+		return "", fmt.Errorf("create warehouse dir: %w", err)
+	}
+	s.sweepUnpublished()
+	name := "waymark-" + time.Now().UTC().Format("20060102T150405.000000000Z") + ".duckdb"
+	path := filepath.Join(s.dir, name)
+	// Build under a name readers never look for; rename once finished.
+	building := path + ".building"
+	db, err := Open(building, false, s.timeZone)
+	if err != nil {
+		return "", err
+	}
+	fail := func(err error) (string, error) {
+		db.Close()
+		os.Remove(building)
+		os.Remove(building + ".wal")
+		return "", err
+	}
+	if err := fill(ctx, db); err != nil {
+		return fail(err)
+	}
+	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		return fail(fmt.Errorf("checkpoint %s: %w", name, err))
+	}
+	if err := db.Close(); err != nil {
+		return fail(fmt.Errorf("close %s: %w", name, err))
+	}
+	if err := fsyncFile(building); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(building, path); err != nil {
+		return fail(fmt.Errorf("publish %s: %w", name, err))
+	}
+	if err := s.point(name); err != nil {
+		return "", err
+	}
+	s.prune()
+	return path, nil
+}
+
+// point swaps current.duckdb to name with a rename, which is atomic.
+func (s *Store) point(name string) error {
+	tmp := filepath.Join(s.dir, ".tmp-"+CurrentLink)
+	os.Remove(tmp)
+	if err := os.Symlink(name, tmp); err != nil {
+		return fmt.Errorf("link %s: %w", name, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(s.dir, CurrentLink)); err != nil {
+		return fmt.Errorf("switch current to %s: %w", name, err)
+	}
+	return fsyncDir(s.dir)
+}
+
+// Versions lists finished versions, oldest first.
+func (s *Store) Versions() ([]string, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		n := e.Name()
+		if strings.HasPrefix(n, "waymark-") && strings.HasSuffix(n, ".duckdb") {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// prune deletes versions beyond the newest keep. Readers holding an old
+// version open keep reading it: unlinking an open file is safe on POSIX.
+func (s *Store) prune() {
+	vs, err := s.Versions()
+	if err != nil || len(vs) <= s.keep {
+		return
+	}
+	cur, _ := s.Current()
+	for _, v := range vs[:len(vs)-s.keep] {
+		p := filepath.Join(s.dir, v)
+		if p == cur {
+			continue
+		}
+		os.Remove(p)
+		os.Remove(p + ".wal")
+	}
+}
+
+// sweepUnpublished removes builds that a crash interrupted.
+func (s *Store) sweepUnpublished() {
+	matches, _ := filepath.Glob(filepath.Join(s.dir, "*.building*"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
+}
+
+func fsyncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return nil
+}
+
+func fsyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

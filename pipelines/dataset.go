@@ -1,0 +1,192 @@
+// Package pipelines holds the data-set contracts and job specs (YAML beside
+// this file, compiled into the binary) and the runner that pulls items
+// through a connector, validates every row against its contract, lands the
+// raw bytes, writes Parquet, quarantines bad rows and records the run.
+package pipelines
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/waymark-data/waymark/internal/lake"
+)
+
+//go:embed datasets/*.yaml jobs/*.yaml
+var embedded embed.FS
+
+// FS returns the pipeline definitions: the directory dir when set (a
+// deployment's own contracts), else the copy compiled into the binary.
+func FS(dir string) fs.FS {
+	if dir != "" {
+		return os.DirFS(dir)
+	}
+	return embedded
+}
+
+// Dataset is a data set's contract: what a valid row is, who reports it
+// and when it is due.
+type Dataset struct {
+	Name        string   `yaml:"name"`
+	TitleZh     string   `yaml:"title_zh"`
+	TitleEn     string   `yaml:"title_en"`
+	Plan        string   `yaml:"plan"`
+	Departments []string `yaml:"departments"`
+	// Frequency is how often a department reports: monthly, daily, event.
+	Frequency string `yaml:"frequency"`
+	// DueDay is the day of the following period by which a report is due
+	// (5 means "before the 5th of the next month" in Asia/Shanghai).
+	DueDay int `yaml:"due_day"`
+	// PartitionBy names the month/date column that partitions the lake.
+	PartitionBy string       `yaml:"partition_by"`
+	Keys        []string     `yaml:"keys"`
+	Columns     []ColumnSpec `yaml:"columns"`
+	// Indicators lists the catalog indicators this data set feeds, so a
+	// template can show the target beside the cells.
+	Indicators []string `yaml:"indicators"`
+}
+
+// ColumnSpec is one column of a contract.
+type ColumnSpec struct {
+	Name     string `yaml:"name"`
+	Type     string `yaml:"type"`
+	HeaderZh string `yaml:"header_zh"`
+	// Aliases are other headers departments use for the same column.
+	Aliases  []string `yaml:"aliases"`
+	Unit     string   `yaml:"unit"`
+	Required bool     `yaml:"required"`
+	Min      *float64 `yaml:"min"`
+	Max      *float64 `yaml:"max"`
+	Enum     []string `yaml:"enum"`
+	// Description is shown in templates and the data dictionary.
+	Description string `yaml:"description"`
+
+	typ lake.Type
+}
+
+// LakeType is the column's lake type.
+func (c ColumnSpec) LakeType() lake.Type { return c.typ }
+
+// Lineage columns end every lake row: where it came from, byte for byte.
+var Lineage = []lake.Column{
+	{Name: "_source", Type: lake.String},
+	{Name: "_file", Type: lake.String},
+	{Name: "_checksum", Type: lake.String},
+	{Name: "_sheet", Type: lake.String},
+	{Name: "_row", Type: lake.Int64},
+	{Name: "_run_id", Type: lake.String},
+	{Name: "_submitted_at", Type: lake.Timestamp},
+	{Name: "_ingested_at", Type: lake.Timestamp},
+}
+
+// LakeColumns is the full lake schema: contract columns, then lineage.
+func (d *Dataset) LakeColumns() []lake.Column {
+	cols := make([]lake.Column, 0, len(d.Columns)+len(Lineage))
+	for _, c := range d.Columns {
+		cols = append(cols, lake.Column{Name: c.Name, Type: c.typ})
+	}
+	return append(cols, Lineage...)
+}
+
+// Column returns the spec of the named column.
+func (d *Dataset) Column(name string) (ColumnSpec, int, bool) {
+	for i, c := range d.Columns {
+		if c.Name == name {
+			return c, i, true
+		}
+	}
+	return ColumnSpec{}, -1, false
+}
+
+func (d *Dataset) check() error {
+	if d.Name == "" {
+		return fmt.Errorf("name is required")
+	}
+	if len(d.Columns) == 0 {
+		return fmt.Errorf("data set %s: no columns", d.Name)
+	}
+	seen := map[string]bool{}
+	for i := range d.Columns {
+		c := &d.Columns[i]
+		if c.Name == "" || strings.HasPrefix(c.Name, "_") {
+			return fmt.Errorf("data set %s column %d: name %q is empty or reserved (lineage columns start with _)", d.Name, i+1, c.Name)
+		}
+		if seen[c.Name] {
+			return fmt.Errorf("data set %s: column %s declared twice", d.Name, c.Name)
+		}
+		seen[c.Name] = true
+		t, err := lake.ParseType(c.Type)
+		if err != nil {
+			return fmt.Errorf("data set %s column %s: %w", d.Name, c.Name, err)
+		}
+		c.typ = t
+	}
+	for _, k := range d.Keys {
+		if !seen[k] {
+			return fmt.Errorf("data set %s: key %s is not a column", d.Name, k)
+		}
+	}
+	if d.PartitionBy != "" {
+		c, _, ok := d.Column(d.PartitionBy)
+		if !ok || (c.Type != "month" && c.Type != "date") {
+			return fmt.Errorf("data set %s: partition_by %q must name a month or date column", d.Name, d.PartitionBy)
+		}
+	}
+	return nil
+}
+
+// LoadDatasets reads every datasets/*.yaml in fsys.
+func LoadDatasets(fsys fs.FS) (map[string]*Dataset, error) {
+	out := map[string]*Dataset{}
+	err := loadYAML(fsys, "datasets", func(name string, b []byte) error {
+		var d Dataset
+		if err := strictUnmarshal(b, &d); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := d.check(); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if _, dup := out[d.Name]; dup {
+			return fmt.Errorf("%s: data set %s defined twice", name, d.Name)
+		}
+		out[d.Name] = &d
+		return nil
+	})
+	return out, err
+}
+
+func strictUnmarshal(b []byte, v any) error {
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	return dec.Decode(v)
+}
+
+func loadYAML(fsys fs.FS, dir string, each func(name string, b []byte) error) error {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", dir, err)
+	}
+	names := []string{}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".yaml") || strings.HasSuffix(e.Name(), ".yml") {
+			names = append(names, path.Join(dir, e.Name()))
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", n, err)
+		}
+		if err := each(n, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}

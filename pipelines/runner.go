@@ -1,0 +1,293 @@
+package pipelines
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/waymark-data/waymark/connectors"
+	"github.com/waymark-data/waymark/internal/lake"
+)
+
+// Runner executes jobs: pull, land, validate, write, record.
+type Runner struct {
+	Lake     lake.Lake
+	Datasets map[string]*Dataset
+	Loc      *time.Location
+	Limits   connectors.Limits
+	// Vars expand {name} placeholders in job settings.
+	Vars map[string]string
+	Log  *slog.Logger
+	// Now is the clock; tests pin it.
+	Now func() time.Time
+}
+
+// RunResult is the ledger row of one job run.
+type RunResult struct {
+	RunID          string
+	Job            string
+	Dataset        string
+	StartedAt      time.Time
+	FinishedAt     time.Time
+	ItemsSeen      int64
+	ItemsNew       int64
+	ItemsDuplicate int64
+	ItemsRejected  int64
+	RowsRead       int64
+	RowsAccepted   int64
+	RowsRejected   int64
+	Status         string
+	Error          string
+}
+
+// NewRunID returns a sortable, unique run id.
+func NewRunID(now time.Time) string {
+	var b [3]byte
+	rand.Read(b[:])
+	return now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// RunJob pulls every new item of job into the lake. An item that fails is
+// quarantined whole and the run goes on; only lake write errors stop it.
+func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
+	now := r.now()
+	res := RunResult{RunID: NewRunID(now), Job: job.Name, Dataset: job.Dataset, StartedAt: now, Status: "ok"}
+	log := r.log().With("job", job.Name, "run_id", res.RunID)
+	ds, ok := r.Datasets[job.Dataset]
+	if !ok {
+		return res, fmt.Errorf("job %s: unknown data set %q", job.Name, job.Dataset)
+	}
+	conn, err := connectors.New(job.Connector, job.Expand(r.Vars))
+	if err != nil {
+		return res, fmt.Errorf("job %s: %w", job.Name, err)
+	}
+	if _, err := lake.Sweep(r.Lake.Root); err != nil {
+		return res, err
+	}
+	runErr := conn.Pull(ctx, func(it connectors.Item) error {
+		res.ItemsSeen++
+		out, err := r.ingestItem(ctx, job, ds, it, res.RunID)
+		if err != nil {
+			return fmt.Errorf("%s: %w", it.Name, err)
+		}
+		switch out.Status {
+		case "duplicate":
+			res.ItemsDuplicate++
+		case "rejected":
+			res.ItemsNew++
+			res.ItemsRejected++
+		default:
+			res.ItemsNew++
+		}
+		res.RowsRead += out.RowsRead
+		res.RowsAccepted += out.Accepted
+		res.RowsRejected += out.Rejected
+		log.Info("item", "name", it.Name, "status", out.Status, "rows", out.RowsRead, "accepted", out.Accepted, "rejected", out.Rejected)
+		if it.Ack != nil {
+			return it.Ack(out.Status != "rejected")
+		}
+		return nil
+	})
+	res.FinishedAt = r.now()
+	if runErr != nil {
+		res.Status, res.Error = "failed", runErr.Error()
+		if errors.Is(runErr, context.Canceled) {
+			res.Status = "cancelled"
+		}
+	}
+	if err := r.writeLedger(res); err != nil {
+		return res, errors.Join(runErr, err)
+	}
+	return res, runErr
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Runner) log() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
+}
+
+// land copies the item's bytes into the raw area, hashing on the way, and
+// returns the checksum and the landed path. Nothing a user sent is lost:
+// even a file that fails every check is kept here.
+func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, int64, error) {
+	rc, err := it.Open()
+	if err != nil {
+		return "", "", 0, fmt.Errorf("open: %w", err)
+	}
+	defer rc.Close()
+	tmp, err := lake.Create(filepath.Join(r.Lake.Root, "_raw", ds.Name, "incoming"))
+	if err != nil {
+		return "", "", 0, err
+	}
+	h := sha256.New()
+	var src io.Reader = rc
+	if r.Limits.MaxBytes > 0 {
+		src = io.LimitReader(rc, r.Limits.MaxBytes+1)
+	}
+	n, err := io.Copy(io.MultiWriter(tmp, h), src)
+	if err != nil {
+		tmp.Abort()
+		return "", "", n, fmt.Errorf("read: %w", err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	final := r.Lake.RawPath(ds.Name, sum, strings.ToLower(filepath.Ext(it.Name)))
+	if _, err := os.Stat(final); err == nil {
+		tmp.Abort() // already landed byte for byte
+		return sum, final, n, nil
+	}
+	// Re-point the atomic file at its content-addressed name.
+	if err := tmp.Retarget(final); err != nil {
+		tmp.Abort()
+		return "", "", n, err
+	}
+	if err := tmp.Commit(); err != nil {
+		return "", "", n, err
+	}
+	return sum, final, n, nil
+}
+
+func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string) (*lake.Manifest, error) {
+	sum, raw, size, err := r.land(ds, it)
+	if err != nil {
+		return nil, err
+	}
+	if m, err := r.Lake.ReadManifest(ds.Name, sum); err != nil {
+		return nil, err
+	} else if m != nil {
+		return &lake.Manifest{Status: "duplicate"}, nil
+	}
+	ingested := r.now().UTC()
+	m := &lake.Manifest{
+		Checksum: sum, Dataset: ds.Name, Source: it.Source, Name: it.Name, Raw: raw, Bytes: size,
+		RunID: runID, SubmittedAt: it.SubmittedAt.UTC().Format(time.RFC3339), IngestedAt: ingested.Format(time.RFC3339),
+	}
+	id := sum[:16]
+	q := &quarantine{lake: r.Lake, ds: ds, job: job, it: it, sum: sum, runID: runID, at: ingested}
+	var probs []Problem
+	if r.Limits.MaxBytes > 0 && size > r.Limits.MaxBytes {
+		probs = []Problem{{Reason: fmt.Sprintf("the file is larger than the %d-byte limit; split it by period", r.Limits.MaxBytes)}}
+	} else {
+		probs, err = r.decode(ctx, ds, it, raw, sum, runID, ingested, id, m)
+		if err != nil {
+			return nil, err
+		}
+	}
+	m.Rejected = int64(len(probs))
+	if len(probs) > 0 {
+		if err := q.write(id, probs); err != nil {
+			return nil, err
+		}
+	}
+	m.Status = "ok"
+	if m.Accepted == 0 && len(probs) > 0 {
+		m.Status = "rejected"
+	} else if len(probs) > 0 {
+		m.Status = "partial"
+	}
+	if err := r.Lake.WriteManifest(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// decode reads the landed file row by row and writes valid rows to the
+// partitions. Problems are returned, not errors: a bad file is data too.
+func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, raw, sum, runID string, at time.Time, id string, m *lake.Manifest) ([]Problem, error) {
+	if it.Format == "" {
+		return []Problem{{Reason: fmt.Sprintf("unsupported file type %q: send .xlsx, .csv or .json", filepath.Ext(it.Name))}}, nil
+	}
+	rows, err := connectors.OpenRows(it.Format, raw, r.Limits)
+	if err != nil {
+		return []Problem{{Reason: strings.ReplaceAll(err.Error(), raw, it.Name)}}, nil
+	}
+	defer rows.Close()
+	v := NewValidator(ds, r.Loc, r.now())
+	w := r.Lake.NewPartitionedWriter(ds.Name, partitionKey(ds), id, ds.LakeColumns())
+	pcol := -1
+	if ds.PartitionBy != "" {
+		_, pcol, _ = ds.Column(ds.PartitionBy)
+	}
+	var probs []Problem
+	submitted := it.SubmittedAt.UTC()
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			w.Abort()
+			return nil, ctx.Err()
+		}
+		row, err := rows.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			// A corrupt tail: keep what was read before it, report the rest.
+			w.Abort()
+			m.Accepted, m.RowsRead = 0, 0
+			return append(probs, Problem{Sheet: row.Sheet, Row: row.Number, Reason: "the file cannot be read: " + strings.ReplaceAll(err.Error(), raw, it.Name)}), nil
+		}
+		vals, bad := v.Row(row)
+		if vals == nil && bad == nil {
+			continue
+		}
+		m.RowsRead++
+		if len(bad) > 0 {
+			probs = append(probs, bad...)
+			continue
+		}
+		full := append(vals, it.Source, it.Name, sum, row.Sheet, int64(row.Number), runID, submitted, at)
+		pv := ""
+		if pcol >= 0 {
+			pv = partitionValue(ds, vals[pcol].(time.Time))
+		}
+		if err := w.Write(pv, full); err != nil {
+			w.Abort()
+			return nil, fmt.Errorf("write %s: %w", ds.Name, err)
+		}
+		m.Accepted++
+	}
+	probs = append(probs, v.Finish()...)
+	files, err := w.Commit()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		rel, _ := filepath.Rel(r.Lake.Root, f)
+		m.Files = append(m.Files, rel)
+	}
+	return probs, nil
+}
+
+func partitionKey(ds *Dataset) string {
+	if ds.PartitionBy == "" {
+		return ""
+	}
+	c, _, _ := ds.Column(ds.PartitionBy)
+	if c.Type == "month" {
+		return "month"
+	}
+	return "date"
+}
+
+func partitionValue(ds *Dataset, t time.Time) string {
+	if partitionKey(ds) == "month" {
+		return t.Format("2006-01")
+	}
+	return t.Format("2006-01-02")
+}

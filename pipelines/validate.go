@@ -1,0 +1,302 @@
+package pipelines
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/waymark-data/waymark/connectors"
+	"github.com/waymark-data/waymark/internal/lake"
+)
+
+// Problem is one thing wrong with what a department sent, precise enough
+// to fix without asking: where (sheet, row, column), what was there, and
+// what was expected.
+type Problem struct {
+	Sheet  string
+	Row    int
+	Column string
+	Value  string
+	Reason string
+}
+
+func (p Problem) Error() string {
+	var b strings.Builder
+	if p.Sheet != "" {
+		fmt.Fprintf(&b, "sheet %q ", p.Sheet)
+	}
+	if p.Row > 0 {
+		fmt.Fprintf(&b, "row %d ", p.Row)
+	}
+	if p.Column != "" {
+		fmt.Fprintf(&b, "column %s ", p.Column)
+	}
+	if p.Value != "" {
+		fmt.Fprintf(&b, "value %q ", p.Value)
+	}
+	return strings.TrimSpace(b.String() + ": " + p.Reason)
+}
+
+// headerScanRows is how far down a sheet the header row may sit: office
+// templates put a title, a unit line and a blank line above it.
+const headerScanRows = 20
+
+// Validator types and checks raw rows against a data set's contract.
+type Validator struct {
+	ds    *Dataset
+	loc   *time.Location
+	now   time.Time
+	sheet string
+	// idx maps contract column i to the cell index in the current sheet.
+	idx        []int
+	header     bool
+	headerSeen bool
+	sheets     []string
+	keys       map[string]string
+}
+
+// NewValidator checks rows of ds; now bounds "future" dates.
+func NewValidator(ds *Dataset, loc *time.Location, now time.Time) *Validator {
+	return &Validator{ds: ds, loc: loc, now: now, keys: map[string]string{}, sheet: "\x00"}
+}
+
+var (
+	reParen  = regexp.MustCompile(`\(.*?\)$`)
+	reSpaces = regexp.MustCompile(`[\s\n\r\t]+`)
+)
+
+func headerKey(s string) string {
+	s = normalize(s)
+	s = reSpaces.ReplaceAllString(s, "")
+	s = reParen.ReplaceAllString(s, "")
+	s = strings.TrimSuffix(s, ":")
+	return strings.ToLower(s)
+}
+
+func (v *Validator) matchHeader(cells []string) ([]int, int) {
+	idx := make([]int, len(v.ds.Columns))
+	matched := 0
+	for i, c := range v.ds.Columns {
+		idx[i] = -1
+		names := append([]string{c.Name, c.HeaderZh}, c.Aliases...)
+		for j, cell := range cells {
+			k := headerKey(cell)
+			if k == "" {
+				continue
+			}
+			if slices.ContainsFunc(names, func(n string) bool { return n != "" && headerKey(n) == k }) {
+				idx[i] = j
+				matched++
+				break
+			}
+		}
+	}
+	return idx, matched
+}
+
+func (v *Validator) requiredFound(idx []int) bool {
+	for i, c := range v.ds.Columns {
+		if c.Required && idx[i] < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// notePrefixes start the remarks rows that forms carry below the data.
+var notePrefixes = []string{"注", "说明", "备注", "填表", "填报人", "制表", "审核", "负责人", "联系电话", "单位负责人"}
+
+// Row checks one raw row. It returns the typed values (in contract order)
+// when the row is data and valid, problems when it is data and invalid,
+// and neither for header, title, blank and note rows.
+func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
+	if r.Sheet != v.sheet {
+		v.sheet, v.header, v.idx = r.Sheet, false, nil
+		v.sheets = append(v.sheets, r.Sheet)
+	}
+	if allBlank(r.Cells) {
+		return nil, nil
+	}
+	if !v.header {
+		if r.Number > headerScanRows {
+			return nil, nil
+		}
+		if idx, n := v.matchHeader(r.Cells); n > 0 && v.requiredFound(idx) {
+			v.idx, v.header, v.headerSeen = idx, true, true
+		}
+		return nil, nil
+	}
+	if isNote(r.Cells) {
+		return nil, nil
+	}
+	vals := make([]any, len(v.ds.Columns))
+	var probs []Problem
+	bad := func(col ColumnSpec, raw, reason string) {
+		probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: columnLabel(col), Value: raw, Reason: reason})
+	}
+	for i, col := range v.ds.Columns {
+		raw := ""
+		if j := v.idx[i]; j >= 0 && j < len(r.Cells) {
+			raw = r.Cells[j]
+		}
+		if missing[normalize(raw)] {
+			if col.Required {
+				bad(col, raw, "a value is required here")
+			}
+			continue
+		}
+		val, err := v.parse(col, raw)
+		if err != nil {
+			bad(col, raw, err.Error())
+			continue
+		}
+		vals[i] = val
+	}
+	if len(probs) == 0 && len(v.ds.Keys) > 0 {
+		key := v.keyOf(vals)
+		where := fmt.Sprintf("sheet %q row %d", r.Sheet, r.Number)
+		if first, dup := v.keys[key]; dup {
+			probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: strings.Join(v.ds.Keys, "+"), Value: key,
+				Reason: "the same " + strings.Join(v.ds.Keys, " and ") + " already appears in " + first + "; send each once"})
+		} else {
+			v.keys[key] = where
+		}
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return vals, nil
+}
+
+// Finish reports file-level problems once every row has been seen.
+func (v *Validator) Finish() []Problem {
+	if v.headerSeen {
+		return nil
+	}
+	var want []string
+	for _, c := range v.ds.Columns {
+		if c.Required {
+			want = append(want, columnLabel(c))
+		}
+	}
+	where := "the file"
+	if len(v.sheets) > 0 && v.sheets[0] != "" {
+		where = "no sheet (" + strings.Join(v.sheets, ", ") + ")"
+	}
+	return []Problem{{Reason: fmt.Sprintf("%s has a header row with the columns %s within its first %d rows: is this the right template or sheet?",
+		where, strings.Join(want, ", "), headerScanRows)}}
+}
+
+func (v *Validator) keyOf(vals []any) string {
+	parts := make([]string, len(v.ds.Keys))
+	for i, k := range v.ds.Keys {
+		_, j, _ := v.ds.Column(k)
+		switch x := vals[j].(type) {
+		case time.Time:
+			parts[i] = x.Format("2006-01-02")
+		default:
+			parts[i] = fmt.Sprint(x)
+		}
+	}
+	return strings.Join(parts, "|")
+}
+
+func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
+	switch col.typ {
+	case lake.String:
+		s := strings.TrimSpace(raw)
+		if len(col.Enum) > 0 && !slices.Contains(col.Enum, s) {
+			return nil, fmt.Errorf("expected one of %s", strings.Join(col.Enum, ", "))
+		}
+		return s, nil
+	case lake.Int64:
+		n, err := parseInt(raw)
+		if err != nil {
+			return nil, err
+		}
+		return n, v.inRange(col, float64(n))
+	case lake.Float64:
+		f, err := parseNumber(raw)
+		if err != nil {
+			return nil, err
+		}
+		return f, v.inRange(col, f)
+	case lake.Date:
+		var t time.Time
+		var err error
+		if col.Type == "month" {
+			t, err = parseMonth(raw)
+		} else {
+			t, err = parseDate(raw)
+		}
+		if err != nil {
+			return nil, err
+		}
+		today := v.now.In(v.loc)
+		limit := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+		if t.After(limit) {
+			return nil, fmt.Errorf("%s is in the future (today is %s)", t.Format("2006-01-02"), limit.Format("2006-01-02"))
+		}
+		return t, nil
+	case lake.Timestamp:
+		t, err := parseTimestamp(raw, v.loc)
+		if err != nil {
+			return nil, err
+		}
+		if t.After(v.now.Add(10 * time.Minute)) {
+			return nil, fmt.Errorf("%s is in the future", t.In(v.loc).Format("2006-01-02 15:04:05"))
+		}
+		return t, nil
+	case lake.Bool:
+		return parseBool(raw)
+	}
+	return nil, fmt.Errorf("unsupported type %s", col.Type)
+}
+
+func (v *Validator) inRange(col ColumnSpec, f float64) error {
+	unit := ""
+	if col.Unit != "" {
+		unit = " " + col.Unit
+	}
+	if col.Min != nil && f < *col.Min {
+		return fmt.Errorf("%g%s is below the minimum %g%s", f, unit, *col.Min, unit)
+	}
+	if col.Max != nil && f > *col.Max {
+		return fmt.Errorf("%g%s is above the maximum %g%s", f, unit, *col.Max, unit)
+	}
+	return nil
+}
+
+func columnLabel(c ColumnSpec) string {
+	if c.HeaderZh != "" {
+		return c.HeaderZh + " (" + c.Name + ")"
+	}
+	return c.Name
+}
+
+func allBlank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func isNote(cells []string) bool {
+	for _, c := range cells {
+		s := strings.TrimSpace(normalize(c))
+		if s == "" {
+			continue
+		}
+		for _, p := range notePrefixes {
+			if strings.HasPrefix(s, p) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}

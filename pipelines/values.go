@@ -1,0 +1,147 @@
+package pipelines
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/width"
+)
+
+// missing are the ways office files say "no value". They become NULL, never
+// zero: a department that could not measure is not a department that
+// measured nothing.
+var missing = map[string]bool{
+	"": true, "—": true, "——": true, "-": true, "--": true, "/": true,
+	"－": true, "无": true, "空": true, "n/a": true, "N/A": true, "NA": true, "null": true,
+}
+
+// normalize folds full-width characters (１２３，％) to their narrow
+// forms and trims spaces, including the ideographic space.
+func normalize(s string) string {
+	s = width.Narrow.String(s)
+	return strings.TrimSpace(strings.ReplaceAll(s, "\u00a0", " "))
+}
+
+// parseNumber reads "1,234.5", "85%", " 12 " and full-width digits.
+// A percent sign is dropped: percentages are stored in percent units, as
+// the bulletin states its targets ("55" for 55 %).
+func parseNumber(raw string) (float64, error) {
+	s := normalize(raw)
+	s = strings.ReplaceAll(s, ",", "")
+	s = strings.ReplaceAll(s, " ", "")
+	s = strings.TrimSuffix(s, "%")
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("expected a number, got %q", raw)
+	}
+	return f, nil
+}
+
+func parseInt(raw string) (int64, error) {
+	f, err := parseNumber(raw)
+	if err != nil {
+		return 0, fmt.Errorf("expected a whole number, got %q", raw)
+	}
+	if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		return 0, fmt.Errorf("expected a whole number, got %q", raw)
+	}
+	return int64(f), nil
+}
+
+var (
+	reYMD  = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$`)
+	reYM   = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(份)?$`)
+	reYM6  = regexp.MustCompile(`^(\d{4})(\d{2})$`)
+	serial = regexp.MustCompile(`^\d{1,6}(\.\d+)?$`)
+)
+
+// excelSerial converts an Excel serial date (days since 1899-12-30, the
+// way .xlsx stores dates) to a time.
+func excelSerial(s string) (time.Time, bool) {
+	if !serial.MatchString(s) {
+		return time.Time{}, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 1 || f > 2958465 {
+		return time.Time{}, false
+	}
+	t, err := excelize.ExcelDateToTime(f, false)
+	return t, err == nil
+}
+
+// parseDate reads 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel serial.
+func parseDate(raw string) (time.Time, error) {
+	s := normalize(raw)
+	if m := reYMD.FindStringSubmatch(s); m != nil {
+		return ymd(m[1], m[2], m[3], raw)
+	}
+	if t, ok := excelSerial(s); ok {
+		y, mo, d := t.Date()
+		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		y, mo, d := t.Date()
+		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), nil
+	}
+	return time.Time{}, fmt.Errorf("expected a date like 2023-05-31, got %q", raw)
+}
+
+// parseMonth reads 2023-05, 2023/5, 2023年5月, 202305, a full date or an
+// Excel serial, and returns the first day of that month.
+func parseMonth(raw string) (time.Time, error) {
+	s := normalize(raw)
+	for _, re := range []*regexp.Regexp{reYM, reYM6} {
+		if m := re.FindStringSubmatch(s); m != nil {
+			return ymd(m[1], m[2], "1", raw)
+		}
+	}
+	d, err := parseDate(raw)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("expected a month like 2023-05, got %q", raw)
+	}
+	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC), nil
+}
+
+func ymd(y, m, d, raw string) (time.Time, error) {
+	yi, _ := strconv.Atoi(y)
+	mi, _ := strconv.Atoi(m)
+	di, _ := strconv.Atoi(d)
+	t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
+	if mi < 1 || mi > 12 || di < 1 || t.Day() != di {
+		return time.Time{}, fmt.Errorf("%q is not a calendar date", raw)
+	}
+	return t, nil
+}
+
+// parseTimestamp reads RFC 3339, "2006-01-02 15:04:05" in loc, or an Excel
+// serial date-time in loc, and returns UTC.
+func parseTimestamp(raw string, loc *time.Location) (time.Time, error) {
+	s := normalize(raw)
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006/1/2 15:04:05", "2006/1/2 15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if t, ok := excelSerial(s); ok {
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc).UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("expected a date-time like 2023-05-31 08:00:00, got %q", raw)
+}
+
+func parseBool(raw string) (bool, error) {
+	switch strings.ToLower(normalize(raw)) {
+	case "是", "true", "yes", "y", "1", "√":
+		return true, nil
+	case "否", "false", "no", "n", "0", "×":
+		return false, nil
+	}
+	return false, fmt.Errorf("expected 是 or 否, got %q", raw)
+}
