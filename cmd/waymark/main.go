@@ -1,11 +1,24 @@
+// Command waymark is the one binary of the project; the work is done in
+// the packages, wired together by internal/cli.
 package main
+
 import (
- _ "github.com/duckdb/duckdb-go/v2"
- _ "github.com/parquet-go/parquet-go"
- _ "github.com/spf13/cobra"
- _ "github.com/xuri/excelize/v2"
- _ "github.com/grafana/grafana-foundation-sdk/go/dashboard"
- _ "go.yaml.in/yaml/v3"
- _ "github.com/robfig/cron/v3"
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Asia/Shanghai must resolve on machines without zoneinfo
+
+	"github.com/waymark-data/waymark/internal/cli"
 )
-func main(){}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := cli.Execute(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "waymark:", err)
+	}
+	os.Exit(cli.ExitCode(err))
+}

@@ -8,6 +8,7 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -17,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+	"github.com/duckdb/duckdb-go/v2"
 )
 
 // CurrentLink is the stable name analysts and DuckDB's own clients open.
@@ -51,16 +52,22 @@ func (s *Store) Dir() string { return s.dir }
 func Open(path string, readOnly bool, timeZone string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("autoinstall_known_extensions", "false")
-	if timeZone != "" {
-		q.Set("TimeZone", timeZone)
-	}
 	if readOnly {
 		q.Set("access_mode", "READ_ONLY")
 	}
-	db, err := sql.Open("duckdb", path+"?"+q.Encode())
+	conn, err := duckdb.NewConnector(path+"?"+q.Encode(), func(ex driver.ExecerContext) error {
+		if timeZone == "" {
+			return nil
+		}
+		// ICU is compiled in but loads on first use; the zone must be set
+		// on every pooled connection.
+		_, err := ex.ExecContext(context.Background(), "LOAD icu; SET TimeZone = '"+strings.ReplaceAll(timeZone, "'", "")+"'", nil)
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
+		return nil, fmt.Errorf("open duckdb %s: %w", displayPath(path), err)
 	}
+	db := sql.OpenDB(conn)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open duckdb %s: %w", displayPath(path), err)

@@ -1,0 +1,325 @@
+// Package build derives a warehouse version from the lake and the seeds:
+// seeds load as text tables, targets are parsed, each data set's lake files
+// become a table, the SQL models run layer by layer and the data tests must
+// all pass before the version is published.
+package build
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/waymark-data/waymark/internal/lake"
+	"github.com/waymark-data/waymark/internal/targets"
+	"github.com/waymark-data/waymark/internal/warehouse"
+	"github.com/waymark-data/waymark/pipelines"
+)
+
+// Options says what to build from and where.
+type Options struct {
+	Store    *warehouse.Store
+	Lake     lake.Lake
+	Datasets map[string]*pipelines.Dataset
+	Seeds    fs.FS
+	SQL      fs.FS
+	Log      *slog.Logger
+}
+
+// Result describes a published version.
+type Result struct {
+	Path     string
+	Models   int
+	Tests    int
+	Duration time.Duration
+}
+
+// Run builds and publishes a new warehouse version.
+func Run(ctx context.Context, o Options) (Result, error) {
+	start := time.Now()
+	log := o.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	var res Result
+	p, err := o.Store.Build(ctx, func(ctx context.Context, db *sql.DB) error {
+		return Fill(ctx, db, o, &res, log)
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Path, res.Duration = p, time.Since(start)
+	return res, nil
+}
+
+// Fill populates db; Run wraps it in a versioned build, tests call it on
+// an in-memory database.
+func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Logger) error {
+	if err := loadSeeds(ctx, db, o.Seeds); err != nil {
+		return err
+	}
+	if err := loadTargets(ctx, db); err != nil {
+		return err
+	}
+	if err := loadLake(ctx, db, o.Lake, o.Datasets); err != nil {
+		return err
+	}
+	if err := runSQLFiles(ctx, db, o.SQL, "macros/*.sql"); err != nil {
+		return err
+	}
+	models, err := loadModels(o.SQL)
+	if err != nil {
+		return err
+	}
+	for _, m := range models {
+		t0 := time.Now()
+		stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", quoteIdent(m.Name), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
+		}
+		log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds())
+	}
+	res.Models = len(models)
+	fails, n, err := runTests(ctx, db, o.SQL)
+	if err != nil {
+		return err
+	}
+	res.Tests = n
+	if len(fails) > 0 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%d of %d data tests failed:", len(fails), n)
+		for _, f := range fails {
+			fmt.Fprintf(&b, "\n  sql/tests/%s.sql: %d rows, e.g. %s", f.Name, f.Rows, f.Example)
+		}
+		return fmt.Errorf("%s", b.String())
+	}
+	_, err = db.ExecContext(ctx, `CREATE TABLE waymark_build AS SELECT now() AS built_at, ? AS lake_root, ? AS models, ? AS tests`,
+		o.Lake.Root, len(models), n)
+	return err
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// seedTable maps a seed file to its table: indicators_<plan>.csv files
+// share one table, everything else gets seed_<file>.
+func seedTable(file string) string {
+	base := strings.TrimSuffix(path.Base(file), ".csv")
+	if i := strings.IndexByte(base, '_'); i > 0 && strings.HasPrefix(base, "indicators_") {
+		return "seed_indicators"
+	}
+	return "seed_" + base
+}
+
+// loadSeeds loads every CSV as all-text columns: the seeds keep figures as
+// printed ("≥90", "—"), and staging models do the typing.
+func loadSeeds(ctx context.Context, db *sql.DB, fsys fs.FS) error {
+	files, err := fs.Glob(fsys, "*.csv")
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no seed files found")
+	}
+	tmp, err := os.MkdirTemp("", "waymark-seeds-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	groups := map[string][]string{}
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return fmt.Errorf("read seed %s: %w", f, err)
+		}
+		p := filepath.Join(tmp, f)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return err
+		}
+		t := seedTable(f)
+		groups[t] = append(groups[t], p)
+	}
+	names := make([]string, 0, len(groups))
+	for t := range groups {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	for _, t := range names {
+		list := make([]string, len(groups[t]))
+		for i, p := range groups[t] {
+			list[i] = sqlString(p)
+		}
+		q := fmt.Sprintf(`CREATE TABLE %s AS SELECT * FROM read_csv([%s], header=true, all_varchar=true, delim=',', quote='"', escape='"', union_by_name=true, strict_mode=true)`,
+			t, strings.Join(list, ", "))
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("load seeds %s: %w", strings.Join(groups[t], ", "), err)
+		}
+	}
+	return nil
+}
+
+var reTargetCol = regexp.MustCompile(`^target_(\d{4})$`)
+
+// loadTargets parses every baseline and target_YYYY cell of
+// seed_indicators into the typed targets table.
+func loadTargets(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE targets (
+		indicator_id VARCHAR, kind VARCHAR, year INTEGER, text VARCHAR,
+		comparator VARCHAR, value DOUBLE, value_date DATE)`); err != nil {
+		return err
+	}
+	cols, err := columnsOf(ctx, db, "seed_indicators")
+	if err != nil {
+		return err
+	}
+	var years []string
+	for _, c := range cols {
+		if m := reTargetCol.FindStringSubmatch(c); m != nil {
+			years = append(years, m[1])
+		}
+	}
+	sel := "indicator_id, coalesce(direction, 'none'), baseline_year, baseline"
+	for _, y := range years {
+		sel += ", target_" + y
+	}
+	rows, err := db.QueryContext(ctx, "SELECT "+sel+" FROM seed_indicators")
+	if err != nil {
+		return err
+	}
+	type rec struct {
+		id, kind, text, cmp string
+		year            any
+		val             *float64
+		date            any
+	}
+	var out []rec
+	for rows.Next() {
+		vals := make([]sql.NullString, 4+len(years))
+		ptrs := make([]any, len(vals))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			rows.Close()
+			return err
+		}
+		id, dir := vals[0].String, targets.Direction(vals[1].String)
+		if vals[3].Valid {
+			// A baseline is a figure, not a goal: read it without a direction.
+			t := targets.Parse(vals[3].String, targets.Neutral)
+			var year any
+			if vals[2].Valid {
+				year = vals[2].String
+			}
+			out = append(out, rec{id: id, kind: "baseline", year: year, text: t.Text, cmp: string(t.Comparator), val: t.Value})
+		}
+		for i, y := range years {
+			v := vals[4+i]
+			if !v.Valid {
+				continue
+			}
+			t := targets.Parse(v.String, dir)
+			var date any
+			if t.Date != "" {
+				date = t.Date
+			}
+			out = append(out, rec{id: id, kind: "target", year: y, text: t.Text, cmp: string(t.Comparator), val: t.Value, date: date})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO targets VALUES (?, ?, CAST(? AS INTEGER), ?, ?, ?, CAST(? AS DATE))`)
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	for _, r := range out {
+		var val any
+		if r.val != nil {
+			val = *r.val
+		}
+		if _, err := stmt.ExecContext(ctx, r.id, r.kind, r.year, r.text, r.cmp, val, r.date); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("target %s %v: %w", r.id, r.year, err)
+		}
+	}
+	stmt.Close()
+	return tx.Commit()
+}
+
+func columnsOf(ctx context.Context, db *sql.DB, table string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// loadLake copies each data set's lake files into lake_<name>. An empty
+// data set still gets its table, typed from the contract, so models never
+// depend on what has arrived so far.
+func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset) error {
+	names := make([]string, 0, len(datasets))
+	for n := range datasets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := lakeTable(ctx, db, "lake_"+n, filepath.Join(l.DataDir(n), "**", "*.parquet"), datasets[n].LakeColumns()); err != nil {
+			return err
+		}
+	}
+	if err := lakeTable(ctx, db, "lake_quarantine", filepath.Join(l.Root, "_quarantine", "**", "*.parquet"), pipelines.QuarantineColumns); err != nil {
+		return err
+	}
+	return lakeTable(ctx, db, "lake_runs", filepath.Join(l.Root, "_runs", "**", "*.parquet"), pipelines.RunColumns)
+}
+
+func lakeTable(ctx context.Context, db *sql.DB, table, glob string, cols []lake.Column) error {
+	defs := make([]string, len(cols))
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		defs[i] = quoteIdent(c.Name) + " " + c.Type.SQL()
+		names[i] = quoteIdent(c.Name)
+	}
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", table, strings.Join(defs, ", "))); err != nil {
+		return fmt.Errorf("create %s: %w", table, err)
+	}
+	matches, _ := filepath.Glob(strings.ReplaceAll(glob, "**", "*"))
+	deeper, _ := filepath.Glob(strings.ReplaceAll(glob, string(filepath.Separator)+"**", ""))
+	if len(matches)+len(deeper) == 0 {
+		return nil
+	}
+	// Columns are named explicitly so files written under an older
+	// contract (fewer columns) still load: union_by_name fills NULLs.
+	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s, union_by_name=true, hive_partitioning=false)",
+		table, strings.Join(names, ", "), strings.Join(names, ", "), sqlString(glob))
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("load %s from %s: %w", table, glob, err)
+	}
+	return nil
+}

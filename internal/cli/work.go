@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/waymark-data/waymark/connectors"
+	"github.com/waymark-data/waymark/dashboards"
+	"github.com/waymark-data/waymark/internal/build"
+	"github.com/waymark-data/waymark/pipelines"
+	"github.com/waymark-data/waymark/seeds"
+	wsql "github.com/waymark-data/waymark/sql"
+)
+
+// ingest runs the named jobs (all when names is empty).
+func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult, error) {
+	ds, err := a.datasets()
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := pipelines.LoadJobs(pipelines.FS(a.cfg.PipelinesDir), ds)
+	if err != nil {
+		return nil, err
+	}
+	var chosen []pipelines.Job
+	for _, n := range names {
+		i := slices.IndexFunc(jobs, func(j pipelines.Job) bool { return j.Name == n })
+		if i < 0 {
+			known := make([]string, len(jobs))
+			for k, j := range jobs {
+				known[k] = j.Name
+			}
+			return nil, UsageError{fmt.Errorf("unknown job %q (jobs: %s)", n, strings.Join(known, ", "))}
+		}
+		chosen = append(chosen, jobs[i])
+	}
+	if len(names) == 0 {
+		chosen = jobs
+	}
+	r := &pipelines.Runner{
+		Lake: a.lake(), Datasets: ds, Loc: a.cfg.Location(), Log: a.log,
+		Limits: connectors.Limits{MaxBytes: a.cfg.Limits.MaxFileBytes, MaxUnzippedBytes: a.cfg.Limits.MaxUnzippedBytes, MaxRows: a.cfg.Limits.MaxRows},
+		Vars:   map[string]string{"inbox": a.cfg.InboxDir, "data": a.cfg.DataDir},
+	}
+	var out []pipelines.RunResult
+	for _, j := range chosen {
+		res, err := r.RunJob(ctx, j)
+		out = append(out, res)
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+func (a *app) build(ctx context.Context) (build.Result, error) {
+	ds, err := a.datasets()
+	if err != nil {
+		return build.Result{}, err
+	}
+	return build.Run(ctx, build.Options{
+		Store: a.store(), Lake: a.lake(), Datasets: ds,
+		Seeds: seeds.FS(a.cfg.SeedsDir), SQL: wsql.FS(a.cfg.SQLDir), Log: a.log,
+	})
+}
+
+func (a *app) dashboards(ctx context.Context) ([]string, error) {
+	db, _, err := a.store().OpenCurrent()
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	plans, err := dashboards.LoadPlans(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	return dashboards.Generate(a.cfg.DashboardsDir, a.cfg.Postgres.Schema, plans)
+}
+
+func ingestCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ingest [job...]",
+		Short: "Run ingest jobs now (all jobs when none is named)",
+		Example: `  waymark ingest
+  waymark ingest zw_industrial_solid_waste_inbox`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			results, err := a.ingest(cmd.Context(), args)
+			for _, r := range results {
+				fmt.Fprintf(a.out, "%-40s %-8s items %d new, %d duplicate, %d rejected; rows %d accepted, %d rejected (%s)\n",
+					r.Job, r.Status, r.ItemsNew, r.ItemsDuplicate, r.ItemsRejected, r.RowsAccepted, r.RowsRejected,
+					r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
+			}
+			return err
+		},
+	}
+}
+
+func buildCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "build",
+		Short: "Rebuild the DuckDB warehouse from the lake and seeds, and publish it atomically",
+		Example: `  waymark build
+  duckdb -readonly data/warehouse/current.duckdb "SELECT * FROM mart_scorecard LIMIT 5"`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := a.build(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "warehouse %s: %d models, %d data tests passed (%s)\n", res.Path, res.Models, res.Tests, res.Duration.Round(time.Millisecond))
+			return nil
+		},
+	}
+}
+
+func dashboardsCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "dashboards",
+		Short:   "Generate Grafana dashboards and provisioning files from the current warehouse",
+		Example: `  waymark dashboards && ls data/dashboards/dashboards`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			files, err := a.dashboards(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for _, f := range files {
+				fmt.Fprintln(a.out, f)
+			}
+			return nil
+		},
+	}
+}
