@@ -218,6 +218,9 @@ func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
 		}
 		return n, v.inRange(col, float64(n))
 	case lake.Float64:
+		if strings.Contains(normalize(raw), "%") && col.Unit != "%" {
+			return nil, fmt.Errorf("expected %s, got a percentage", unitName(col))
+		}
 		f, err := parseNumber(raw)
 		if err != nil {
 			return nil, err
@@ -267,6 +270,13 @@ func (v *Validator) inRange(col ColumnSpec, f float64) error {
 		return fmt.Errorf("%g%s is above the maximum %g%s", f, unit, *col.Max, unit)
 	}
 	return nil
+}
+
+func unitName(c ColumnSpec) string {
+	if c.Unit == "" {
+		return "a number"
+	}
+	return "a number in " + c.Unit
 }
 
 func columnLabel(c ColumnSpec) string {

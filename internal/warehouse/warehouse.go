@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -115,6 +116,15 @@ func (s *Store) OpenCurrent() (*sql.DB, string, error) {
 func (s *Store) Build(ctx context.Context, fill func(context.Context, *sql.DB) error) (string, error) {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return "", fmt.Errorf("create warehouse dir: %w", err)
+	}
+	lock, err := os.OpenFile(filepath.Join(s.dir, ".build.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("lock warehouse: %w", err)
+	}
+	defer lock.Close()
+	// One builder at a time; the kernel drops the lock if the process dies.
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return "", fmt.Errorf("another waymark build is running in %s", s.dir)
 	}
 	s.sweepUnpublished()
 	name := "waymark-" + time.Now().UTC().Format("20060102T150405.000000000Z") + ".duckdb"

@@ -1,0 +1,32 @@
+# Waymark: the two commands a new user runs are `make demo` and `make test`.
+GO      ?= go
+BIN     := bin/waymark
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/waymark-data/waymark/internal/cli.Version=$(VERSION)
+# DuckDB is linked statically through cgo; a pure-Go build is impossible.
+export CGO_ENABLED := 1
+
+.PHONY: all build demo test vet bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/waymark
+
+## demo: generate demo submissions, ingest, build, dashboards, print the scorecard
+demo: build
+	./$(BIN) demo
+
+## test: the whole test suite (what CI runs)
+test: vet
+	$(GO) test -count=1 -timeout 20m ./...
+
+vet:
+	$(GO) vet ./...
+
+## bench: benchmarks, reported as ratios against plain DuckDB in the same run
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+clean:
+	rm -rf bin data

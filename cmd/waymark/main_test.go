@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// bin is the waymark binary built once for these end-to-end tests: they
+// run what a user runs, as a separate process.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "waymark-bin-")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "waymark")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build waymark: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{o.String(), e.String(), code}
+}
+
+func TestExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--version"}, 0},
+		{[]string{"--help"}, 0},
+		{[]string{"ingest", "--help"}, 0},
+		{[]string{"--no-such-flag"}, 2},
+		{[]string{"no-such-command"}, 2},
+		{[]string{"build", "extra-arg"}, 2},
+		{[]string{"demo", "--months", "0"}, 2},
+		{[]string{"ingest", "no-such-job"}, 2},
+		{[]string{"sql", "SELECT 1"}, 1}, // no warehouse built yet
+		{[]string{"--config", "missing.yaml", "build"}, 1},
+	}
+	for _, c := range cases {
+		r := run(t, dir, nil, c.args...)
+		if r.code != c.code {
+			t.Errorf("waymark %s: exit %d, want %d\nstderr: %s", strings.Join(c.args, " "), r.code, c.code, r.stderr)
+		}
+	}
+}
+
+func TestDemoEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	r := run(t, dir, nil, "demo", "--log-level", "warn")
+	if r.code != 0 {
+		t.Fatalf("demo failed (%d): %s\n%s", r.code, r.stdout, r.stderr)
+	}
+	// The scorecard shows the bulletin's figures exactly and an actual
+	// computed from the submissions.
+	for _, want := range []string{
+		"一般工业固体废物综合利用率",
+		"52.59 (2020)",
+		"2023  55 ", "2024  56 ", "2025  60 ",
+		"lake:", "warehouse:", "dashboards:",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	actual := run(t, dir, nil, "sql", "--format", "csv", `SELECT year, round(actual, 2), status FROM mart_scorecard WHERE indicator_id = 'zw-18' ORDER BY year`)
+	// Recompute 2023 straight from the lake, latest revision per enterprise and month.
+	check := run(t, dir, nil, "sql", "--format", "csv", fmt.Sprintf(`
+		WITH l AS (SELECT * FROM read_parquet('%s/data/lake/zw_industrial_solid_waste/*/*.parquet')
+		           QUALIFY row_number() OVER (PARTITION BY period, enterprise_code ORDER BY _submitted_at DESC) = 1)
+		SELECT round(100 * sum(utilised_t) / sum(generated_t), 2) FROM l WHERE year(period) = 2023`, dir))
+	lines := strings.Split(strings.TrimSpace(actual.stdout), "\n")
+	want := strings.TrimSpace(strings.Split(strings.TrimSpace(check.stdout), "\n")[1])
+	if len(lines) != 4 || !strings.HasPrefix(lines[1], "2023,"+want+",") || !strings.HasSuffix(lines[3], ",,not_evaluable") {
+		t.Errorf("scorecard %q, want 2023 actual %s", lines, want)
+	}
+	dash, err := os.ReadFile(filepath.Join(dir, "data/dashboards/dashboards/waymark-zero_waste.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"grafana-postgresql-datasource"`, `"uid": "waymark-pg"`, "mart_scorecard", "一般工业固体废物综合利用率"} {
+		if !bytes.Contains(dash, []byte(want)) {
+			t.Errorf("dashboard lacks %s", want)
+		}
+	}
+	// A second demo adds nothing: the same files are recognised.
+	before := count(t, dir, "lake_zw_industrial_solid_waste")
+	r2 := run(t, dir, nil, "demo", "--log-level", "warn")
+	if r2.code != 0 || !strings.Contains(r2.stdout, "0 new files, 27 already in the lake") {
+		t.Fatalf("second demo: %s %s", r2.stdout, r2.stderr)
+	}
+	if after := count(t, dir, "lake_zw_industrial_solid_waste"); after != before {
+		t.Errorf("rows %s after second demo, %s before", after, before)
+	}
+	q := count(t, dir, "lake_quarantine")
+	if q != "count_star()\n5" {
+		t.Errorf("quarantine has %q rows, want the 5 deliberate errors", q)
+	}
+}
+
+func count(t *testing.T, dir, table string) string {
+	t.Helper()
+	r := run(t, dir, nil, "sql", "--format", "csv", "SELECT count(*) FROM "+table)
+	if r.code != 0 {
+		t.Fatalf("count %s: %s", table, r.stderr)
+	}
+	return strings.TrimSpace(r.stdout)
+}
+
+// TestKilledMidWriteLeavesNoPartialFiles kills the demo at the worst
+// moments (after a Parquet file is fully written but before it is renamed
+// into place, at several points in the run), then runs it to completion
+// and compares with an uninterrupted run.
+func TestKilledMidWriteLeavesNoPartialFiles(t *testing.T) {
+	clean := t.TempDir()
+	if r := run(t, clean, nil, "demo", "--log-level", "warn"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	want := count(t, clean, "lake_zw_industrial_solid_waste") + "/" + count(t, clean, "lake_quarantine")
+	for _, n := range []int{1, 2, 7, 26, 40} {
+		t.Run(fmt.Sprint("kill at rename ", n), func(t *testing.T) {
+			dir := t.TempDir()
+			r := run(t, dir, []string{fmt.Sprintf("WAYMARK_FAULTS=lake.before-rename:%d", n)}, "demo", "--log-level", "warn")
+			if r.code != -1 {
+				t.Fatalf("the fault did not kill the run (exit %d)", r.code)
+			}
+			// Whatever a reader globs now is whole Parquet.
+			parts, _ := filepath.Glob(filepath.Join(dir, "data/lake/zw_industrial_solid_waste/*/*.parquet"))
+			for _, p := range parts {
+				b, _ := os.ReadFile(p)
+				if len(b) < 8 || string(b[:4]) != "PAR1" || string(b[len(b)-4:]) != "PAR1" {
+					t.Errorf("%s is not a whole Parquet file", p)
+				}
+			}
+			if r := run(t, dir, nil, "demo", "--log-level", "warn"); r.code != 0 {
+				t.Fatalf("rerun after kill: %s", r.stderr)
+			}
+			if got := count(t, dir, "lake_zw_industrial_solid_waste") + "/" + count(t, dir, "lake_quarantine"); got != want {
+				t.Errorf("rows/quarantined after kill and rerun %s, want %s as in an uninterrupted run", got, want)
+			}
+			tmp, _ := filepath.Glob(filepath.Join(dir, "data/lake/*/*/.tmp-*"))
+			if len(tmp) != 0 {
+				t.Errorf("temp files left after rerun: %v", tmp)
+			}
+		})
+	}
+}

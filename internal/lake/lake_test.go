@@ -1,0 +1,156 @@
+package lake
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/waymark-data/waymark/internal/warehouse"
+)
+
+func TestRowWriterRoundTripThroughDuckDB(t *testing.T) {
+	dir := t.TempDir()
+	cols := []Column{{"name", String}, {"n", Int64}, {"x", Float64}, {"d", Date}, {"ts", Timestamp}, {"ok", Bool}}
+	f, err := Create(filepath.Join(dir, "t", "part-1.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := NewRowWriter(f, "t", cols)
+	day := time.Date(2023, 5, 31, 0, 0, 0, 0, time.UTC)
+	ts := time.Date(2023, 5, 31, 8, 30, 0, 123000, time.UTC)
+	for i := 0; i < 3000; i++ { // more than one batch
+		row := []any{"一般工业固体废物", int64(i), 52.59, day, ts, i%2 == 0}
+		if i == 7 {
+			row = []any{nil, nil, nil, nil, nil, nil}
+		}
+		if err := w.Write(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := warehouse.Open("", false, "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	glob := filepath.Join(dir, "t", "*.parquet")
+	var names string
+	if err := db.QueryRow(`SELECT string_agg(name, ',' ORDER BY ordinal) FROM (SELECT name, row_number() OVER () AS ordinal FROM parquet_schema(?) WHERE name <> 't')`, glob).Scan(&names); err != nil {
+		t.Fatal(err)
+	}
+	if names != "name,n,x,d,ts,ok" {
+		t.Errorf("column order %s, want contract order name,n,x,d,ts,ok", names)
+	}
+	var codec string
+	if err := db.QueryRow(`SELECT DISTINCT compression FROM parquet_metadata(?)`, glob).Scan(&codec); err != nil {
+		t.Fatal(err)
+	}
+	if codec != "ZSTD" {
+		t.Errorf("compression %s, want ZSTD", codec)
+	}
+	var n, nulls int
+	var sum float64
+	var gotDay, gotTS time.Time
+	var name string
+	err = db.QueryRow(`SELECT count(*), count(*) FILTER (WHERE name IS NULL), sum(x), max(d), max(ts), max(name) FROM read_parquet(?)`, glob).
+		Scan(&n, &nulls, &sum, &gotDay, &gotTS, &name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 3000 || nulls != 1 || name != "一般工业固体废物" {
+		t.Errorf("rows %d nulls %d name %q", n, nulls, name)
+	}
+	if !gotDay.Equal(day) || !gotTS.Equal(ts) {
+		t.Errorf("date %v ts %v, want %v %v", gotDay, gotTS, day, ts)
+	}
+	if want := 52.59 * 2999; sum < want-1e-6 || sum > want+1e-6 {
+		t.Errorf("sum %v want %v", sum, want)
+	}
+}
+
+func TestRowWriterRejectsWrongTypes(t *testing.T) {
+	f, err := Create(filepath.Join(t.TempDir(), "x.parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Abort()
+	w := NewRowWriter(f, "x", []Column{{"n", Int64}})
+	if err := w.Write([]any{"12"}); err == nil || !strings.Contains(err.Error(), "column n") {
+		t.Errorf("want a type error naming the column, got %v", err)
+	}
+	if err := w.Write([]any{int64(1), int64(2)}); err == nil {
+		t.Error("want an error for a row with too many values")
+	}
+}
+
+func TestAtomicFileInvisibleUntilCommit(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a", "part-x.parquet")
+	f, err := Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("half"))
+	if m, _ := filepath.Glob(filepath.Join(dir, "a", "*.parquet")); len(m) != 0 {
+		t.Fatalf("uncommitted file visible to readers: %v", m)
+	}
+	f.Abort()
+	if entries, _ := os.ReadDir(filepath.Join(dir, "a")); len(entries) != 0 {
+		t.Fatalf("abort left %d files", len(entries))
+	}
+	if err := WriteFileAtomic(p, []byte("whole")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "whole" {
+		t.Fatalf("content %q", b)
+	}
+	// A crashed writer's temp file is swept before the next run.
+	os.WriteFile(filepath.Join(dir, "a", tmpPrefix+"part-y.parquet-123"), []byte("junk"), 0o644)
+	n, err := Sweep(dir)
+	if err != nil || n != 1 {
+		t.Fatalf("sweep removed %d, err %v", n, err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatal("sweep removed a committed file")
+	}
+}
+
+func TestPartitionedWriterSameIDReplaces(t *testing.T) {
+	l := Lake{Root: t.TempDir()}
+	cols := []Column{{"v", Int64}}
+	for round := 0; round < 2; round++ {
+		w := l.NewPartitionedWriter("ds", "month", "abc", cols)
+		for _, m := range []string{"2023-01", "2023-02", "2023-01"} {
+			if err := w.Write(m, []any{int64(1)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(l.Root, "ds", "*", "*.parquet"))
+	if len(files) != 2 {
+		t.Fatalf("want 2 partition files after writing the same input twice, got %v", files)
+	}
+	db, err := warehouse.Open("", false, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(context.Background(), `SELECT count(*) FROM read_parquet(?)`, l.Glob("ds")).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
+		t.Errorf("rows %d, want 3", n)
+	}
+}

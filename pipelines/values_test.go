@@ -1,0 +1,67 @@
+package pipelines
+
+import (
+	"testing"
+	"time"
+)
+
+func TestParseNumber(t *testing.T) {
+	cases := []struct {
+		in   string
+		want float64
+		ok   bool
+	}{
+		{"52.59", 52.59, true},
+		{"42,000.5", 42000.5, true},
+		{"２１０００", 21000, true},
+		{"１２，３４５．６", 12345.6, true},
+		{" 28800 ", 28800, true},
+		{"85%", 85, true},
+		{"８５％", 85, true},
+		{"-3", -3, true},
+		{"约四万", 0, false},
+		{"12吨", 0, false},
+		{"NaN", 0, false},
+	}
+	for _, c := range cases {
+		got, err := parseNumber(c.in)
+		if (err == nil) != c.ok || (c.ok && got != c.want) {
+			t.Errorf("parseNumber(%q) = %v, %v; want %v ok=%v", c.in, got, err, c.want, c.ok)
+		}
+	}
+}
+
+func TestParseMonthAndDate(t *testing.T) {
+	may := time.Date(2023, 5, 1, 0, 0, 0, 0, time.UTC)
+	for _, in := range []string{"2023-05", "2023/5", "2023年5月", "2023年05月份", "202305", "2023-05-17", "45047", "２０２３－０５"} {
+		got, err := parseMonth(in)
+		if err != nil || !got.Equal(may) {
+			t.Errorf("parseMonth(%q) = %v, %v; want 2023-05-01", in, got, err)
+		}
+	}
+	for _, in := range []string{"2023-13", "五月", "2023-02-30"} {
+		if _, err := parseMonth(in); err == nil {
+			t.Errorf("parseMonth(%q) accepted a non-month", in)
+		}
+	}
+	d, err := parseDate("45077") // Excel serial for 2023-05-31
+	if err != nil || d.Format("2006-01-02") != "2023-05-31" {
+		t.Errorf("parseDate(serial) = %v, %v", d, err)
+	}
+	d, err = parseDate("2023年5月31日")
+	if err != nil || d.Format("2006-01-02") != "2023-05-31" {
+		t.Errorf("parseDate(chinese) = %v, %v", d, err)
+	}
+}
+
+func TestParseTimestamp(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	got, err := parseTimestamp("2023-07-01 08:00:00", sh)
+	if err != nil || !got.Equal(time.Date(2023, 7, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("local time not converted to UTC: %v %v", got, err)
+	}
+	got, err = parseTimestamp("2023-07-01T00:00:00Z", sh)
+	if err != nil || got.Hour() != 0 {
+		t.Errorf("RFC 3339: %v %v", got, err)
+	}
+}
