@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"os"
 	"os/exec"
@@ -176,4 +177,90 @@ func TestKilledMidWriteLeavesNoPartialFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCatalogReproducesZeroWasteTable checks the catalog's zero-waste rows
+// against testdata/zero_waste_table.csv, the 指标体系 table transcribed
+// cell by cell (baseline and targets as printed, and the unit).
+func TestCatalogReproducesZeroWasteTable(t *testing.T) {
+	dir := t.TempDir()
+	want, err := readCSV(filepath.Join("testdata", "zero_waste_table.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, plan := range []string{"zero_waste", "伊政办发〔2023〕31号", "31号"} {
+		r := run(t, dir, nil, "catalog", "--plan", plan, "--format", "csv")
+		if r.code != 0 {
+			t.Fatalf("catalog --plan %s: %s", plan, r.stderr)
+		}
+		got, err := readCSVString(r.stdout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("--plan %s: %d rows, want %d", plan, len(got), len(want))
+		}
+		for i, w := range want {
+			for col, v := range w {
+				if got[i][col] != v {
+					t.Errorf("--plan %s row %s column %s = %q, the table prints %q", plan, w["seq"], col, got[i][col], v)
+				}
+			}
+			for _, col := range []string{"doc_no", "baseline_year", "departments"} {
+				if got[i][col] == "" {
+					t.Errorf("row %s has no %s", w["seq"], col)
+				}
+			}
+		}
+	}
+	all := run(t, dir, nil, "catalog", "--format", "csv")
+	rows, _ := readCSVString(all.stdout)
+	plans := map[string]int{}
+	for _, r := range rows {
+		plans[r["plan_id"]]++
+	}
+	for _, p := range []string{"zero_waste", "enterprise_relief", "science_literacy", "geohazard_2023"} {
+		if plans[p] == 0 {
+			t.Errorf("catalog lists no indicator of plan %s", p)
+		}
+	}
+	if r := run(t, dir, nil, "catalog", "--plan", "99号"); r.code != 2 {
+		t.Errorf("unknown plan: exit %d, want 2", r.code)
+	}
+	// A department found under its alias and its full name alike.
+	short := run(t, dir, nil, "catalog", "--department", "旗工信局", "--format", "csv")
+	long := run(t, dir, nil, "catalog", "--department", "旗工业和信息化局", "--format", "csv")
+	if short.stdout != long.stdout || !strings.Contains(short.stdout, "一般工业固体废物综合利用率") || !strings.Contains(short.stdout, "订单金额") {
+		t.Errorf("department filter differs by alias or misses rows:\n%s", short.stdout)
+	}
+	targets := run(t, dir, nil, "catalog", "targets", "--plan", "zero_waste", "--format", "csv")
+	for _, want := range []string{"zw-18,zero_waste,伊政办发〔2023〕31号,一般工业固体废物综合利用率,target,2025,60,>=,60", "zw-01,", ",<6,<,6", ",逐年降低,decrease_yoy,", ",使用量负增长,negative_growth,"} {
+		if !strings.Contains(targets.stdout, want) {
+			t.Errorf("catalog targets lacks %q", want)
+		}
+	}
+}
+
+func readCSV(path string) ([]map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return readCSVString(string(b))
+}
+
+func readCSVString(s string) ([]map[string]string, error) {
+	recs, err := csv.NewReader(strings.NewReader(s)).ReadAll()
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	var out []map[string]string
+	for _, r := range recs[1:] {
+		m := map[string]string{}
+		for i, c := range recs[0] {
+			m[c] = r[i]
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }

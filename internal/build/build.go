@@ -63,10 +63,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 // Fill populates db; Run wraps it in a versioned build, tests call it on
 // an in-memory database.
 func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Logger) error {
-	if err := loadSeeds(ctx, db, o.Seeds); err != nil {
-		return err
-	}
-	if err := loadTargets(ctx, db); err != nil {
+	if err := LoadReference(ctx, db, o.Seeds); err != nil {
 		return err
 	}
 	if err := loadLake(ctx, db, o.Lake, o.Datasets); err != nil {
@@ -104,6 +101,15 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	_, err = db.ExecContext(ctx, `CREATE TABLE waymark_build AS SELECT now() AS built_at, ? AS lake_root, ? AS models, ? AS tests`,
 		o.Lake.Root, len(models), n)
 	return err
+}
+
+// LoadReference loads the seeds and parses their targets: everything the
+// catalog needs, without the lake or the models.
+func LoadReference(ctx context.Context, db *sql.DB, seeds fs.FS) error {
+	if err := loadSeeds(ctx, db, seeds); err != nil {
+		return err
+	}
+	return loadTargets(ctx, db)
 }
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -170,7 +170,7 @@ func displayWidth(s string) int {
 }
 
 // maxCell keeps one long milestone sentence from widening a whole table.
-const maxCell = 48
+const maxCell = 30
 
 func clip(s string) string {
 	s = strings.ReplaceAll(s, "\n", " ")

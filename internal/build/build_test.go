@@ -1,0 +1,158 @@
+package build
+
+import (
+	"context"
+	"database/sql"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/waymark-data/waymark/internal/lake"
+	"github.com/waymark-data/waymark/internal/warehouse"
+	"github.com/waymark-data/waymark/pipelines"
+	"github.com/waymark-data/waymark/seeds"
+	wsql "github.com/waymark-data/waymark/sql"
+)
+
+func memDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := warehouse.Open("", false, "Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1) // one in-memory database, one connection
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestTargetStatus(t *testing.T) {
+	db := memDB(t)
+	if err := runSQLFiles(context.Background(), db, wsql.FS(""), "macros/*.sql"); err != nil {
+		t.Fatal(err)
+	}
+	nan := "NULL"
+	cases := []struct {
+		actual, cmp, target, prev, want string
+	}{
+		{"60", ">=", "60", nan, "met"}, // the boundary meets "≥60"
+		{"60", "<", "60", nan, "not_met"}, // and fails "<60"
+		{"59.99", ">=", "60", nan, "not_met"},
+		{"59.99999999997", ">=", "60", nan, "met"}, // float noise from a ratio
+		{"61", ">", "60", nan, "met"},
+		{"60", ">", "60", nan, "not_met"},
+		{"5.9", "<", "6", nan, "met"},
+		{"6", "<=", "6", nan, "met"},
+		{"6.1", "<=", "6", nan, "not_met"},
+		{"100", "=", "100", nan, "met"},
+		{"99", "=", "100", nan, "not_met"},
+		{"4", "decrease_yoy", nan, "5", "met"},
+		{"5", "decrease_yoy", nan, "5", "not_met"},
+		{"4", "decrease_yoy", nan, nan, "not_evaluable"}, // no previous year
+		{"90", "decrease_yoy", "10", "100", "met"}, // exactly 10 % fewer
+		{"91", "decrease_yoy", "10", "100", "not_met"},
+		{"6", "increase_yoy", nan, "5", "met"},
+		{"5", "increase_yoy", nan, "5", "not_met"},
+		{"5", "increase_yoy", nan, nan, "not_evaluable"},
+		{"4.9", "negative_growth", nan, "5", "met"},
+		{"5", "negative_growth", nan, "5", "not_met"},
+		{"1", "milestone", nan, nan, "not_evaluable"},
+		{"1", "none", nan, nan, "not_evaluable"},
+		{nan, ">=", "60", nan, "not_evaluable"}, // nothing reported
+		{"60", ">=", nan, nan, "not_evaluable"},
+	}
+	for _, c := range cases {
+		var got string
+		q := "SELECT target_status(" + c.actual + "::DOUBLE, '" + c.cmp + "', " + c.target + "::DOUBLE, " + c.prev + "::DOUBLE)"
+		if err := db.QueryRow(q).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got != c.want {
+			t.Errorf("target_status(%s %s %s, prev %s) = %s, want %s", c.actual, c.cmp, c.target, c.prev, got, c.want)
+		}
+	}
+	var gap float64
+	db.QueryRow("SELECT target_gap(55.86, '>=', 55)").Scan(&gap)
+	if gap < 0.859 || gap > 0.861 {
+		t.Errorf("gap %v", gap)
+	}
+	db.QueryRow("SELECT target_gap(5, '<', 6)").Scan(&gap)
+	if gap != 1 {
+		t.Errorf("gap for a ceiling %v, want +1 (better than target)", gap)
+	}
+}
+
+// copySeeds returns a writable copy of the seeds for a test to break.
+func copySeeds(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	err := fs.WalkDir(seeds.FS(""), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(seeds.FS(""), p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, p), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func edit(t *testing.T, path, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), old) {
+		t.Fatalf("%s does not contain %q", path, old)
+	}
+	os.WriteFile(path, []byte(strings.Replace(string(b), old, new, 1)), 0o644)
+}
+
+func fill(t *testing.T, seedDir string) error {
+	t.Helper()
+	ds, err := pipelines.LoadDatasets(pipelines.FS(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Lake: lake.Lake{Root: t.TempDir()}, Datasets: ds, Seeds: seeds.FS(seedDir), SQL: wsql.FS("")}
+	var res Result
+	return Fill(context.Background(), memDB(t), o, &res, slog.Default())
+}
+
+func TestBulletinSeedsPassDataTests(t *testing.T) {
+	if err := fill(t, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A bad edit of the bulletin's figures fails the build, naming the test.
+func TestBadSeedEditsFailDataTests(t *testing.T) {
+	cases := []struct {
+		name, file, old, new, wantTest string
+	}{
+		{"site moved to another zone", "hazard_sites.csv", ",B1,", ",C4,", "bulletin_hazard_zones"},
+		{"printed total changed", "indicators_geohazard_2023.csv", ",68,=68,", ",69,=69,", "bulletin_hazard_counts"},
+		{"a scale relabelled", "hazard_sites.csv", ",huge,特大型,", ",large,大型,", "bulletin_hazard_counts"},
+		{"a zero-waste row renumbered", "indicators_zero_waste.csv", "zw-50,zero_waste,伊政办发〔2023〕31号,50,", "zw-50,zero_waste,伊政办发〔2023〕31号,49,", "bulletin_zero_waste_table"},
+		{"a unit removed", "indicators_zero_waste.csv", ",★,吨/万元,", ",★,,", "indicators_have_unit_and_department"},
+		{"an unknown department", "indicators_zero_waste.csv", "旗住建局", "旗城建局", "indicators_have_unit_and_department"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := copySeeds(t)
+			edit(t, filepath.Join(dir, c.file), c.old, c.new)
+			err := fill(t, dir)
+			if err == nil || !strings.Contains(err.Error(), "sql/tests/"+c.wantTest+".sql") {
+				t.Errorf("want data test %s to fail, got %v", c.wantTest, err)
+			}
+		})
+	}
+}
