@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -44,7 +45,16 @@ type Dataset struct {
 	// (5 means "before the 5th of the next month" in Asia/Shanghai).
 	DueDay int `yaml:"due_day"`
 	// PartitionBy names the month/date column that partitions the lake.
-	PartitionBy string       `yaml:"partition_by"`
+	PartitionBy string `yaml:"partition_by"`
+	// PartitionGranularity is "month" or "day"; it defaults to the
+	// column's own grain (month columns by month, dates by day).
+	PartitionGranularity string `yaml:"partition_granularity"`
+	// Supersede says what a later submission replaces: "submission" (a
+	// department's later file for a period replaces its earlier file for
+	// that period whole) or "key" (a later row replaces the row with the
+	// same key). Defaults to "submission" when the data set has a
+	// department column and a partition, else "key".
+	Supersede string `yaml:"supersede"`
 	Keys        []string     `yaml:"keys"`
 	Columns     []ColumnSpec `yaml:"columns"`
 	// Indicators lists the catalog indicators this data set feeds, so a
@@ -64,10 +74,23 @@ type ColumnSpec struct {
 	Min      *float64 `yaml:"min"`
 	Max      *float64 `yaml:"max"`
 	Enum     []string `yaml:"enum"`
+	// Pattern is a regular expression the whole value must match, and
+	// PatternHint says in words what it means, for the error message.
+	Pattern     string `yaml:"pattern"`
+	PatternHint string `yaml:"pattern_hint"`
+	// Ref names reference data the value must exist in, as
+	// "<seed file without .csv>.<column>", e.g. "hazard_sites.site_id";
+	// indicator files are one seed, "indicators".
+	Ref string `yaml:"ref"`
+	// UnitOf names the column whose referenced seed row gives the unit
+	// this column must equal: the unit a department writes must be the
+	// unit the indicator is measured in.
+	UnitOf string `yaml:"unit_of"`
 	// Description is shown in templates and the data dictionary.
 	Description string `yaml:"description"`
 
-	typ lake.Type
+	typ     lake.Type
+	pattern *regexp.Regexp
 }
 
 // LakeType is the column's lake type.
@@ -126,6 +149,38 @@ func (d *Dataset) check() error {
 			return fmt.Errorf("data set %s column %s: %w", d.Name, c.Name, err)
 		}
 		c.typ = t
+		if c.Pattern != "" {
+			re, err := regexp.Compile("^(?:" + c.Pattern + ")$")
+			if err != nil {
+				return fmt.Errorf("data set %s column %s: pattern: %w", d.Name, c.Name, err)
+			}
+			c.pattern = re
+		}
+		if c.Ref != "" && !strings.Contains(c.Ref, ".") {
+			return fmt.Errorf("data set %s column %s: ref %q must be <seed>.<column>", d.Name, c.Name, c.Ref)
+		}
+	}
+	for _, c := range d.Columns {
+		if c.UnitOf == "" {
+			continue
+		}
+		if rc, _, ok := d.Column(c.UnitOf); !ok || rc.Ref == "" {
+			return fmt.Errorf("data set %s column %s: unit_of %q must name a column with a ref", d.Name, c.Name, c.UnitOf)
+		}
+	}
+	switch d.PartitionGranularity {
+	case "", "month", "day":
+	default:
+		return fmt.Errorf("data set %s: partition_granularity %q: want month or day", d.Name, d.PartitionGranularity)
+	}
+	if d.Supersede == "" {
+		d.Supersede = "key"
+		if _, _, ok := d.Column("department"); ok && d.PartitionBy != "" {
+			d.Supersede = "submission"
+		}
+	}
+	if d.Supersede != "key" && d.Supersede != "submission" {
+		return fmt.Errorf("data set %s: supersede %q: want submission or key", d.Name, d.Supersede)
 	}
 	for _, k := range d.Keys {
 		if !seen[k] {
@@ -134,11 +189,26 @@ func (d *Dataset) check() error {
 	}
 	if d.PartitionBy != "" {
 		c, _, ok := d.Column(d.PartitionBy)
-		if !ok || (c.Type != "month" && c.Type != "date") {
-			return fmt.Errorf("data set %s: partition_by %q must name a month or date column", d.Name, d.PartitionBy)
+		if !ok || !c.Required || (c.Type != "month" && c.Type != "date" && c.Type != "timestamp") {
+			return fmt.Errorf("data set %s: partition_by %q must name a required month, date or timestamp column", d.Name, d.PartitionBy)
 		}
 	}
 	return nil
+}
+
+// Granularity is how the lake partitions the data set: "month", "day",
+// or "" when it is not partitioned.
+func (d *Dataset) Granularity() string {
+	if d.PartitionBy == "" {
+		return ""
+	}
+	if d.PartitionGranularity != "" {
+		return d.PartitionGranularity
+	}
+	if c, _, _ := d.Column(d.PartitionBy); c.Type == "month" {
+		return "month"
+	}
+	return "day"
 }
 
 // LoadDatasets reads every datasets/*.yaml in fsys.

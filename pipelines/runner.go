@@ -22,6 +22,8 @@ import (
 type Runner struct {
 	Lake     lake.Lake
 	Datasets map[string]*Dataset
+	// Refs is the reference data contracts check values against.
+	Refs Refs
 	Loc      *time.Location
 	Limits   connectors.Limits
 	// Vars expand {name} placeholders in job settings.
@@ -219,7 +221,7 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 		return []Problem{{Reason: strings.ReplaceAll(err.Error(), raw, it.Name)}}, nil
 	}
 	defer rows.Close()
-	v := NewValidator(ds, r.Loc, r.now())
+	v := NewValidator(ds, r.Refs, r.Loc, r.now())
 	w := r.Lake.NewPartitionedWriter(ds.Name, partitionKey(ds), id, ds.LakeColumns())
 	pcol := -1
 	if ds.PartitionBy != "" {
@@ -254,7 +256,7 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 		full := append(vals, it.Source, it.Name, sum, row.Sheet, int64(row.Number), runID, submitted, at)
 		pv := ""
 		if pcol >= 0 {
-			pv = partitionValue(ds, vals[pcol].(time.Time))
+			pv = partitionValue(ds, vals[pcol].(time.Time), r.Loc)
 		}
 		if err := w.Write(pv, full); err != nil {
 			w.Abort()
@@ -275,18 +277,23 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 }
 
 func partitionKey(ds *Dataset) string {
-	if ds.PartitionBy == "" {
-		return ""
-	}
-	c, _, _ := ds.Column(ds.PartitionBy)
-	if c.Type == "month" {
+	switch ds.Granularity() {
+	case "month":
 		return "month"
+	case "day":
+		return "date"
 	}
-	return "date"
+	return ""
 }
 
-func partitionValue(ds *Dataset, t time.Time) string {
-	if partitionKey(ds) == "month" {
+// partitionValue cuts partitions in the configured zone: a reading at
+// 2023-07-01 01:00 Beijing time belongs to 1 July, not 30 June UTC.
+func partitionValue(ds *Dataset, t time.Time, loc *time.Location) string {
+	c, _, _ := ds.Column(ds.PartitionBy)
+	if c.Type == "timestamp" {
+		t = t.In(loc)
+	}
+	if ds.Granularity() == "month" {
 		return t.Format("2006-01")
 	}
 	return t.Format("2006-01-02")

@@ -17,6 +17,7 @@ import (
 	_ "github.com/waymark-data/waymark/connectors/xlsx"
 	"github.com/waymark-data/waymark/internal/lake"
 	"github.com/waymark-data/waymark/internal/warehouse"
+	"github.com/waymark-data/waymark/seeds"
 )
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
@@ -28,11 +29,15 @@ func newRunner(t *testing.T) (*Runner, Job, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	refs, err := LoadRefs(seeds.FS(""), ds)
+	if err != nil {
+		t.Fatal(err)
+	}
 	root := t.TempDir()
 	inbox := filepath.Join(root, "inbox")
 	os.MkdirAll(inbox, 0o755)
 	r := &Runner{
-		Lake: lake.Lake{Root: filepath.Join(root, "lake")}, Datasets: ds, Loc: shanghai,
+		Lake: lake.Lake{Root: filepath.Join(root, "lake")}, Datasets: ds, Refs: refs, Loc: shanghai,
 		Limits: connectors.Limits{MaxBytes: 1 << 20, MaxUnzippedBytes: 16 << 20, MaxRows: 10000},
 		Now:    func() time.Time { return time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC) },
 	}
@@ -119,11 +124,11 @@ func TestXLSXQuirksAndIdempotence(t *testing.T) {
 	r, job, inbox := newRunner(t)
 	p := filepath.Join(inbox, "may.xlsx")
 	writeWorkbook(t, p, [][]any{
-		{45047, "旗工信局", "A1", "甲", "1,000", "５００", "—", "", ""}, // Excel serial for 2023-05-01, text numbers
-		{"2023年5月", "旗工信局", "A2", "乙", 200.5, 100, 0, 0, ""},
-		{"2023-05", "旗工信局", "A2", "乙", 200.5, 100, 0, 0, "重复"},
-		{"2023-05", "旗工信局", "A3", "丙", -1, 0, 0, 0, ""},
-		{"2099-05", "旗工信局", "A4", "丁", 1, 0, 0, 0, ""},
+		{45047, "旗工信局", "91150627MA0N1A2B3C", "甲", "1,000", "５００", "—", "", ""}, // Excel serial for 2023-05-01, text numbers
+		{"2023年5月", "旗工信局", "91150627MA0N2B3C4D", "乙", 200.5, 100, 0, 0, ""},
+		{"2023-05", "旗工信局", "91150627MA0N2B3C4D", "乙", 200.5, 100, 0, 0, "重复"},
+		{"2023-05", "旗工信局", "91150627MA0N3C4D5E", "丙", -1, 0, 0, 0, ""},
+		{"2099-05", "旗工信局", "91150627MA0N4D5E6F", "丁", 1, 0, 0, 0, ""},
 		{"2023-05", "旗工信局", "", "戊", 1, 0, 0, 0, ""},
 	})
 	res, err := r.RunJob(context.Background(), job)

@@ -46,6 +46,7 @@ const headerScanRows = 20
 // Validator types and checks raw rows against a data set's contract.
 type Validator struct {
 	ds    *Dataset
+	refs  Refs
 	loc   *time.Location
 	now   time.Time
 	sheet string
@@ -57,9 +58,9 @@ type Validator struct {
 	keys       map[string]string
 }
 
-// NewValidator checks rows of ds; now bounds "future" dates.
-func NewValidator(ds *Dataset, loc *time.Location, now time.Time) *Validator {
-	return &Validator{ds: ds, loc: loc, now: now, keys: map[string]string{}, sheet: "\x00"}
+// NewValidator checks rows of ds against refs; now bounds "future" dates.
+func NewValidator(ds *Dataset, refs Refs, loc *time.Location, now time.Time) *Validator {
+	return &Validator{ds: ds, refs: refs, loc: loc, now: now, keys: map[string]string{}, sheet: "\x00"}
 }
 
 var (
@@ -154,6 +155,18 @@ func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
 		}
 		vals[i] = val
 	}
+	if len(probs) == 0 {
+		for i, col := range v.ds.Columns {
+			if col.UnitOf == "" || vals[i] == nil {
+				continue
+			}
+			rc, j, _ := v.ds.Column(col.UnitOf)
+			row := v.refs[rc.Ref][fmt.Sprint(vals[j])]
+			if want := row["unit"]; headerKey(want) != headerKey(vals[i].(string)) {
+				bad(col, vals[i].(string), fmt.Sprintf("unit %q does not match %s, the unit %s is measured in", vals[i], want, row["name_zh"]))
+			}
+		}
+	}
 	if len(probs) == 0 && len(v.ds.Keys) > 0 {
 		key := v.keyOf(vals)
 		where := fmt.Sprintf("sheet %q row %d", r.Sheet, r.Number)
@@ -209,6 +222,19 @@ func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
 		s := strings.TrimSpace(raw)
 		if len(col.Enum) > 0 && !slices.Contains(col.Enum, s) {
 			return nil, fmt.Errorf("expected one of %s", strings.Join(col.Enum, ", "))
+		}
+		if col.pattern != nil && !col.pattern.MatchString(s) {
+			hint := col.PatternHint
+			if hint == "" {
+				hint = "text matching " + col.Pattern
+			}
+			return nil, fmt.Errorf("expected %s", hint)
+		}
+		if col.Ref != "" {
+			if _, ok := v.refs[col.Ref][s]; !ok {
+				seed, _, _ := strings.Cut(col.Ref, ".")
+				return nil, fmt.Errorf("unknown value: expected one listed in the %s reference data (e.g. %s)", seed, v.refs.examples(col.Ref))
+			}
 		}
 		return s, nil
 	case lake.Int64:

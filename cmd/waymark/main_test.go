@@ -125,9 +125,23 @@ func TestDemoEndToEnd(t *testing.T) {
 	if after := count(t, dir, "lake_zw_industrial_solid_waste"); after != before {
 		t.Errorf("rows %s after second demo, %s before", after, before)
 	}
-	q := count(t, dir, "lake_quarantine")
-	if q != "count_star()\n5" {
-		t.Errorf("quarantine has %q rows, want the 5 deliberate errors", q)
+	// The deliberate mistakes are all in the quarantine, each with its place and reason.
+	q := run(t, dir, nil, "sql", "--format", "csv", `SELECT file, "row", "column", reason FROM lake_quarantine ORDER BY file, "row"`)
+	for _, want := range []string{
+		"_2023-01_更正.xlsx,12,period+enterprise_code,the same period and enterprise_code already appears",
+		"_传输中断.xlsx,0,,",
+		`_补报_有误.xlsx,2,产生量 (generated_t),"expected a number, got ""约四万"""`,
+		"_补报_有误.xlsx,3,产生量 (generated_t),-36500 吨 is below the minimum 0 吨",
+		"_补报_有误.xlsx,4,填报单位 (department),unknown value: expected one listed in the departments reference data",
+		"_补报_有误.xlsx,5,统一社会信用代码 (enterprise_code),expected an 18-character unified social credit code",
+		"_补报_有误.xlsx,6,统计月份 (period),2099-01-01 is in the future",
+	} {
+		if !strings.Contains(q.stdout, want) {
+			t.Errorf("quarantine lacks %q:\n%s", want, q.stdout)
+		}
+	}
+	if n := strings.Count(strings.TrimSpace(q.stdout), "\n"); n != 7 {
+		t.Errorf("quarantine has %d rows, want the 7 deliberate errors", n)
 	}
 }
 

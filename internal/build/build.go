@@ -298,11 +298,51 @@ func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]
 		if err := lakeTable(ctx, db, "lake_"+n, filepath.Join(l.DataDir(n), "**", "*.parquet"), datasets[n].LakeColumns()); err != nil {
 			return err
 		}
+		if _, err := db.ExecContext(ctx, stagingSQL(datasets[n])); err != nil {
+			return fmt.Errorf("stage %s: %w", n, err)
+		}
 	}
 	if err := lakeTable(ctx, db, "lake_quarantine", filepath.Join(l.Root, "_quarantine", "**", "*.parquet"), pipelines.QuarantineColumns); err != nil {
 		return err
 	}
 	return lakeTable(ctx, db, "lake_runs", filepath.Join(l.Root, "_runs", "**", "*.parquet"), pipelines.RunColumns)
+}
+
+// stagingSQL builds stg_<dataset>: every row ever accepted, numbered by
+// revision, with is_latest marking what counts now. Under "submission"
+// semantics a department's later file for a period replaces its earlier
+// file whole (rows it dropped are no longer current); under "key"
+// semantics each row replaces the earlier row with the same key. Earlier
+// revisions stay, so "as reported" and "as revised" can both be queried.
+func stagingSQL(d *pipelines.Dataset) string {
+	src, dst := "lake_"+d.Name, "stg_"+d.Name
+	order := "_submitted_at DESC, _ingested_at DESC, _checksum DESC"
+	if d.Supersede == "submission" {
+		period := quoteIdent(d.PartitionBy)
+		if d.Granularity() == "month" {
+			period = "date_trunc('month', " + period + ")"
+		}
+		return fmt.Sprintf(`CREATE TABLE %[1]s AS
+WITH files AS (
+    SELECT department, %[3]s AS _period, _checksum, max(_submitted_at) AS _submitted_at, max(_ingested_at) AS _ingested_at
+    FROM %[2]s GROUP BY ALL
+), ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY department, _period ORDER BY %[4]s) AS revision FROM files
+)
+SELECT l.*, r.revision, r.revision = 1 AS is_latest
+FROM %[2]s l JOIN ranked r ON l.department = r.department AND %[5]s = r._period AND l._checksum = r._checksum`,
+			dst, src, period, order, strings.Replace(period, quoteIdent(d.PartitionBy), "l."+quoteIdent(d.PartitionBy), 1))
+	}
+	keys := make([]string, len(d.Keys))
+	for i, k := range d.Keys {
+		keys[i] = quoteIdent(k)
+	}
+	if len(keys) == 0 {
+		return fmt.Sprintf("CREATE TABLE %s AS SELECT *, 1::BIGINT AS revision, true AS is_latest FROM %s", dst, src)
+	}
+	return fmt.Sprintf(`CREATE TABLE %s AS
+SELECT *, row_number() OVER w AS revision, row_number() OVER w = 1 AS is_latest
+FROM %s WINDOW w AS (PARTITION BY %s ORDER BY %s, _row DESC)`, dst, src, strings.Join(keys, ", "), order)
 }
 
 func lakeTable(ctx context.Context, db *sql.DB, table, glob string, cols []lake.Column) error {

@@ -27,6 +27,10 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 	if err != nil {
 		return nil, err
 	}
+	refs, err := pipelines.LoadRefs(seeds.FS(a.cfg.SeedsDir), ds)
+	if err != nil {
+		return nil, err
+	}
 	var chosen []pipelines.Job
 	for _, n := range names {
 		i := slices.IndexFunc(jobs, func(j pipelines.Job) bool { return j.Name == n })
@@ -43,7 +47,7 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 		chosen = jobs
 	}
 	r := &pipelines.Runner{
-		Lake: a.lake(), Datasets: ds, Loc: a.cfg.Location(), Log: a.log,
+		Lake: a.lake(), Datasets: ds, Refs: refs, Loc: a.cfg.Location(), Log: a.log,
 		Limits: connectors.Limits{MaxBytes: a.cfg.Limits.MaxFileBytes, MaxUnzippedBytes: a.cfg.Limits.MaxUnzippedBytes, MaxRows: a.cfg.Limits.MaxRows},
 		Vars:   map[string]string{"inbox": a.cfg.InboxDir, "data": a.cfg.DataDir},
 	}

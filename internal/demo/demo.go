@@ -61,9 +61,11 @@ func Generate(dir string, first, last time.Time, loc *time.Location) (Files, err
 		out.Good = append(out.Good, p)
 	}
 	// A correction: the coal chemical plant re-weighed its slag for the
-	// first month; the whole month is sent again a week later.
+	// first month; the whole month is sent again a week later, and the
+	// clerk pasted one enterprise twice (that row is quarantined).
 	rows := monthRows(rand.New(rand.NewPCG(2023, 531)), first)
 	rows[3].utilised += 1200
+	rows = append(rows, rows[5])
 	p, err := write(dir, fmt.Sprintf("旗工信局_一般工业固体废物_%s_更正.xlsx", first.Format("2006-01")), first, rows,
 		time.Date(first.Year(), first.Month()+1, 10, 9, 30, 0, 0, loc))
 	if err != nil {
@@ -125,8 +127,8 @@ func write(dir, name string, m time.Time, rows []row, sent time.Time) (string, e
 }
 
 // writeBad writes what departments really send by mistake: a value typed
-// as text, a negative tonnage, a duplicated enterprise, a future month,
-// and a file that is not a workbook at all.
+// as text, a negative tonnage, an unknown department, a malformed credit
+// code, a future month, and a file that is not a workbook at all.
 func writeBad(dir string, last time.Time, loc *time.Location) ([]string, error) {
 	f := excelize.NewFile()
 	defer f.Close()
@@ -136,8 +138,8 @@ func writeBad(dir string, last time.Time, loc *time.Location) ([]string, error) 
 	rows := [][]any{
 		{m, "旗工信局", enterprises[0].code, enterprises[0].name, "约四万", 21000, 0, 0, "估算"},
 		{m, "旗工信局", enterprises[1].code, enterprises[1].name, -36500, 20000, 0, 0, ""},
-		{m, "旗工信局", enterprises[2].code, enterprises[2].name, 28000, 18000, 500, 100, ""},
-		{m, "旗工信局", enterprises[2].code, enterprises[2].name, 28000, 18000, 500, 100, "重复"},
+		{m, "旗环保局", enterprises[2].code, enterprises[2].name, 28000, 18000, 500, 100, ""},
+		{m, "旗工信局", "9115062", enterprises[4].name, 9000, 4000, 500, 100, "代码不全"},
 		{"2099-01", "旗工信局", enterprises[3].code, enterprises[3].name, 25000, 9000, 100, 100, ""},
 	}
 	for i := range rows {
