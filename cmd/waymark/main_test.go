@@ -128,11 +128,11 @@ func TestDemoEndToEnd(t *testing.T) {
 	// The deliberate mistakes are all in the quarantine, each with its place and reason.
 	q := run(t, dir, nil, "sql", "--format", "csv", `SELECT file, "row", "column", reason FROM lake_quarantine ORDER BY file, "row"`)
 	for _, want := range []string{
-		"_2023-01_更正.xlsx,12,period+enterprise_code,the same period and enterprise_code already appears",
+		`_2023-01_更正.xlsx,12,period+enterprise_code,"the same period and enterprise_code already appears`,
 		"_传输中断.xlsx,0,,",
 		`_补报_有误.xlsx,2,产生量 (generated_t),"expected a number, got ""约四万"""`,
 		"_补报_有误.xlsx,3,产生量 (generated_t),-36500 吨 is below the minimum 0 吨",
-		"_补报_有误.xlsx,4,填报单位 (department),unknown value: expected one listed in the departments reference data",
+		`_补报_有误.xlsx,4,填报单位 (department),"unknown value: expected one listed in the departments reference data`,
 		"_补报_有误.xlsx,5,统一社会信用代码 (enterprise_code),expected an 18-character unified social credit code",
 		"_补报_有误.xlsx,6,统计月份 (period),2099-01-01 is in the future",
 	} {
