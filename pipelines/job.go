@@ -20,6 +20,20 @@ type Job struct {
 	Department string `yaml:"department"`
 	// Schedule is a five-field cron expression in the configured zone.
 	Schedule string `yaml:"schedule"`
+	// Requires names sources (waymark.yaml `sources:`) the job needs; the
+	// job is skipped, with a note, until they are configured.
+	Requires []string `yaml:"requires"`
+}
+
+// Missing returns the required sources that vars lacks.
+func (j Job) Missing(vars map[string]string) []string {
+	var out []string
+	for _, r := range j.Requires {
+		if vars[r] == "" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Expand substitutes {inbox} and {data} in settings with the configured

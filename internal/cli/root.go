@@ -13,8 +13,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	_ "github.com/waymark-data/waymark/connectors/csvfile" // registers the csv decoder
+	// Connectors and decoders register themselves; this is the one place
+	// that decides which the binary carries.
+	_ "github.com/waymark-data/waymark/connectors/csvfile"
 	_ "github.com/waymark-data/waymark/connectors/dropfolder"
+	_ "github.com/waymark-data/waymark/connectors/httppull"
+	_ "github.com/waymark-data/waymark/connectors/jsonfile"
+	_ "github.com/waymark-data/waymark/connectors/mqtt"
 	_ "github.com/waymark-data/waymark/connectors/xlsx"
 	"github.com/waymark-data/waymark/internal/config"
 	"github.com/waymark-data/waymark/internal/lake"

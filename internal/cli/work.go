@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -49,10 +50,15 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 	r := &pipelines.Runner{
 		Lake: a.lake(), Datasets: ds, Refs: refs, Loc: a.cfg.Location(), Log: a.log,
 		Limits: connectors.Limits{MaxBytes: a.cfg.Limits.MaxFileBytes, MaxUnzippedBytes: a.cfg.Limits.MaxUnzippedBytes, MaxRows: a.cfg.Limits.MaxRows},
-		Vars:   map[string]string{"inbox": a.cfg.InboxDir, "data": a.cfg.DataDir},
 	}
 	var out []pipelines.RunResult
 	for _, j := range chosen {
+		r.Vars = a.jobVars(j)
+		if missing := j.Missing(r.Vars); len(missing) > 0 {
+			out = append(out, pipelines.RunResult{Job: j.Name, Dataset: j.Dataset, Status: "skipped",
+				Error: "set sources." + strings.Join(missing, ", sources.") + " in waymark.yaml (or WAYMARK_SOURCE_" + strings.ToUpper(missing[0]) + ")"})
+			continue
+		}
 		res, err := r.RunJob(ctx, j)
 		out = append(out, res)
 		if err != nil {
@@ -60,6 +66,19 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 		}
 	}
 	return out, nil
+}
+
+// jobVars are the placeholders a job's settings may use: the configured
+// sources, {inbox}, {data} and {state} (the job's own state file).
+func (a *app) jobVars(j pipelines.Job) map[string]string {
+	vars := map[string]string{
+		"inbox": a.cfg.InboxDir, "data": a.cfg.DataDir, "job": j.Name,
+		"state": filepath.Join(a.cfg.LakeDir, "_state", j.Name+".json"),
+	}
+	for k, v := range a.cfg.Sources {
+		vars[k] = v
+	}
+	return vars
 }
 
 func (a *app) build(ctx context.Context) (build.Result, error) {
@@ -95,6 +114,10 @@ func ingestCmd(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			results, err := a.ingest(cmd.Context(), args)
 			for _, r := range results {
+				if r.Status == "skipped" {
+					fmt.Fprintf(a.out, "%-40s skipped: %s\n", r.Job, r.Error)
+					continue
+				}
 				fmt.Fprintf(a.out, "%-40s %-8s items %d new, %d duplicate, %d rejected; rows %d accepted, %d rejected (%s)\n",
 					r.Job, r.Status, r.ItemsNew, r.ItemsDuplicate, r.ItemsRejected, r.RowsAccepted, r.RowsRejected,
 					r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))

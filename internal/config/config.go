@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -42,6 +43,9 @@ type Config struct {
 	TimeZone string `yaml:"timezone"`
 	// KeepVersions is how many finished warehouse versions stay on disk.
 	KeepVersions int `yaml:"keep_versions"`
+	// Sources fills the {name} placeholders of job settings (broker
+	// addresses, API URLs); a job that requires an unset source is skipped.
+	Sources map[string]string `yaml:"sources"`
 	// Limits bound what one submission may cost.
 	Limits Limits `yaml:"limits"`
 	// Postgres is where serving marts are published (later waves); the DSN
@@ -124,6 +128,16 @@ func (c *Config) applyEnv() {
 	}
 	if v := os.Getenv("WAYMARK_PG_DSN"); v != "" {
 		c.Postgres.DSN = v
+	}
+	for _, kv := range os.Environ() {
+		// WAYMARK_SOURCE_MQTT_BROKER=tcp://… sets sources.mqtt_broker.
+		k, v, _ := strings.Cut(kv, "=")
+		if name, ok := strings.CutPrefix(k, "WAYMARK_SOURCE_"); ok && v != "" {
+			if c.Sources == nil {
+				c.Sources = map[string]string{}
+			}
+			c.Sources[strings.ToLower(name)] = v
+		}
 	}
 	if v := os.Getenv("WAYMARK_TIMEZONE"); v != "" {
 		c.TimeZone = v

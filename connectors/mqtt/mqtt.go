@@ -1,0 +1,221 @@
+// Package mqtt is the connector for sensors that publish over MQTT. It
+// subscribes at QoS 1 with a persistent session under a fixed client id, so
+// the broker keeps messages while Waymark is down, and it acknowledges a
+// message only after the batch holding it is safely in the lake: a crash
+// between the two means redelivery, never loss. Redelivered readings are
+// de-duplicated by the data set's key in the warehouse.
+package mqtt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/waymark-data/waymark/connectors"
+)
+
+func init() {
+	connectors.RegisterKind("mqtt", func(s map[string]string) (connectors.Connector, error) { return New(s) })
+}
+
+// Subscriber pulls messages from a broker in batches.
+type Subscriber struct {
+	Broker   string
+	Topics   []string
+	ClientID string
+	// TopicFields names topic levels to copy into each record, e.g.
+	// "_/_/station_id/channel" for waymark/sensors/GH-001/rainfall_mm.
+	TopicFields []string
+	BatchSize   int
+	BatchWait   time.Duration
+	// IdleStop ends a pull after this long without a message (0: run until
+	// the context is cancelled). One-shot ingests use it to drain the queue.
+	IdleStop time.Duration
+	Username string
+	Password string
+}
+
+// New builds a subscriber from job settings: broker, topics (comma
+// separated, wildcards allowed), client_id, topic_fields, batch_size,
+// batch_wait, idle_stop, username, password_env.
+func New(s map[string]string) (*Subscriber, error) {
+	sub := &Subscriber{
+		Broker: s["broker"], ClientID: s["client_id"], BatchSize: 5000,
+		BatchWait: 2 * time.Second, Username: s["username"],
+	}
+	if sub.Broker == "" || s["topics"] == "" || sub.ClientID == "" {
+		return nil, fmt.Errorf("mqtt: settings broker, topics and client_id are required (a fixed client id keeps the session)")
+	}
+	for _, t := range strings.Split(s["topics"], ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			sub.Topics = append(sub.Topics, t)
+		}
+	}
+	if f := s["topic_fields"]; f != "" {
+		sub.TopicFields = strings.Split(f, "/")
+	}
+	var err error
+	if v := s["batch_size"]; v != "" {
+		if sub.BatchSize, err = strconv.Atoi(v); err != nil || sub.BatchSize < 1 {
+			return nil, fmt.Errorf("mqtt: batch_size %q: want a positive number", v)
+		}
+	}
+	for key, dst := range map[string]*time.Duration{"batch_wait": &sub.BatchWait, "idle_stop": &sub.IdleStop} {
+		if v := s[key]; v != "" {
+			if *dst, err = time.ParseDuration(v); err != nil {
+				return nil, fmt.Errorf("mqtt: %s %q: %w", key, v, err)
+			}
+		}
+	}
+	if env := s["password_env"]; env != "" {
+		sub.Password = os.Getenv(env)
+	}
+	return sub, nil
+}
+
+// Pull connects, subscribes and yields batches until the context ends or
+// the subscription has been idle for IdleStop.
+func (s *Subscriber) Pull(ctx context.Context, yield func(connectors.Item) error) error {
+	msgs := make(chan paho.Message, s.BatchSize)
+	opts := paho.NewClientOptions().
+		AddBroker(s.Broker).
+		SetClientID(s.ClientID).
+		SetCleanSession(false).
+		SetAutoAckDisabled(true).
+		SetOrderMatters(true).
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(time.Second).
+		SetKeepAlive(30 * time.Second).
+		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { msgs <- m })
+	if s.Username != "" {
+		opts.SetUsername(s.Username).SetPassword(s.Password)
+	}
+	filters := map[string]byte{}
+	for _, t := range s.Topics {
+		filters[t] = 1
+	}
+	opts.SetOnConnectHandler(func(c paho.Client) {
+		// Resubscribe on every (re)connect; with a persistent session the
+		// broker then delivers what it queued meanwhile.
+		c.SubscribeMultiple(filters, nil)
+	})
+	client := paho.NewClient(opts)
+	tok := client.Connect()
+	select {
+	case <-tok.Done():
+		if err := tok.Error(); err != nil {
+			return fmt.Errorf("mqtt %s: connect: %w", s.Broker, err)
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer client.Disconnect(250)
+
+	var batch []paho.Message
+	var first time.Time
+	seq := 0
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		seq++
+		body, err := s.encode(batch)
+		if err != nil {
+			return err
+		}
+		pending := batch
+		batch = nil
+		item := connectors.Item{
+			Source:      "mqtt:" + s.Broker,
+			Name:        fmt.Sprintf("%s/%s-%04d.json", s.ClientID, first.UTC().Format("20060102T150405.000000Z"), seq),
+			Format:      "json",
+			SubmittedAt: first,
+			Open:        func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
+			Ack: func(bool) error {
+				// Acknowledge only now: the batch is in the lake (or in the
+				// quarantine), so the broker may forget these messages.
+				for _, m := range pending {
+					m.Ack()
+				}
+				return nil
+			},
+		}
+		return yield(item)
+	}
+	// Flush when the batch is full, when it has waited BatchWait, or when
+	// the stream goes quiet: a broker with a small in-flight window stops
+	// sending until it sees acknowledgements, and those come only after a
+	// flush.
+	const quiet = 50 * time.Millisecond
+	tick := time.NewTicker(min(s.BatchWait, quiet))
+	defer tick.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			// Unflushed messages are not acknowledged: the broker redelivers them.
+			return ctx.Err()
+		case m := <-msgs:
+			if len(batch) == 0 {
+				first = time.Now()
+			}
+			batch = append(batch, m)
+			last = time.Now()
+			if len(batch) >= s.BatchSize {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		case now := <-tick.C:
+			if len(batch) > 0 && (now.Sub(last) >= quiet || now.Sub(first) >= s.BatchWait) {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			if s.IdleStop > 0 && len(batch) == 0 && now.Sub(last) >= s.IdleStop {
+				return nil
+			}
+		}
+	}
+}
+
+// encode writes the batch as newline-delimited JSON, one record per
+// message, adding the topic levels named in TopicFields and the message's
+// topic. A payload that is not a JSON object is kept as {"payload": "..."}
+// so that it reaches the quarantine with its bytes instead of vanishing.
+func (s *Subscriber) encode(batch []paho.Message) ([]byte, error) {
+	var buf bytes.Buffer
+	for _, m := range batch {
+		var obj map[string]any
+		dec := json.NewDecoder(bytes.NewReader(m.Payload()))
+		dec.UseNumber()
+		if err := dec.Decode(&obj); err != nil || obj == nil {
+			obj = map[string]any{"payload": string(m.Payload())}
+		}
+		levels := strings.Split(m.Topic(), "/")
+		for i, f := range s.TopicFields {
+			if f != "_" && f != "" && i < len(levels) {
+				if _, set := obj[f]; !set {
+					obj[f] = levels[i]
+				}
+			}
+		}
+		obj["topic"] = m.Topic()
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes(), nil
+}
