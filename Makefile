@@ -6,7 +6,7 @@ LDFLAGS := -X github.com/waymark-data/waymark/internal/cli.Version=$(VERSION)
 # DuckDB is linked statically through cgo; a pure-Go build is impossible.
 export CGO_ENABLED := 1
 
-.PHONY: all build demo test vet bench clean
+.PHONY: all build demo test vet bench deps clean
 
 all: build
 
@@ -17,8 +17,12 @@ build:
 demo: build
 	./$(BIN) demo
 
+## deps: install the services tests run against (Mosquitto) when missing
+deps:
+	./scripts/deps.sh
+
 ## test: the whole test suite (what CI runs)
-test: vet
+test: deps vet
 	$(GO) test -count=1 -timeout 20m ./...
 
 vet:
