@@ -21,6 +21,7 @@ var QuarantineColumns = []lake.Column{
 	{Name: "column", Type: lake.String},
 	{Name: "value", Type: lake.String},
 	{Name: "reason", Type: lake.String},
+	{Name: "reason_zh", Type: lake.String},
 	{Name: "run_id", Type: lake.String},
 	{Name: "submitted_at", Type: lake.Timestamp},
 	{Name: "ingested_at", Type: lake.Timestamp},
@@ -43,7 +44,7 @@ func (q *quarantine) write(id string, probs []Problem) error {
 	}
 	w := lake.NewRowWriter(f, "quarantine", QuarantineColumns)
 	for _, p := range probs {
-		row := []any{q.ds.Name, q.job.Department, q.it.Source, q.it.Name, q.sum, p.Sheet, int64(p.Row), p.Column, p.Value, p.Reason, q.runID, q.it.SubmittedAt.UTC(), q.at}
+		row := []any{q.ds.Name, departmentOf(q.job, p), q.it.Source, q.it.Name, q.sum, p.Sheet, int64(p.Row), p.Column, p.Value, p.Reason, nullIfEmpty(p.ReasonZh), q.runID, q.it.SubmittedAt.UTC(), q.at}
 		if err := w.Write(row); err != nil {
 			f.Abort()
 			return fmt.Errorf("quarantine %s: %w", q.it.Name, err)
@@ -98,4 +99,23 @@ func (r *Runner) writeLedger(res RunResult) error {
 		return fmt.Errorf("ledger %s: %w", res.RunID, err)
 	}
 	return f.Commit()
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// departmentOf attributes a problem: the job's department when the job is
+// one department's inbox, else what the row itself says.
+func departmentOf(j Job, p Problem) string {
+	if j.Department != "" {
+		return j.Department
+	}
+	if p.Department != "" {
+		return p.Department
+	}
+	return "未注明单位"
 }

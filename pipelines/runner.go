@@ -31,6 +31,9 @@ type Runner struct {
 	Log  *slog.Logger
 	// Now is the clock; tests pin it.
 	Now func() time.Time
+	// FeedbackDir receives per-department workbooks listing rejected rows;
+	// empty means none are written.
+	FeedbackDir string
 }
 
 // RunResult is the ledger row of one job run.
@@ -49,6 +52,8 @@ type RunResult struct {
 	RowsRejected   int64
 	Status         string
 	Error          string
+	// Feedback lists the department feedback workbooks written.
+	Feedback []string
 }
 
 // NewRunID returns a sortable, unique run id.
@@ -75,9 +80,10 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 	if _, err := lake.Sweep(r.Lake.Root); err != nil {
 		return res, err
 	}
+	var feedback []feedbackEntry
 	runErr := conn.Pull(ctx, func(it connectors.Item) error {
 		res.ItemsSeen++
-		out, err := r.ingestItem(ctx, job, ds, it, res.RunID)
+		out, probs, err := r.ingestItem(ctx, job, ds, it, res.RunID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", it.Name, err)
 		}
@@ -90,6 +96,9 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 		default:
 			res.ItemsNew++
 		}
+		for _, p := range probs {
+			feedback = append(feedback, feedbackEntry{File: it.Name, Problem: p})
+		}
 		res.RowsRead += out.RowsRead
 		res.RowsAccepted += out.Accepted
 		res.RowsRejected += out.Rejected
@@ -99,6 +108,13 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 		}
 		return nil
 	})
+	if r.FeedbackDir != "" && len(feedback) > 0 {
+		files, err := writeFeedback(r.FeedbackDir, ds, job, res.RunID, r.now(), r.Loc, feedback)
+		res.Feedback = files
+		if err != nil {
+			runErr = errors.Join(runErr, err)
+		}
+	}
 	res.FinishedAt = r.now()
 	if runErr != nil {
 		res.Status, res.Error = "failed", runErr.Error()
@@ -166,15 +182,15 @@ func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, int64, e
 	return sum, final, n, nil
 }
 
-func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string) (*lake.Manifest, error) {
+func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string) (*lake.Manifest, []Problem, error) {
 	sum, raw, size, err := r.land(ds, it)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if m, err := r.Lake.ReadManifest(ds.Name, sum); err != nil {
-		return nil, err
+		return nil, nil, err
 	} else if m != nil {
-		return &lake.Manifest{Status: "duplicate"}, nil
+		return &lake.Manifest{Status: "duplicate"}, nil, nil
 	}
 	ingested := r.now().UTC()
 	m := &lake.Manifest{
@@ -185,17 +201,18 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 	q := &quarantine{lake: r.Lake, ds: ds, job: job, it: it, sum: sum, runID: runID, at: ingested}
 	var probs []Problem
 	if r.Limits.MaxBytes > 0 && size > r.Limits.MaxBytes {
-		probs = []Problem{{Reason: fmt.Sprintf("the file is larger than the %d-byte limit; split it by period", r.Limits.MaxBytes)}}
+		probs = []Problem{{Reason: fmt.Sprintf("the file is larger than the %d-byte limit; split it by period", r.Limits.MaxBytes),
+			ReasonZh: fmt.Sprintf("文件超过%d字节上限，请按报告期拆分后报送", r.Limits.MaxBytes)}}
 	} else {
 		probs, err = r.decode(ctx, ds, it, raw, sum, runID, ingested, id, m)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	m.Rejected = int64(len(probs))
 	if len(probs) > 0 {
 		if err := q.write(id, probs); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	m.Status = "ok"
@@ -205,20 +222,21 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 		m.Status = "partial"
 	}
 	if err := r.Lake.WriteManifest(m); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m, nil
+	return m, probs, nil
 }
 
 // decode reads the landed file row by row and writes valid rows to the
 // partitions. Problems are returned, not errors: a bad file is data too.
 func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, raw, sum, runID string, at time.Time, id string, m *lake.Manifest) ([]Problem, error) {
 	if it.Format == "" {
-		return []Problem{{Reason: fmt.Sprintf("unsupported file type %q: send .xlsx, .csv or .json", filepath.Ext(it.Name))}}, nil
+		return []Problem{{Reason: fmt.Sprintf("unsupported file type %q: send .xlsx, .csv or .json", filepath.Ext(it.Name)),
+			ReasonZh: fmt.Sprintf("不支持的文件类型“%s”：请报送 .xlsx、.csv 或 .json 文件", filepath.Ext(it.Name))}}, nil
 	}
 	rows, err := connectors.OpenRows(it.Format, raw, r.Limits)
 	if err != nil {
-		return []Problem{{Reason: strings.ReplaceAll(err.Error(), raw, it.Name)}}, nil
+		return []Problem{{Reason: strings.ReplaceAll(err.Error(), raw, it.Name), ReasonZh: "文件无法打开（可能已损坏、不完整或不是所述格式），请重新导出后报送"}}, nil
 	}
 	defer rows.Close()
 	v := NewValidator(ds, r.Refs, r.Loc, r.now())
@@ -242,7 +260,8 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 			// A corrupt tail: keep what was read before it, report the rest.
 			w.Abort()
 			m.Accepted, m.RowsRead = 0, 0
-			return append(probs, Problem{Sheet: row.Sheet, Row: row.Number, Reason: "the file cannot be read: " + strings.ReplaceAll(err.Error(), raw, it.Name)}), nil
+			return append(probs, Problem{Sheet: row.Sheet, Row: row.Number, Reason: "the file cannot be read: " + strings.ReplaceAll(err.Error(), raw, it.Name),
+				ReasonZh: "文件读取中断（可能已损坏或不完整），请重新导出后报送"}), nil
 		}
 		vals, bad := v.Row(row)
 		if vals == nil && bad == nil {

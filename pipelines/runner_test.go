@@ -39,7 +39,8 @@ func newRunner(t *testing.T) (*Runner, Job, string) {
 	r := &Runner{
 		Lake: lake.Lake{Root: filepath.Join(root, "lake")}, Datasets: ds, Refs: refs, Loc: shanghai,
 		Limits: connectors.Limits{MaxBytes: 1 << 20, MaxUnzippedBytes: 16 << 20, MaxRows: 10000},
-		Now:    func() time.Time { return time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC) },
+		Now:         func() time.Time { return time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC) },
+		FeedbackDir: filepath.Join(root, "feedback"),
 	}
 	job := Job{Name: "t", Dataset: "zw_industrial_solid_waste", Connector: "dropfolder", Department: "旗工信局",
 		Settings: map[string]string{"path": inbox}}
@@ -149,6 +150,22 @@ func TestXLSXQuirksAndIdempotence(t *testing.T) {
 		if !strings.Contains(reasons, want) {
 			t.Errorf("quarantine lacks %q\n got: %s", want, reasons)
 		}
+	}
+	// The department gets a workbook listing each problem in Chinese.
+	if len(res.Feedback) != 1 || !strings.Contains(res.Feedback[0], filepath.Join("feedback", "旗工信局")) {
+		t.Fatalf("feedback files %v", res.Feedback)
+	}
+	fb, err := excelize.OpenFile(res.Feedback[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := fb.GetRows("问题清单")
+	fb.Close()
+	if len(rows) != 8 || rows[3][5] != "问题说明" {
+		t.Fatalf("feedback rows %q", rows)
+	}
+	if got := strings.Join(rows[5], "|"); got != "may.xlsx|数据|7|产生量 (generated_t)|-1|-1吨小于下限0吨|-1 吨 is below the minimum 0 吨" {
+		t.Errorf("feedback row %q", got)
 	}
 	// Lineage: every row says where it came from.
 	lin := query[string](t, `SELECT min(_file || ' ' || _sheet || '!' || _row || ' ' || length(_checksum) || ' ' || _run_id) FROM read_parquet(?)`, r.Lake.Glob("zw_industrial_solid_waste"))

@@ -20,6 +20,10 @@ type Problem struct {
 	Column string
 	Value  string
 	Reason string
+	// ReasonZh says the same in Chinese for the department's feedback.
+	ReasonZh string
+	// Department is who sent the row, when the row says so.
+	Department string
 }
 
 func (p Problem) Error() string {
@@ -134,8 +138,8 @@ func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
 	}
 	vals := make([]any, len(v.ds.Columns))
 	var probs []Problem
-	bad := func(col ColumnSpec, raw, reason string) {
-		probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: columnLabel(col), Value: raw, Reason: reason})
+	bad := func(col ColumnSpec, raw string, err error) {
+		probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: columnLabel(col), Value: raw, Reason: err.Error(), ReasonZh: zhOf(err)})
 	}
 	for i, col := range v.ds.Columns {
 		raw := ""
@@ -144,13 +148,13 @@ func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
 		}
 		if missing[normalize(raw)] {
 			if col.Required {
-				bad(col, raw, "a value is required here")
+				bad(col, raw, because("a value is required here", "此项必填"))
 			}
 			continue
 		}
 		val, err := v.parse(col, raw)
 		if err != nil {
-			bad(col, raw, err.Error())
+			bad(col, raw, err)
 			continue
 		}
 		vals[i] = val
@@ -163,7 +167,8 @@ func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
 			rc, j, _ := v.ds.Column(col.UnitOf)
 			row := v.refs[rc.Ref][fmt.Sprint(vals[j])]
 			if want := row["unit"]; headerKey(want) != headerKey(vals[i].(string)) {
-				bad(col, vals[i].(string), fmt.Sprintf("unit %q does not match %s, the unit %s is measured in", vals[i], want, row["name_zh"]))
+				bad(col, vals[i].(string), because(fmt.Sprintf("unit %q does not match %s, the unit %s is measured in", vals[i], want, row["name_zh"]),
+					fmt.Sprintf("单位“%s”与指标“%s”的计量单位“%s”不一致", vals[i], row["name_zh"], want)))
 			}
 		}
 	}
@@ -172,12 +177,18 @@ func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
 		where := fmt.Sprintf("sheet %q row %d", r.Sheet, r.Number)
 		if first, dup := v.keys[key]; dup {
 			probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: strings.Join(v.ds.Keys, "+"), Value: key,
-				Reason: "the same " + strings.Join(v.ds.Keys, " and ") + " already appears in " + first + "; send each once"})
+				Reason:   "the same " + strings.Join(v.ds.Keys, " and ") + " already appears in " + first + "; send each once",
+				ReasonZh: "与" + first + "重复（" + strings.Join(v.keyLabels(), "、") + "相同），每条只报一次"})
 		} else {
 			v.keys[key] = where
 		}
 	}
 	if len(probs) > 0 {
+		if _, j, ok := v.ds.Column("department"); ok && v.idx[j] >= 0 && v.idx[j] < len(r.Cells) {
+			for i := range probs {
+				probs[i].Department = strings.TrimSpace(r.Cells[v.idx[j]])
+			}
+		}
 		return nil, probs
 	}
 	return vals, nil
@@ -198,8 +209,27 @@ func (v *Validator) Finish() []Problem {
 	if len(v.sheets) > 0 && v.sheets[0] != "" {
 		where = "no sheet (" + strings.Join(v.sheets, ", ") + ")"
 	}
+	var wantZh []string
+	for _, c := range v.ds.Columns {
+		if c.Required && c.HeaderZh != "" {
+			wantZh = append(wantZh, c.HeaderZh)
+		}
+	}
 	return []Problem{{Reason: fmt.Sprintf("%s has a header row with the columns %s within its first %d rows: is this the right template or sheet?",
-		where, strings.Join(want, ", "), headerScanRows)}}
+		where, strings.Join(want, ", "), headerScanRows),
+		ReasonZh: fmt.Sprintf("前%d行内未找到包含“%s”的表头行：请使用正确的模板和工作表", headerScanRows, strings.Join(wantZh, "、"))}}
+}
+
+func (v *Validator) keyLabels() []string {
+	out := make([]string, len(v.ds.Keys))
+	for i, k := range v.ds.Keys {
+		c, _, _ := v.ds.Column(k)
+		out[i] = c.HeaderZh
+		if out[i] == "" {
+			out[i] = k
+		}
+	}
+	return out
 }
 
 func (v *Validator) keyOf(vals []any) string {
@@ -221,19 +251,20 @@ func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
 	case lake.String:
 		s := strings.TrimSpace(raw)
 		if len(col.Enum) > 0 && !slices.Contains(col.Enum, s) {
-			return nil, fmt.Errorf("expected one of %s", strings.Join(col.Enum, ", "))
+			return nil, because("expected one of "+strings.Join(col.Enum, ", "), "应为以下之一："+strings.Join(col.Enum, "、"))
 		}
 		if col.pattern != nil && !col.pattern.MatchString(s) {
 			hint := col.PatternHint
 			if hint == "" {
 				hint = "text matching " + col.Pattern
 			}
-			return nil, fmt.Errorf("expected %s", hint)
+			return nil, because("expected "+hint, "格式不符："+hint)
 		}
 		if col.Ref != "" {
 			if _, ok := v.refs[col.Ref][s]; !ok {
 				seed, _, _ := strings.Cut(col.Ref, ".")
-				return nil, fmt.Errorf("unknown value: expected one listed in the %s reference data (e.g. %s)", seed, v.refs.examples(col.Ref))
+				return nil, because(fmt.Sprintf("unknown value: expected one listed in the %s reference data (e.g. %s)", seed, v.refs.examples(col.Ref)),
+					fmt.Sprintf("“%s”不在%s名录中（例如：%s）", s, seed, v.refs.examples(col.Ref)))
 			}
 		}
 		return s, nil
@@ -245,7 +276,7 @@ func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
 		return n, v.inRange(col, float64(n))
 	case lake.Float64:
 		if strings.Contains(normalize(raw), "%") && col.Unit != "%" {
-			return nil, fmt.Errorf("expected %s, got a percentage", unitName(col))
+			return nil, because(fmt.Sprintf("expected %s, got a percentage", unitName(col)), fmt.Sprintf("应填以“%s”计的数值，不应填百分比", col.Unit))
 		}
 		f, err := parseNumber(raw)
 		if err != nil {
@@ -266,7 +297,8 @@ func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
 		today := v.now.In(v.loc)
 		limit := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 		if t.After(limit) {
-			return nil, fmt.Errorf("%s is in the future (today is %s)", t.Format("2006-01-02"), limit.Format("2006-01-02"))
+			return nil, because(fmt.Sprintf("%s is in the future (today is %s)", t.Format("2006-01-02"), limit.Format("2006-01-02")),
+				fmt.Sprintf("%s晚于今天（%s），请核对", t.Format("2006-01-02"), limit.Format("2006-01-02")))
 		}
 		return t, nil
 	case lake.Timestamp:
@@ -275,7 +307,7 @@ func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
 			return nil, err
 		}
 		if t.After(v.now.Add(10 * time.Minute)) {
-			return nil, fmt.Errorf("%s is in the future", t.In(v.loc).Format("2006-01-02 15:04:05"))
+			return nil, because(fmt.Sprintf("%s is in the future", t.In(v.loc).Format("2006-01-02 15:04:05")), fmt.Sprintf("%s晚于当前时间，请核对", t.In(v.loc).Format("2006-01-02 15:04:05")))
 		}
 		return t, nil
 	case lake.Bool:
@@ -290,10 +322,10 @@ func (v *Validator) inRange(col ColumnSpec, f float64) error {
 		unit = " " + col.Unit
 	}
 	if col.Min != nil && f < *col.Min {
-		return fmt.Errorf("%g%s is below the minimum %g%s", f, unit, *col.Min, unit)
+		return because(fmt.Sprintf("%g%s is below the minimum %g%s", f, unit, *col.Min, unit), fmt.Sprintf("%g%s小于下限%g%s", f, col.Unit, *col.Min, col.Unit))
 	}
 	if col.Max != nil && f > *col.Max {
-		return fmt.Errorf("%g%s is above the maximum %g%s", f, unit, *col.Max, unit)
+		return because(fmt.Sprintf("%g%s is above the maximum %g%s", f, unit, *col.Max, unit), fmt.Sprintf("%g%s超过上限%g%s", f, col.Unit, *col.Max, col.Unit))
 	}
 	return nil
 }

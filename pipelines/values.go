@@ -37,7 +37,7 @@ func parseNumber(raw string) (float64, error) {
 	s = strings.TrimSuffix(s, "%")
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return 0, fmt.Errorf("expected a number, got %q", raw)
+		return 0, because(fmt.Sprintf("expected a number, got %q", raw), fmt.Sprintf("应填数字，实际为“%s”", raw))
 	}
 	return f, nil
 }
@@ -45,10 +45,10 @@ func parseNumber(raw string) (float64, error) {
 func parseInt(raw string) (int64, error) {
 	f, err := parseNumber(raw)
 	if err != nil {
-		return 0, fmt.Errorf("expected a whole number, got %q", raw)
+		return 0, because(fmt.Sprintf("expected a whole number, got %q", raw), fmt.Sprintf("应填整数，实际为“%s”", raw))
 	}
 	if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		return 0, fmt.Errorf("expected a whole number, got %q", raw)
+		return 0, because(fmt.Sprintf("expected a whole number, got %q", raw), fmt.Sprintf("应填整数，实际为“%s”", raw))
 	}
 	return int64(f), nil
 }
@@ -88,7 +88,7 @@ func parseDate(raw string) (time.Time, error) {
 		y, mo, d := t.Date()
 		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC), nil
 	}
-	return time.Time{}, fmt.Errorf("expected a date like 2023-05-31, got %q", raw)
+	return time.Time{}, because(fmt.Sprintf("expected a date like 2023-05-31, got %q", raw), fmt.Sprintf("应填日期（如2023-05-31），实际为“%s”", raw))
 }
 
 // parseMonth reads 2023-05, 2023/5, 2023年5月, 202305, a full date or an
@@ -102,7 +102,7 @@ func parseMonth(raw string) (time.Time, error) {
 	}
 	d, err := parseDate(raw)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("expected a month like 2023-05, got %q", raw)
+		return time.Time{}, because(fmt.Sprintf("expected a month like 2023-05, got %q", raw), fmt.Sprintf("应填月份（如2023-05），实际为“%s”", raw))
 	}
 	return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC), nil
 }
@@ -113,7 +113,7 @@ func ymd(y, m, d, raw string) (time.Time, error) {
 	di, _ := strconv.Atoi(d)
 	t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, time.UTC)
 	if mi < 1 || mi > 12 || di < 1 || t.Day() != di {
-		return time.Time{}, fmt.Errorf("%q is not a calendar date", raw)
+		return time.Time{}, because(fmt.Sprintf("%q is not a calendar date", raw), fmt.Sprintf("“%s”不是有效日期", raw))
 	}
 	return t, nil
 }
@@ -133,7 +133,7 @@ func parseTimestamp(raw string, loc *time.Location) (time.Time, error) {
 	if t, ok := excelSerial(s); ok {
 		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), 0, loc).UTC(), nil
 	}
-	return time.Time{}, fmt.Errorf("expected a date-time like 2023-05-31 08:00:00, got %q", raw)
+	return time.Time{}, because(fmt.Sprintf("expected a date-time like 2023-05-31 08:00:00, got %q", raw), fmt.Sprintf("应填时间（如2023-05-31 08:00:00），实际为“%s”", raw))
 }
 
 func parseBool(raw string) (bool, error) {
@@ -143,5 +143,21 @@ func parseBool(raw string) (bool, error) {
 	case "否", "false", "no", "n", "0", "×":
 		return false, nil
 	}
-	return false, fmt.Errorf("expected 是 or 否, got %q", raw)
+	return false, because(fmt.Sprintf("expected 是 or 否, got %q", raw), fmt.Sprintf("应填“是”或“否”，实际为“%s”", raw))
+}
+
+// reason is what was wrong with a value, in English for the logs and the
+// analysts and in Chinese for the department staff who must fix it.
+type reason struct{ en, zh string }
+
+func (r reason) Error() string { return r.en }
+
+func because(en, zh string) error { return reason{en, zh} }
+
+// zhOf returns the Chinese text of err when it has one.
+func zhOf(err error) string {
+	if r, ok := err.(reason); ok {
+		return r.zh
+	}
+	return ""
 }

@@ -60,7 +60,7 @@ the same files are recognised by checksum.`,
 			}
 			fmt.Fprintf(a.out, "\nlake:       %s\nwarehouse:  %s (%d models, %d data tests passed)\ndashboards: %s (%d files)\n",
 				a.cfg.LakeDir, filepath.Join(a.cfg.WarehouseDir, "current.duckdb"), res.Models, res.Tests, a.cfg.DashboardsDir, len(dash))
-			fmt.Fprintf(a.out, "quarantine: %s\n", filepath.Join(a.cfg.LakeDir, "_quarantine"))
+			fmt.Fprintf(a.out, "quarantine: %s\nfeedback:   %s (a workbook per department listing what to fix)\n", filepath.Join(a.cfg.LakeDir, "_quarantine"), a.cfg.FeedbackDir)
 			return nil
 		},
 	}

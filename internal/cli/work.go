@@ -48,7 +48,7 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 		chosen = jobs
 	}
 	r := &pipelines.Runner{
-		Lake: a.lake(), Datasets: ds, Refs: refs, Loc: a.cfg.Location(), Log: a.log,
+		Lake: a.lake(), Datasets: ds, Refs: refs, Loc: a.cfg.Location(), Log: a.log, FeedbackDir: a.cfg.FeedbackDir,
 		Limits: connectors.Limits{MaxBytes: a.cfg.Limits.MaxFileBytes, MaxUnzippedBytes: a.cfg.Limits.MaxUnzippedBytes, MaxRows: a.cfg.Limits.MaxRows},
 	}
 	var out []pipelines.RunResult

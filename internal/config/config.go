@@ -34,6 +34,10 @@ type Config struct {
 	DashboardsDir string `yaml:"dashboards_dir"`
 	// InboxDir is the root of the department drop folders.
 	InboxDir string `yaml:"inbox_dir"`
+	// FeedbackDir receives per-department workbooks of rejected rows.
+	FeedbackDir string `yaml:"feedback_dir"`
+	// TemplatesDir receives the submission templates.
+	TemplatesDir string `yaml:"templates_dir"`
 	// SeedsDir, SQLDir and PipelinesDir override the content compiled into
 	// the binary; empty means "use the embedded copy".
 	SeedsDir     string `yaml:"seeds_dir"`
@@ -124,7 +128,7 @@ func Load(path string) (Config, error) {
 func (c *Config) applyEnv() {
 	if v := os.Getenv("WAYMARK_DATA_DIR"); v != "" {
 		c.DataDir = v
-		c.LakeDir, c.WarehouseDir, c.DashboardsDir, c.InboxDir = "", "", "", ""
+		c.LakeDir, c.WarehouseDir, c.DashboardsDir, c.InboxDir, c.FeedbackDir, c.TemplatesDir = "", "", "", "", "", ""
 	}
 	if v := os.Getenv("WAYMARK_PG_DSN"); v != "" {
 		c.Postgres.DSN = v
@@ -163,6 +167,8 @@ func (c *Config) finish(base string) error {
 	under(&c.WarehouseDir, "warehouse")
 	under(&c.DashboardsDir, "dashboards")
 	under(&c.InboxDir, "inbox")
+	under(&c.FeedbackDir, "feedback")
+	under(&c.TemplatesDir, "templates")
 	c.SeedsDir, c.SQLDir, c.PipelinesDir = abs(c.SeedsDir), abs(c.SQLDir), abs(c.PipelinesDir)
 	loc, err := time.LoadLocation(c.TimeZone)
 	if err != nil {
