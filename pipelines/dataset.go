@@ -54,9 +54,9 @@ type Dataset struct {
 	// that period whole) or "key" (a later row replaces the row with the
 	// same key). Defaults to "submission" when the data set has a
 	// department column and a partition, else "key".
-	Supersede string `yaml:"supersede"`
-	Keys        []string     `yaml:"keys"`
-	Columns     []ColumnSpec `yaml:"columns"`
+	Supersede string       `yaml:"supersede"`
+	Keys      []string     `yaml:"keys"`
+	Columns   []ColumnSpec `yaml:"columns"`
 	// Indicators lists the catalog indicators this data set feeds, so a
 	// template can show the target beside the cells.
 	Indicators []string `yaml:"indicators"`

@@ -23,9 +23,9 @@ type Runner struct {
 	Lake     lake.Lake
 	Datasets map[string]*Dataset
 	// Refs is the reference data contracts check values against.
-	Refs Refs
-	Loc      *time.Location
-	Limits   connectors.Limits
+	Refs   Refs
+	Loc    *time.Location
+	Limits connectors.Limits
 	// Vars expand {name} placeholders in job settings.
 	Vars map[string]string
 	Log  *slog.Logger
@@ -72,6 +72,9 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 	ds, ok := r.Datasets[job.Dataset]
 	if !ok {
 		return res, fmt.Errorf("job %s: unknown data set %q", job.Name, job.Dataset)
+	}
+	if job.Department != "" {
+		job.Department = r.Refs.Canonical(job.Department)
 	}
 	conn, err := connectors.New(job.Connector, job.Expand(r.Vars))
 	if err != nil {

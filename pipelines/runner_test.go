@@ -38,7 +38,7 @@ func newRunner(t *testing.T) (*Runner, Job, string) {
 	os.MkdirAll(inbox, 0o755)
 	r := &Runner{
 		Lake: lake.Lake{Root: filepath.Join(root, "lake")}, Datasets: ds, Refs: refs, Loc: shanghai,
-		Limits: connectors.Limits{MaxBytes: 1 << 20, MaxUnzippedBytes: 16 << 20, MaxRows: 10000},
+		Limits:      connectors.Limits{MaxBytes: 1 << 20, MaxUnzippedBytes: 16 << 20, MaxRows: 10000},
 		Now:         func() time.Time { return time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC) },
 		FeedbackDir: filepath.Join(root, "feedback"),
 	}
@@ -152,7 +152,7 @@ func TestXLSXQuirksAndIdempotence(t *testing.T) {
 		}
 	}
 	// The department gets a workbook listing each problem in Chinese.
-	if len(res.Feedback) != 1 || !strings.Contains(res.Feedback[0], filepath.Join("feedback", "旗工信局")) {
+	if len(res.Feedback) != 1 || !strings.Contains(res.Feedback[0], filepath.Join("feedback", "旗工业和信息化局")) {
 		t.Fatalf("feedback files %v", res.Feedback)
 	}
 	fb, err := excelize.OpenFile(res.Feedback[0])

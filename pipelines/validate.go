@@ -261,11 +261,17 @@ func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
 			return nil, because("expected "+hint, "格式不符："+hint)
 		}
 		if col.Ref != "" {
-			if _, ok := v.refs[col.Ref][s]; !ok {
-				seed, _, _ := strings.Cut(col.Ref, ".")
-				return nil, because(fmt.Sprintf("unknown value: expected one listed in the %s reference data (e.g. %s)", seed, v.refs.examples(col.Ref)),
-					fmt.Sprintf("“%s”不在%s名录中（例如：%s）", s, seed, v.refs.examples(col.Ref)))
+			row, ok := v.refs[col.Ref][s]
+			if ok {
+				// Store the canonical name: 旗工信局 and 旗工业和信息化局
+				// are one bureau, and its submissions must supersede each
+				// other whichever name the clerk typed.
+				_, field, _ := strings.Cut(col.Ref, ".")
+				return row[field], nil
 			}
+			seed, _, _ := strings.Cut(col.Ref, ".")
+			return nil, because(fmt.Sprintf("unknown value: expected one listed in the %s reference data (e.g. %s)", seed, v.refs.examples(col.Ref)),
+				fmt.Sprintf("“%s”不在%s名录中（例如：%s）", s, seed, v.refs.examples(col.Ref)))
 		}
 		return s, nil
 	case lake.Int64:

@@ -203,9 +203,9 @@ func loadTargets(ctx context.Context, db *sql.DB) error {
 	}
 	type rec struct {
 		id, kind, text, cmp string
-		year            any
-		val             *float64
-		date            any
+		year                any
+		val                 *float64
+		date                any
 	}
 	var out []rec
 	for rows.Next() {

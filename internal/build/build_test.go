@@ -37,7 +37,7 @@ func TestTargetStatus(t *testing.T) {
 	cases := []struct {
 		actual, cmp, target, prev, want string
 	}{
-		{"60", ">=", "60", nan, "met"}, // the boundary meets "≥60"
+		{"60", ">=", "60", nan, "met"},    // the boundary meets "≥60"
 		{"60", "<", "60", nan, "not_met"}, // and fails "<60"
 		{"59.99", ">=", "60", nan, "not_met"},
 		{"59.99999999997", ">=", "60", nan, "met"}, // float noise from a ratio
@@ -51,7 +51,7 @@ func TestTargetStatus(t *testing.T) {
 		{"4", "decrease_yoy", nan, "5", "met"},
 		{"5", "decrease_yoy", nan, "5", "not_met"},
 		{"4", "decrease_yoy", nan, nan, "not_evaluable"}, // no previous year
-		{"90", "decrease_yoy", "10", "100", "met"}, // exactly 10 % fewer
+		{"90", "decrease_yoy", "10", "100", "met"},       // exactly 10 % fewer
 		{"91", "decrease_yoy", "10", "100", "not_met"},
 		{"6", "increase_yoy", nan, "5", "met"},
 		{"5", "increase_yoy", nan, "5", "not_met"},

@@ -51,4 +51,4 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func ftoa(v float64) string { return string(rune('0'+int(v)%10)) }
+func ftoa(v float64) string { return string(rune('0' + int(v)%10)) }
