@@ -86,6 +86,7 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 	var feedback []feedbackEntry
 	runErr := conn.Pull(ctx, func(it connectors.Item) error {
 		res.ItemsSeen++
+		log.Debug("ingesting", "name", it.Name)
 		out, probs, err := r.ingestItem(ctx, job, ds, it, res.RunID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", it.Name, err)
@@ -125,6 +126,8 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 			res.Status = "cancelled"
 		}
 	}
+	log.Info("run", "status", res.Status, "items_new", res.ItemsNew, "items_duplicate", res.ItemsDuplicate,
+		"rows_accepted", res.RowsAccepted, "rows_rejected", res.RowsRejected, "ms", res.FinishedAt.Sub(res.StartedAt).Milliseconds())
 	if err := r.writeLedger(res); err != nil {
 		return res, errors.Join(runErr, err)
 	}

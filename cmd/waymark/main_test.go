@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"fmt"
@@ -8,7 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // bin is the waymark binary built once for these end-to-end tests: they
@@ -277,4 +281,120 @@ func readCSVString(s string) ([]map[string]string, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// writeSolidWasteCSV writes n monthly rows for distinct enterprises.
+func writeSolidWasteCSV(t *testing.T, path string, n int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "统计月份,填报单位,统一社会信用代码,企业名称,产生量（吨）,综合利用量（吨）,处置量（吨）,贮存量（吨）,备注")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(w, "2023-06,旗工信局,91150627MA%08d,企业%d,%d.5,%d,0,0,\n", i, i, 1000+i%500, 500+i%300)
+	}
+	w.Flush()
+	f.Close()
+}
+
+// TestServeSchedulesAndStopsGracefully runs `waymark serve` as a user
+// would: a scheduled job picks a file up and the warehouse is rebuilt;
+// SIGTERM in the middle of a large file rolls that file back (nothing of
+// it in the lake, still in the inbox) and serve exits 0; the next ingest
+// takes the whole file.
+func TestServeSchedulesAndStopsGracefully(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "waymark.yaml"), []byte(`
+schedules:
+  zw_industrial_solid_waste_inbox: "@every 1s"
+limits:
+  max_file_bytes: 1073741824
+`), 0o644)
+	inbox := filepath.Join(dir, "data/inbox/zw_industrial_solid_waste")
+	os.MkdirAll(inbox, 0o755)
+	writeSolidWasteCSV(t, filepath.Join(inbox, "small.csv"), 10)
+
+	cmd := exec.Command(bin, "serve", "--build-every", "1s", "--log-level", "debug", "--log-format", "json")
+	cmd.Dir = dir
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, 30*time.Second, "the warehouse to be built by serve", func() bool {
+		_, err := os.Stat(filepath.Join(dir, "data/warehouse/current.duckdb"))
+		return err == nil
+	})
+	big := filepath.Join(inbox, "big.csv")
+	writeSolidWasteCSV(t, big+".part", 600000)
+	os.Rename(big+".part", big)
+	waitFor(t, 30*time.Second, "serve to start on big.csv", func() bool {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, `"msg":"ingesting"`) && strings.Contains(line, `"name":"big.csv"`) {
+				return true
+			}
+		}
+		return false
+	})
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve did not exit cleanly: %v\n%s", err, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop within 30 s of SIGTERM")
+	}
+	if _, err := os.Stat(big); err != nil {
+		t.Fatalf("the interrupted file left the inbox: %v", err)
+	}
+	if !strings.Contains(logs.String(), `"status":"cancelled"`) {
+		t.Errorf("the run was not recorded as cancelled:\n%s", logs.String())
+	}
+	lakeRows := run(t, dir, nil, "sql", "--format", "csv", fmt.Sprintf(`SELECT count(*) FROM read_parquet('%s/data/lake/zw_industrial_solid_waste/*/*.parquet')`, dir))
+	if got := strings.TrimSpace(strings.Split(lakeRows.stdout, "\n")[1]); got != "10" {
+		t.Errorf("lake holds %s rows after the rollback, want only the 10 of small.csv", got)
+	}
+	tmp, _ := filepath.Glob(filepath.Join(dir, "data/lake/*/*/.tmp-*"))
+	if len(tmp) != 0 {
+		t.Errorf("temp files left: %v", tmp)
+	}
+	r := run(t, dir, nil, "ingest", "zw_industrial_solid_waste_inbox", "--log-level", "warn")
+	if r.code != 0 || !strings.Contains(r.stdout, "rows 600000 accepted, 0 rejected") {
+		t.Errorf("re-ingest after rollback: %s %s", r.stdout, r.stderr)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
 }

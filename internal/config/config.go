@@ -50,6 +50,8 @@ type Config struct {
 	// Sources fills the {name} placeholders of job settings (broker
 	// addresses, API URLs); a job that requires an unset source is skipped.
 	Sources map[string]string `yaml:"sources"`
+	// Schedules overrides job schedules by job name (cron, or @every 30s).
+	Schedules map[string]string `yaml:"schedules"`
 	// Limits bound what one submission may cost.
 	Limits Limits `yaml:"limits"`
 	// Postgres is where serving marts are published (later waves); the DSN
