@@ -23,7 +23,7 @@ import (
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 
 // newRunner returns a runner over a fresh lake and the job reading inbox.
-func newRunner(t *testing.T) (*Runner, Job, string) {
+func newRunner(t testing.TB) (*Runner, Job, string) {
 	t.Helper()
 	ds, err := LoadDatasets(FS(""))
 	if err != nil {

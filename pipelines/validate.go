@@ -146,7 +146,7 @@ func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
 		if j := v.idx[i]; j >= 0 && j < len(r.Cells) {
 			raw = r.Cells[j]
 		}
-		if missing[normalize(raw)] {
+		if missing[normalize(raw)] && !slices.Contains(col.Enum, strings.TrimSpace(raw)) {
 			if col.Required {
 				bad(col, raw, because("a value is required here", "此项必填"))
 			}
@@ -238,7 +238,11 @@ func (v *Validator) keyOf(vals []any) string {
 		_, j, _ := v.ds.Column(k)
 		switch x := vals[j].(type) {
 		case time.Time:
-			parts[i] = x.Format("2006-01-02")
+			if v.ds.Columns[j].LakeType() == lake.Timestamp {
+				parts[i] = x.UTC().Format(time.RFC3339Nano)
+			} else {
+				parts[i] = x.Format("2006-01-02")
+			}
 		default:
 			parts[i] = fmt.Sprint(x)
 		}

@@ -3,12 +3,15 @@ package cli
 import (
 	"fmt"
 	"path/filepath"
+	"sort"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/waymark-data/waymark/internal/demo"
+	"github.com/waymark-data/waymark/pipelines"
+	"github.com/waymark-data/waymark/seeds"
 )
 
 func demoCmd(a *app) *cobra.Command {
@@ -39,6 +42,26 @@ the same files are recognised by checksum.`,
 			}
 			fmt.Fprintf(a.out, "demo input: %d monthly submissions, %d correction, %d bad files in %s\n",
 				len(files.Good), len(files.Corrections), len(files.Bad), inbox)
+			ds, err := a.datasets()
+			if err != nil {
+				return err
+			}
+			refs, err := pipelines.LoadRefs(seeds.FS(a.cfg.SeedsDir), ds)
+			if err != nil {
+				return err
+			}
+			sum, err := demo.All(demo.Input{Datasets: ds, Refs: refs, Inbox: a.cfg.InboxDir, First: first, Last: last, Loc: loc})
+			if err != nil {
+				return err
+			}
+			names := make([]string, 0, len(sum))
+			for n := range sum {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			for _, n := range names {
+				fmt.Fprintf(a.out, "demo input: %5d files for %s\n", sum[n], n)
+			}
 			results, err := a.ingest(ctx, nil)
 			if err != nil {
 				return err

@@ -1,0 +1,101 @@
+package pipelines
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/waymark-data/waymark/internal/warehouse"
+)
+
+// benchRows is the size of the sensor CSV; `make bench` sets 10 million.
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("WAYMARK_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
+
+// writeSensorCSV writes a logger dump of n hourly readings over 68 sites.
+func writeSensorCSV(tb testing.TB, path string, n int) {
+	tb.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "station,sensor,channel,time,value,unit")
+	start := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		site := i%68 + 1
+		t := start.Add(time.Duration(i/68) * time.Minute)
+		fmt.Fprintf(w, "GH-%03d,GH-%03d-RG,rainfall_mm,%s,%d.%d,mm\n", site, site, t.Format("2006-01-02 15:04:05"), i%13, i%10)
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	f.Close()
+}
+
+func peakRSSMiB() float64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			kb, _ := strconv.Atoi(strings.Fields(line)[1])
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+// BenchmarkSensorCSVIngest ingests a sensor CSV with validation and lineage
+// and, in the same run on the same file, lets DuckDB convert it to Parquet
+// with COPY (no validation): the ratio of the two rates is the figure.
+func BenchmarkSensorCSVIngest(b *testing.B) {
+	n := benchRows()
+	dir := b.TempDir()
+	src := filepath.Join(dir, "sensors.csv")
+	writeSensorCSV(b, src, n)
+	r, job, inbox := newRunner(b)
+	r.Limits.MaxBytes, r.Limits.MaxRows = 1<<40, 1<<40
+	r.Now = time.Now
+	job.Dataset, job.Department = "sensor_readings", ""
+	b.ResetTimer()
+	var ours, duck time.Duration
+	for i := 0; i < b.N; i++ {
+		os.RemoveAll(r.Lake.Root)
+		os.Link(src, filepath.Join(inbox, "sensors.csv"))
+		t0 := time.Now()
+		res, err := r.RunJob(context.Background(), job)
+		ours += time.Since(t0)
+		if err != nil || res.RowsAccepted != int64(n) {
+			b.Fatalf("accepted %d of %d: %v", res.RowsAccepted, n, err)
+		}
+		os.Remove(filepath.Join(inbox, "_archive", "sensors.csv"))
+	}
+	rss := peakRSSMiB()
+	db, err := warehouse.Open("", false, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, err := db.Exec(fmt.Sprintf(`COPY (SELECT * FROM read_csv('%s')) TO '%s' (FORMAT parquet, COMPRESSION zstd)`, src, filepath.Join(dir, "duck.parquet"))); err != nil {
+			b.Fatal(err)
+		}
+		duck += time.Since(t0)
+	}
+	oursRate := float64(n*b.N) / ours.Seconds()
+	duckRate := float64(n*b.N) / duck.Seconds()
+	b.ReportMetric(oursRate, "rows/s")
+	b.ReportMetric(duckRate, "duckdb_rows/s")
+	b.ReportMetric(oursRate/duckRate, "ratio")
+	b.ReportMetric(rss, "peak_rss_MiB")
+}
