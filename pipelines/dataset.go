@@ -54,9 +54,13 @@ type Dataset struct {
 	// that period whole) or "key" (a later row replaces the row with the
 	// same key). Defaults to "submission" when the data set has a
 	// department column and a partition, else "key".
-	Supersede string       `yaml:"supersede"`
-	Keys      []string     `yaml:"keys"`
-	Columns   []ColumnSpec `yaml:"columns"`
+	Supersede string `yaml:"supersede"`
+	// Duplicates says what a repeated key within one file is: "reject"
+	// (the default: a department typed a row twice) or "keep" (a sensor
+	// stream resent a reading; staging keeps the latest by key).
+	Duplicates string       `yaml:"duplicates"`
+	Keys       []string     `yaml:"keys"`
+	Columns    []ColumnSpec `yaml:"columns"`
 	// Indicators lists the catalog indicators this data set feeds, so a
 	// template can show the target beside the cells.
 	Indicators []string `yaml:"indicators"`
@@ -178,6 +182,12 @@ func (d *Dataset) check() error {
 		if _, _, ok := d.Column("department"); ok && d.PartitionBy != "" {
 			d.Supersede = "submission"
 		}
+	}
+	if d.Duplicates == "" {
+		d.Duplicates = "reject"
+	}
+	if d.Duplicates != "reject" && d.Duplicates != "keep" {
+		return fmt.Errorf("data set %s: duplicates %q: want reject or keep", d.Name, d.Duplicates)
 	}
 	if d.Supersede != "key" && d.Supersede != "submission" {
 		return fmt.Errorf("data set %s: supersede %q: want submission or key", d.Name, d.Supersede)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,10 +253,17 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 		_, pcol, _ = ds.Column(ds.PartitionBy)
 	}
 	var probs []Problem
-	submitted := it.SubmittedAt.UTC()
+	// The lineage every row of this item carries (sheet and row vary).
+	lineage := []lake.Value{lake.Str(it.Source), lake.Str(it.Name), lake.Str(sum), lake.Str(runID), lake.Micros(it.SubmittedAt), lake.Micros(at)}
+	// Reading and validating run here while a second goroutine encodes and
+	// compresses Parquet: the two halves of the work on the two cores.
+	out := newBatchWriter(w, len(ds.Columns)+len(Lineage))
+	fail := func() { out.close(); w.Abort() }
+	var lastPart int64 = math.MinInt64
+	pv := ""
 	for n := 0; ; n++ {
 		if n%4096 == 0 && ctx.Err() != nil {
-			w.Abort()
+			fail()
 			return nil, ctx.Err()
 		}
 		row, err := rows.Next()
@@ -263,8 +271,9 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 			break
 		}
 		if err != nil {
-			// A corrupt tail: keep what was read before it, report the rest.
-			w.Abort()
+			// A file that breaks part-way is rejected whole: a partial month
+			// in the lake would look like a complete one.
+			fail()
 			m.Accepted, m.RowsRead = 0, 0
 			return append(probs, Problem{Sheet: row.Sheet, Row: row.Number, Reason: "the file cannot be read: " + strings.ReplaceAll(err.Error(), raw, it.Name),
 				ReasonZh: "文件读取中断（可能已损坏或不完整），请重新导出后报送"}), nil
@@ -278,16 +287,19 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 			probs = append(probs, bad...)
 			continue
 		}
-		full := append(vals, it.Source, it.Name, sum, row.Sheet, int64(row.Number), runID, submitted, at)
-		pv := ""
-		if pcol >= 0 {
-			pv = partitionValue(ds, vals[pcol].(time.Time), r.Loc)
+		full := append(vals, lineage[0], lineage[1], lineage[2], lake.Str(row.Sheet), lake.Int(int64(row.Number)), lineage[3], lineage[4], lineage[5])
+		if pcol >= 0 && vals[pcol].I != lastPart {
+			lastPart, pv = vals[pcol].I, partitionValue(ds, vals[pcol], r.Loc)
 		}
-		if err := w.Write(pv, full); err != nil {
-			w.Abort()
+		if err := out.add(pv, full); err != nil {
+			fail()
 			return nil, fmt.Errorf("write %s: %w", ds.Name, err)
 		}
 		m.Accepted++
+	}
+	if err := out.close(); err != nil {
+		w.Abort()
+		return nil, fmt.Errorf("write %s: %w", ds.Name, err)
 	}
 	probs = append(probs, v.Finish()...)
 	files, err := w.Commit()
@@ -313,8 +325,9 @@ func partitionKey(ds *Dataset) string {
 
 // partitionValue cuts partitions in the configured zone: a reading at
 // 2023-07-01 01:00 Beijing time belongs to 1 July, not 30 June UTC.
-func partitionValue(ds *Dataset, t time.Time, loc *time.Location) string {
+func partitionValue(ds *Dataset, v lake.Value, loc *time.Location) string {
 	c, _, _ := ds.Column(ds.PartitionBy)
+	t := v.Time(c.LakeType())
 	if c.Type == "timestamp" {
 		t = t.In(loc)
 	}
@@ -322,4 +335,79 @@ func partitionValue(ds *Dataset, t time.Time, loc *time.Location) string {
 		return t.Format("2006-01")
 	}
 	return t.Format("2006-01-02")
+}
+
+// batchWriter hands rows to a goroutine that writes them to Parquet, in
+// batches whose memory is recycled, so that validation and encoding
+// overlap.
+type batchWriter struct {
+	w     *lake.PartitionedWriter
+	width int
+	cur   *rowBatch
+	todo  chan *rowBatch
+	free  chan *rowBatch
+	done  chan error
+	err   error
+	shut  bool
+}
+
+type rowBatch struct {
+	vals  []lake.Value
+	parts []string
+}
+
+const batchRows = 2048
+
+func newBatchWriter(w *lake.PartitionedWriter, width int) *batchWriter {
+	b := &batchWriter{w: w, width: width, todo: make(chan *rowBatch, 2), free: make(chan *rowBatch, 3), done: make(chan error, 1)}
+	for i := 0; i < 3; i++ {
+		b.free <- &rowBatch{vals: make([]lake.Value, 0, batchRows*width), parts: make([]string, 0, batchRows)}
+	}
+	go func() {
+		var err error
+		for rb := range b.todo {
+			for i := 0; err == nil && i < len(rb.parts); i++ {
+				err = w.Write(rb.parts[i], rb.vals[i*width:(i+1)*width])
+			}
+			rb.vals, rb.parts = rb.vals[:0], rb.parts[:0]
+			b.free <- rb
+		}
+		b.done <- err
+	}()
+	return b
+}
+
+// add copies one row into the current batch.
+func (b *batchWriter) add(part string, row []lake.Value) error {
+	if b.cur == nil {
+		select {
+		case b.cur = <-b.free:
+		case err := <-b.done:
+			// The writer stopped early: it failed.
+			b.shut, b.err = true, err
+			return err
+		}
+	}
+	b.cur.vals = append(b.cur.vals, row...)
+	b.cur.parts = append(b.cur.parts, part)
+	if len(b.cur.parts) == batchRows {
+		b.todo <- b.cur
+		b.cur = nil
+	}
+	return nil
+}
+
+// close flushes the last batch and waits for the writer; it returns the
+// first write error.
+func (b *batchWriter) close() error {
+	if b.shut {
+		return b.err
+	}
+	b.shut = true
+	if b.cur != nil && len(b.cur.parts) > 0 {
+		b.todo <- b.cur
+	}
+	close(b.todo)
+	b.err = <-b.done
+	return b.err
 }

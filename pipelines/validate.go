@@ -1,9 +1,13 @@
 package pipelines
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
+	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,12 +63,31 @@ type Validator struct {
 	header     bool
 	headerSeen bool
 	sheets     []string
-	keys       map[string]string
+	// keys holds a 64-bit hash of every key seen in the file, with where
+	// it was first seen: 12 bytes a row instead of the key's text.
+	keys map[uint64]keyPos
+	seed maphash.Seed
+	// buf is the row handed back by Row, reused from row to row, with
+	// room for the lineage columns the runner appends.
+	buf []lake.Value
+	// valid remembers, per string column, values already checked against
+	// enum, pattern and reference data (station ids, units, channels repeat
+	// on every row of a sensor file).
+	valid []map[string]string
+}
+
+// validCacheSize bounds each column's cache of checked values.
+const validCacheSize = 4096
+
+type keyPos struct {
+	sheet int32
+	row   int32
 }
 
 // NewValidator checks rows of ds against refs; now bounds "future" dates.
 func NewValidator(ds *Dataset, refs Refs, loc *time.Location, now time.Time) *Validator {
-	return &Validator{ds: ds, refs: refs, loc: loc, now: now, keys: map[string]string{}, sheet: "\x00"}
+	return &Validator{ds: ds, refs: refs, loc: loc, now: now, keys: map[uint64]keyPos{}, seed: maphash.MakeSeed(), sheet: "\x00",
+		buf: make([]lake.Value, len(ds.Columns), len(ds.Columns)+len(Lineage)), valid: make([]map[string]string, len(ds.Columns))}
 }
 
 var (
@@ -115,8 +138,9 @@ var notePrefixes = []string{"注", "说明", "备注", "填表", "填报人", "�
 
 // Row checks one raw row. It returns the typed values (in contract order)
 // when the row is data and valid, problems when it is data and invalid,
-// and neither for header, title, blank and note rows.
-func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
+// and neither for header, title, blank and note rows. The returned slice
+// is reused by the next call; its capacity leaves room for lineage.
+func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 	if r.Sheet != v.sheet {
 		v.sheet, v.header, v.idx = r.Sheet, false, nil
 		v.sheets = append(v.sheets, r.Sheet)
@@ -136,7 +160,7 @@ func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
 	if isNote(r.Cells) {
 		return nil, nil
 	}
-	vals := make([]any, len(v.ds.Columns))
+	vals := v.buf[:len(v.ds.Columns)]
 	var probs []Problem
 	bad := func(col ColumnSpec, raw string, err error) {
 		probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: columnLabel(col), Value: raw, Reason: err.Error(), ReasonZh: zhOf(err)})
@@ -146,10 +170,15 @@ func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
 		if j := v.idx[i]; j >= 0 && j < len(r.Cells) {
 			raw = r.Cells[j]
 		}
-		if missing[normalize(raw)] && !slices.Contains(col.Enum, strings.TrimSpace(raw)) {
+		if isMissing(raw) && !slices.Contains(col.Enum, strings.TrimSpace(raw)) {
 			if col.Required {
 				bad(col, raw, because("a value is required here", "此项必填"))
 			}
+			vals[i] = lake.Null()
+			continue
+		}
+		if ok, hit := v.valid[i][raw]; hit {
+			vals[i] = lake.Str(ok)
 			continue
 		}
 		val, err := v.parse(col, raw)
@@ -158,29 +187,40 @@ func (v *Validator) Row(r connectors.Row) ([]any, []Problem) {
 			continue
 		}
 		vals[i] = val
-	}
-	if len(probs) == 0 {
-		for i, col := range v.ds.Columns {
-			if col.UnitOf == "" || vals[i] == nil {
-				continue
+		if col.typ == lake.String && (len(col.Enum) > 0 || col.pattern != nil || col.Ref != "") {
+			if v.valid[i] == nil {
+				v.valid[i] = map[string]string{}
 			}
-			rc, j, _ := v.ds.Column(col.UnitOf)
-			row := v.refs[rc.Ref][fmt.Sprint(vals[j])]
-			if want := row["unit"]; headerKey(want) != headerKey(vals[i].(string)) {
-				bad(col, vals[i].(string), because(fmt.Sprintf("unit %q does not match %s, the unit %s is measured in", vals[i], want, row["name_zh"]),
-					fmt.Sprintf("单位“%s”与指标“%s”的计量单位“%s”不一致", vals[i], row["name_zh"], want)))
+			if len(v.valid[i]) < validCacheSize {
+				v.valid[i][raw] = val.S
 			}
 		}
 	}
-	if len(probs) == 0 && len(v.ds.Keys) > 0 {
-		key := v.keyOf(vals)
-		where := fmt.Sprintf("sheet %q row %d", r.Sheet, r.Number)
-		if first, dup := v.keys[key]; dup {
-			probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: strings.Join(v.ds.Keys, "+"), Value: key,
-				Reason:   "the same " + strings.Join(v.ds.Keys, " and ") + " already appears in " + first + "; send each once",
-				ReasonZh: "与" + first + "重复（" + strings.Join(v.keyLabels(), "、") + "相同），每条只报一次"})
+	if len(probs) == 0 {
+		for i, col := range v.ds.Columns {
+			if col.UnitOf == "" || vals[i].Null {
+				continue
+			}
+			rc, j, _ := v.ds.Column(col.UnitOf)
+			row := v.refs[rc.Ref][vals[j].S]
+			if want := row["unit"]; headerKey(want) != headerKey(vals[i].S) {
+				bad(col, vals[i].S, because(fmt.Sprintf("unit %q does not match %s, the unit %s is measured in", vals[i].S, want, row["name_zh"]),
+					fmt.Sprintf("单位“%s”与指标“%s”的计量单位“%s”不一致", vals[i].S, row["name_zh"], want)))
+			}
+		}
+	}
+	if len(probs) == 0 && len(v.ds.Keys) > 0 && v.ds.Duplicates != "keep" {
+		h := v.keyHash(vals)
+		if first, dup := v.keys[h]; dup {
+			where := fmt.Sprintf("sheet %q row %d", v.sheets[first.sheet], first.row)
+			if v.sheets[first.sheet] == "" {
+				where = fmt.Sprintf("row %d", first.row)
+			}
+			probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: strings.Join(v.ds.Keys, "+"), Value: v.keyText(vals),
+				Reason:   "the same " + strings.Join(v.ds.Keys, " and ") + " already appears in " + where + "; send each once",
+				ReasonZh: "与" + where + "重复（" + strings.Join(v.keyLabels(), "、") + "相同），每条只报一次"})
 		} else {
-			v.keys[key] = where
+			v.keys[h] = keyPos{sheet: int32(len(v.sheets) - 1), row: int32(r.Number)}
 		}
 	}
 	if len(probs) > 0 {
@@ -232,37 +272,57 @@ func (v *Validator) keyLabels() []string {
 	return out
 }
 
-func (v *Validator) keyOf(vals []any) string {
+// keyHash hashes the key columns' typed values.
+func (v *Validator) keyHash(vals []lake.Value) uint64 {
+	var h maphash.Hash
+	h.SetSeed(v.seed)
+	var b [8]byte
+	for _, k := range v.ds.Keys {
+		_, j, _ := v.ds.Column(k)
+		x := vals[j]
+		h.WriteString(x.S)
+		binary.LittleEndian.PutUint64(b[:], uint64(x.I)^math.Float64bits(x.F))
+		h.Write(b[:])
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
+// keyText renders a row's key for the person reading the error.
+func (v *Validator) keyText(vals []lake.Value) string {
 	parts := make([]string, len(v.ds.Keys))
 	for i, k := range v.ds.Keys {
-		_, j, _ := v.ds.Column(k)
-		switch x := vals[j].(type) {
-		case time.Time:
-			if v.ds.Columns[j].LakeType() == lake.Timestamp {
-				parts[i] = x.UTC().Format(time.RFC3339Nano)
-			} else {
-				parts[i] = x.Format("2006-01-02")
-			}
+		c, j, _ := v.ds.Column(k)
+		x := vals[j]
+		switch c.LakeType() {
+		case lake.Date:
+			parts[i] = x.Time(lake.Date).Format("2006-01-02")
+		case lake.Timestamp:
+			parts[i] = x.Time(lake.Timestamp).Format(time.RFC3339)
+		case lake.Int64:
+			parts[i] = strconv.FormatInt(x.I, 10)
+		case lake.Float64:
+			parts[i] = strconv.FormatFloat(x.F, 'g', -1, 64)
 		default:
-			parts[i] = fmt.Sprint(x)
+			parts[i] = x.S
 		}
 	}
 	return strings.Join(parts, "|")
 }
 
-func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
+func (v *Validator) parse(col ColumnSpec, raw string) (lake.Value, error) {
 	switch col.typ {
 	case lake.String:
 		s := strings.TrimSpace(raw)
 		if len(col.Enum) > 0 && !slices.Contains(col.Enum, s) {
-			return nil, because("expected one of "+strings.Join(col.Enum, ", "), "应为以下之一："+strings.Join(col.Enum, "、"))
+			return lake.Value{}, because("expected one of "+strings.Join(col.Enum, ", "), "应为以下之一："+strings.Join(col.Enum, "、"))
 		}
 		if col.pattern != nil && !col.pattern.MatchString(s) {
 			hint := col.PatternHint
 			if hint == "" {
 				hint = "text matching " + col.Pattern
 			}
-			return nil, because("expected "+hint, "格式不符："+hint)
+			return lake.Value{}, because("expected "+hint, "格式不符："+hint)
 		}
 		if col.Ref != "" {
 			row, ok := v.refs[col.Ref][s]
@@ -271,28 +331,28 @@ func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
 				// are one bureau, and its submissions must supersede each
 				// other whichever name the clerk typed.
 				_, field, _ := strings.Cut(col.Ref, ".")
-				return row[field], nil
+				return lake.Str(row[field]), nil
 			}
 			seed, _, _ := strings.Cut(col.Ref, ".")
-			return nil, because(fmt.Sprintf("unknown value: expected one listed in the %s reference data (e.g. %s)", seed, v.refs.examples(col.Ref)),
+			return lake.Value{}, because(fmt.Sprintf("unknown value: expected one listed in the %s reference data (e.g. %s)", seed, v.refs.examples(col.Ref)),
 				fmt.Sprintf("“%s”不在%s名录中（例如：%s）", s, seed, v.refs.examples(col.Ref)))
 		}
-		return s, nil
+		return lake.Str(s), nil
 	case lake.Int64:
 		n, err := parseInt(raw)
 		if err != nil {
-			return nil, err
+			return lake.Value{}, err
 		}
-		return n, v.inRange(col, float64(n))
+		return lake.Int(n), v.inRange(col, float64(n))
 	case lake.Float64:
-		if strings.Contains(normalize(raw), "%") && col.Unit != "%" {
-			return nil, because(fmt.Sprintf("expected %s, got a percentage", unitName(col)), fmt.Sprintf("应填以“%s”计的数值，不应填百分比", col.Unit))
+		if col.Unit != "%" && strings.Contains(raw, "%") || strings.Contains(raw, "％") && col.Unit != "%" {
+			return lake.Value{}, because(fmt.Sprintf("expected %s, got a percentage", unitName(col)), fmt.Sprintf("应填以“%s”计的数值，不应填百分比", col.Unit))
 		}
 		f, err := parseNumber(raw)
 		if err != nil {
-			return nil, err
+			return lake.Value{}, err
 		}
-		return f, v.inRange(col, f)
+		return lake.Float(f), v.inRange(col, f)
 	case lake.Date:
 		var t time.Time
 		var err error
@@ -302,28 +362,35 @@ func (v *Validator) parse(col ColumnSpec, raw string) (any, error) {
 			t, err = parseDate(raw)
 		}
 		if err != nil {
-			return nil, err
+			return lake.Value{}, err
 		}
 		today := v.now.In(v.loc)
 		limit := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
 		if t.After(limit) {
-			return nil, because(fmt.Sprintf("%s is in the future (today is %s)", t.Format("2006-01-02"), limit.Format("2006-01-02")),
+			return lake.Value{}, because(fmt.Sprintf("%s is in the future (today is %s)", t.Format("2006-01-02"), limit.Format("2006-01-02")),
 				fmt.Sprintf("%s晚于今天（%s），请核对", t.Format("2006-01-02"), limit.Format("2006-01-02")))
 		}
-		return t, nil
+		return lake.Day(t), nil
 	case lake.Timestamp:
 		t, err := parseTimestamp(raw, v.loc)
 		if err != nil {
-			return nil, err
+			return lake.Value{}, err
 		}
 		if t.After(v.now.Add(10 * time.Minute)) {
-			return nil, because(fmt.Sprintf("%s is in the future", t.In(v.loc).Format("2006-01-02 15:04:05")), fmt.Sprintf("%s晚于当前时间，请核对", t.In(v.loc).Format("2006-01-02 15:04:05")))
+			return lake.Value{}, because(fmt.Sprintf("%s is in the future", t.In(v.loc).Format("2006-01-02 15:04:05")), fmt.Sprintf("%s晚于当前时间，请核对", t.In(v.loc).Format("2006-01-02 15:04:05")))
 		}
-		return t, nil
+		return lake.Micros(t), nil
 	case lake.Bool:
-		return parseBool(raw)
+		b, err := parseBool(raw)
+		if err != nil {
+			return lake.Value{}, err
+		}
+		if b {
+			return lake.Int(1), nil
+		}
+		return lake.Int(0), nil
 	}
-	return nil, fmt.Errorf("unsupported type %s", col.Type)
+	return lake.Value{}, fmt.Errorf("unsupported type %s", col.Type)
 }
 
 func (v *Validator) inRange(col ColumnSpec, f float64) error {

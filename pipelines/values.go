@@ -23,14 +23,37 @@ var missing = map[string]bool{
 // normalize folds full-width characters (１２３，％) to their narrow
 // forms and trims spaces, including the ideographic space.
 func normalize(s string) string {
+	if isASCII(s) {
+		return strings.TrimSpace(s) // the common case, without allocating
+	}
 	s = width.Narrow.String(s)
 	return strings.TrimSpace(strings.ReplaceAll(s, "\u00a0", " "))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// isMissing reports whether a cell says "no value".
+func isMissing(raw string) bool {
+	if len(raw) > 0 && raw[0] >= '0' && raw[0] <= '9' {
+		return false // a number, the common case
+	}
+	return missing[normalize(raw)]
 }
 
 // parseNumber reads "1,234.5", "85%", " 12 " and full-width digits.
 // A percent sign is dropped: percentages are stored in percent units, as
 // the bulletin states its targets ("55" for 55 %).
 func parseNumber(raw string) (float64, error) {
+	if f, err := strconv.ParseFloat(raw, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+		return f, nil // plain digits: no folding needed
+	}
 	s := normalize(raw)
 	s = strings.ReplaceAll(s, ",", "")
 	s = strings.ReplaceAll(s, " ", "")
@@ -76,6 +99,9 @@ func excelSerial(s string) (time.Time, bool) {
 
 // parseDate reads 2023-05-01, 2023/5/1, 2023年5月1日 or an Excel serial.
 func parseDate(raw string) (time.Time, error) {
+	if t, ok := fastDate(raw); ok {
+		return t, nil
+	}
 	s := normalize(raw)
 	if m := reYMD.FindStringSubmatch(s); m != nil {
 		return ymd(m[1], m[2], m[3], raw)
@@ -121,6 +147,9 @@ func ymd(y, m, d, raw string) (time.Time, error) {
 // parseTimestamp reads RFC 3339, "2006-01-02 15:04:05" in loc, or an Excel
 // serial date-time in loc, and returns UTC.
 func parseTimestamp(raw string, loc *time.Location) (time.Time, error) {
+	if t, ok := fastTimestamp(raw, loc); ok {
+		return t, nil
+	}
 	s := normalize(raw)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
@@ -160,4 +189,64 @@ func zhOf(err error) string {
 		return r.zh
 	}
 	return ""
+}
+
+// digits reads s[i:j] as a decimal number, or -1.
+func digits(s string, i, j int) int {
+	n := 0
+	for ; i < j; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// fastDate reads exactly YYYY-MM-DD, the shape loggers and templates write.
+func fastDate(s string) (time.Time, bool) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return time.Time{}, false
+	}
+	y, m, d := digits(s, 0, 4), digits(s, 5, 7), digits(s, 8, 10)
+	if y < 0 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	return t, t.Day() == d
+}
+
+// fastTimestamp reads "YYYY-MM-DD hh:mm:ss" (local) and RFC 3339 with a
+// numeric offset or Z, the shapes sensors send, without time.Parse.
+func fastTimestamp(s string, loc *time.Location) (time.Time, bool) {
+	if len(s) < 19 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	d, ok := fastDate(s[:10])
+	if !ok {
+		return time.Time{}, false
+	}
+	hh, mm, ss := digits(s, 11, 13), digits(s, 14, 16), digits(s, 17, 19)
+	if hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60 {
+		return time.Time{}, false
+	}
+	rest := s[19:]
+	switch {
+	case rest == "":
+		return time.Date(d.Year(), d.Month(), d.Day(), hh, mm, ss, 0, loc).UTC(), true
+	case rest == "Z":
+		return time.Date(d.Year(), d.Month(), d.Day(), hh, mm, ss, 0, time.UTC), true
+	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':':
+		oh, om := digits(rest, 1, 3), digits(rest, 4, 6)
+		if oh < 0 || om < 0 {
+			return time.Time{}, false
+		}
+		off := (oh*60 + om) * 60
+		if rest[0] == '-' {
+			off = -off
+		}
+		return time.Date(d.Year(), d.Month(), d.Day(), hh, mm, ss, 0, time.UTC).Add(-time.Duration(off) * time.Second), true
+	}
+	return time.Time{}, false
 }

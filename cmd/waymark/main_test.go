@@ -123,14 +123,14 @@ func TestDemoEndToEnd(t *testing.T) {
 	// A second demo adds nothing: the same files are recognised.
 	before := count(t, dir, "lake_zw_industrial_solid_waste")
 	r2 := run(t, dir, nil, "demo", "--log-level", "warn")
-	if r2.code != 0 || !strings.Contains(r2.stdout, "0 new files, 27 already in the lake") {
+	if r2.code != 0 || !strings.Contains(r2.stdout, "zw_industrial_solid_waste_inbox: 0 new files, 27 already in the lake") || strings.Contains(r2.stdout, " 1 new files") {
 		t.Fatalf("second demo: %s %s", r2.stdout, r2.stderr)
 	}
 	if after := count(t, dir, "lake_zw_industrial_solid_waste"); after != before {
 		t.Errorf("rows %s after second demo, %s before", after, before)
 	}
 	// The deliberate mistakes are all in the quarantine, each with its place and reason.
-	q := run(t, dir, nil, "sql", "--format", "csv", `SELECT file, "row", "column", reason FROM lake_quarantine ORDER BY file, "row"`)
+	q := run(t, dir, nil, "sql", "--format", "csv", `SELECT file, "row", "column", reason FROM lake_quarantine WHERE dataset = 'zw_industrial_solid_waste' ORDER BY file, "row"`)
 	for _, want := range []string{
 		`_2023-01_更正.xlsx,12,period+enterprise_code,"the same period and enterprise_code already appears`,
 		"_传输中断.xlsx,0,,",
@@ -146,6 +146,25 @@ func TestDemoEndToEnd(t *testing.T) {
 	}
 	if n := strings.Count(strings.TrimSpace(q.stdout), "\n"); n != 7 {
 		t.Errorf("quarantine has %d rows, want the 7 deliberate errors", n)
+	}
+	// The other data sets' deliberate mistakes: a wrong unit, a logger on
+	// old firmware, a dump cut short in transfer.
+	other := run(t, dir, nil, "sql", "--format", "csv", `SELECT dataset, file, "row", reason FROM lake_quarantine WHERE dataset <> 'zw_industrial_solid_waste' ORDER BY ALL`)
+	for _, want := range []string{
+		`indicator_reports,旗住建局_指标进展_2024-03.xlsx,5,"unit ""吨"" does not match 万吨`,
+		"sensor_readings,GH-031_旧固件导出.csv,0,",
+		"sensor_readings,GH-044_传输中断.csv,4,",
+	} {
+		if !strings.Contains(other.stdout, want) {
+			t.Errorf("quarantine lacks %q:\n%s", want, other.stdout)
+		}
+	}
+	// Every data set received its demo data.
+	for _, table := range []string{"lake_indicator_reports", "lake_er_enterprise_monthly", "lake_er_problem_ledger", "lake_sl_activities",
+		"lake_sl_survey_results", "lake_zw_project_progress", "lake_gh_inspections", "lake_sensor_readings"} {
+		if c := count(t, dir, table); c == "count_star()\n0" {
+			t.Errorf("%s is empty after the demo", table)
+		}
 	}
 }
 
@@ -163,30 +182,31 @@ func count(t *testing.T, dir, table string) string {
 // into place, at several points in the run), then runs it to completion
 // and compares with an uninterrupted run.
 func TestKilledMidWriteLeavesNoPartialFiles(t *testing.T) {
+	demo := []string{"demo", "--months", "2", "--log-level", "warn"}
 	clean := t.TempDir()
-	if r := run(t, clean, nil, "demo", "--log-level", "warn"); r.code != 0 {
+	if r := run(t, clean, nil, demo...); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	want := count(t, clean, "lake_zw_industrial_solid_waste") + "/" + count(t, clean, "lake_quarantine")
-	for _, n := range []int{1, 2, 7, 26, 40} {
+	want := count(t, clean, "lake_zw_industrial_solid_waste") + "/" + count(t, clean, "lake_quarantine") + "/" + count(t, clean, "lake_sensor_readings")
+	for _, n := range []int{1, 9, 40, 300} {
 		t.Run(fmt.Sprint("kill at rename ", n), func(t *testing.T) {
 			dir := t.TempDir()
-			r := run(t, dir, []string{fmt.Sprintf("WAYMARK_FAULTS=lake.before-rename:%d", n)}, "demo", "--log-level", "warn")
+			r := run(t, dir, []string{fmt.Sprintf("WAYMARK_FAULTS=lake.before-rename:%d", n)}, demo...)
 			if r.code != -1 {
 				t.Fatalf("the fault did not kill the run (exit %d)", r.code)
 			}
 			// Whatever a reader globs now is whole Parquet.
-			parts, _ := filepath.Glob(filepath.Join(dir, "data/lake/zw_industrial_solid_waste/*/*.parquet"))
+			parts, _ := filepath.Glob(filepath.Join(dir, "data/lake/*/*/*.parquet"))
 			for _, p := range parts {
 				b, _ := os.ReadFile(p)
 				if len(b) < 8 || string(b[:4]) != "PAR1" || string(b[len(b)-4:]) != "PAR1" {
 					t.Errorf("%s is not a whole Parquet file", p)
 				}
 			}
-			if r := run(t, dir, nil, "demo", "--log-level", "warn"); r.code != 0 {
+			if r := run(t, dir, nil, demo...); r.code != 0 {
 				t.Fatalf("rerun after kill: %s", r.stderr)
 			}
-			if got := count(t, dir, "lake_zw_industrial_solid_waste") + "/" + count(t, dir, "lake_quarantine"); got != want {
+			if got := count(t, dir, "lake_zw_industrial_solid_waste") + "/" + count(t, dir, "lake_quarantine") + "/" + count(t, dir, "lake_sensor_readings"); got != want {
 				t.Errorf("rows/quarantined after kill and rerun %s, want %s as in an uninterrupted run", got, want)
 			}
 			tmp, _ := filepath.Glob(filepath.Join(dir, "data/lake/*/*/.tmp-*"))

@@ -22,9 +22,13 @@ func sensors(in Input, r *rand.Rand, sum Summary) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	year := in.First.Year()
-	start := time.Date(year, 1, 1, 0, 0, 0, 0, in.Loc)
-	hours := int(start.AddDate(1, 0, 0).Sub(start).Hours())
+	// A year of readings, or fewer months when the demo covers fewer.
+	start := time.Date(in.First.Year(), in.First.Month(), 1, 0, 0, 0, 0, in.Loc)
+	end := start.AddDate(1, 0, 0)
+	if last := time.Date(in.Last.Year(), in.Last.Month()+1, 1, 0, 0, 0, 0, in.Loc); last.Before(end) {
+		end = last
+	}
+	hours := int(end.Sub(start).Hours())
 	// One banner-wide rain series: storms cover the whole banner, each
 	// gauge sees its own share of them.
 	rain := make([]float64, hours)

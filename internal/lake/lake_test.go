@@ -129,7 +129,7 @@ func TestPartitionedWriterSameIDReplaces(t *testing.T) {
 	for round := 0; round < 2; round++ {
 		w := l.NewPartitionedWriter("ds", "month", "abc", cols)
 		for _, m := range []string{"2023-01", "2023-02", "2023-01"} {
-			if err := w.Write(m, []any{int64(1)}); err != nil {
+			if err := w.Write(m, []Value{Int(1)}); err != nil {
 				t.Fatal(err)
 			}
 		}

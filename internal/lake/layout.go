@@ -123,7 +123,7 @@ func (l Lake) NewPartitionedWriter(dataset, key, id string, cols []Column) *Part
 }
 
 // Write appends a row to the partition value.
-func (p *PartitionedWriter) Write(value string, row []any) error {
+func (p *PartitionedWriter) Write(value string, row []Value) error {
 	pf, ok := p.open[value]
 	if !ok {
 		f, err := Create(p.lake.PartPath(p.dataset, p.key, value, p.id))
@@ -133,7 +133,7 @@ func (p *PartitionedWriter) Write(value string, row []any) error {
 		pf = &partFile{f: f, w: NewRowWriter(f, p.dataset, p.cols)}
 		p.open[value] = pf
 	}
-	return pf.w.Write(row)
+	return pf.w.WriteValues(row)
 }
 
 // Commit finishes every partition file and makes each visible. It returns

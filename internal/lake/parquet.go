@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -101,18 +102,50 @@ func Schema(name string, cols []Column) *parquet.Schema {
 	return parquet.NewSchema(name, g)
 }
 
-// RowWriter streams rows into one zstd-compressed Parquet file. Values are
-// given in column order as string, int64, float64, time.Time, bool or nil.
+// Value is one typed cell on its way to Parquet. It is a plain struct, not
+// an interface, so that rows flow from the validator to the writer without
+// a heap allocation per cell. Dates are days since 1970-01-01, timestamps
+// microseconds since the Unix epoch (UTC), booleans 0 or 1.
+type Value struct {
+	Null bool
+	S    string
+	I    int64
+	F    float64
+}
+
+// Str, Int, Float, Day, Micros and Null build Values.
+func Str(s string) Value       { return Value{S: s} }
+func Int(i int64) Value        { return Value{I: i} }
+func Float(f float64) Value    { return Value{F: f} }
+func Null() Value              { return Value{Null: true} }
+func Micros(t time.Time) Value { return Value{I: t.UnixMicro()} }
+
+// Day is the date of t (its calendar date, whatever its zone).
+func Day(t time.Time) Value {
+	y, m, d := t.Date()
+	return Value{I: int64(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Sub(epoch) / (24 * time.Hour))}
+}
+
+// Time turns a Date or Timestamp value back into a time (UTC).
+func (v Value) Time(t Type) time.Time {
+	if t == Date {
+		return epoch.AddDate(0, 0, int(v.I))
+	}
+	return time.UnixMicro(v.I).UTC()
+}
+
+// RowWriter streams rows into one zstd-compressed Parquet file.
 type RowWriter struct {
 	cols  []Column
 	w     *parquet.Writer
-	buf   []parquet.Row
+	slab  []parquet.Value
+	rows  []parquet.Row
 	count int64
 }
 
 // rowBatch is how many rows are handed to parquet-go at once: enough to
 // amortise the call, small enough to keep memory flat.
-const rowBatch = 1024
+const rowBatch = 4096
 
 // NewRowWriter starts a Parquet file on out.
 func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
@@ -121,42 +154,72 @@ func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
 		parquet.PageBufferSize(256<<10),
 	)
-	return &RowWriter{cols: cols, w: w}
+	return &RowWriter{cols: cols, w: w, slab: make([]parquet.Value, 0, rowBatch*len(cols))}
 }
 
-// Write appends one row.
-func (rw *RowWriter) Write(vals []any) error {
+// WriteValues appends one row. The writer copies what it needs, so the
+// caller may reuse vals (and the strings' memory) for the next row.
+func (rw *RowWriter) WriteValues(vals []Value) error {
 	if len(vals) != len(rw.cols) {
 		return fmt.Errorf("row has %d values, schema has %d columns", len(vals), len(rw.cols))
 	}
-	row := make(parquet.Row, len(vals))
+	start := len(rw.slab)
 	for i, v := range vals {
-		pv, err := toValue(rw.cols[i].Type, v)
-		if err != nil {
-			return fmt.Errorf("column %s: %w", rw.cols[i].Name, err)
+		if v.Null {
+			rw.slab = append(rw.slab, parquet.NullValue().Level(0, 0, i))
+			continue
 		}
-		if v == nil {
-			row[i] = pv.Level(0, 0, i)
-		} else {
-			row[i] = pv.Level(0, 1, i)
+		var pv parquet.Value
+		switch rw.cols[i].Type {
+		case String:
+			pv = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(v.S), len(v.S)))
+		case Int64, Timestamp:
+			pv = parquet.Int64Value(v.I)
+		case Float64:
+			pv = parquet.DoubleValue(v.F)
+		case Date:
+			pv = parquet.Int32Value(int32(v.I))
+		case Bool:
+			pv = parquet.BooleanValue(v.I != 0)
 		}
+		rw.slab = append(rw.slab, pv.Level(0, 1, i))
 	}
-	rw.buf = append(rw.buf, row)
+	rw.rows = append(rw.rows, rw.slab[start:len(rw.slab):len(rw.slab)])
 	rw.count++
-	if len(rw.buf) >= rowBatch {
+	if len(rw.rows) >= rowBatch {
 		return rw.flush()
 	}
 	return nil
 }
 
+// Write appends one row given as Go values (string, int64, float64,
+// time.Time, bool or nil), for the small tables (quarantine, ledger).
+func (rw *RowWriter) Write(vals []any) error {
+	if len(vals) != len(rw.cols) {
+		return fmt.Errorf("row has %d values, schema has %d columns", len(vals), len(rw.cols))
+	}
+	row := make([]Value, len(vals))
+	for i, v := range vals {
+		val, err := toValue(rw.cols[i].Type, v)
+		if err != nil {
+			return fmt.Errorf("column %s: %w", rw.cols[i].Name, err)
+		}
+		row[i] = val
+	}
+	return rw.WriteValues(row)
+}
+
 func (rw *RowWriter) flush() error {
-	if len(rw.buf) == 0 {
+	if len(rw.rows) == 0 {
 		return nil
 	}
-	if _, err := rw.w.WriteRows(rw.buf); err != nil {
+	if _, err := rw.w.WriteRows(rw.rows); err != nil {
 		return err
 	}
-	rw.buf = rw.buf[:0]
+	// parquet-go has copied the values (byte arrays included) into its
+	// column buffers: the slab can be reused.
+	rw.rows = rw.rows[:0]
+	rw.slab = rw.slab[:0]
 	return nil
 }
 
@@ -173,37 +236,38 @@ func (rw *RowWriter) Close() error {
 
 var epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func toValue(t Type, v any) (parquet.Value, error) {
+func toValue(t Type, v any) (Value, error) {
 	if v == nil {
-		return parquet.NullValue(), nil
+		return Null(), nil
 	}
 	switch t {
 	case String:
 		if s, ok := v.(string); ok {
-			return parquet.ByteArrayValue([]byte(s)), nil
+			return Str(s), nil
 		}
 	case Int64:
 		if n, ok := v.(int64); ok {
-			return parquet.Int64Value(n), nil
+			return Int(n), nil
 		}
 	case Float64:
 		if f, ok := v.(float64); ok {
-			return parquet.DoubleValue(f), nil
+			return Float(f), nil
 		}
 	case Date:
 		if d, ok := v.(time.Time); ok {
-			y, m, day := d.Date()
-			days := time.Date(y, m, day, 0, 0, 0, 0, time.UTC).Sub(epoch) / (24 * time.Hour)
-			return parquet.Int32Value(int32(days)), nil
+			return Day(d), nil
 		}
 	case Timestamp:
 		if ts, ok := v.(time.Time); ok {
-			return parquet.Int64Value(ts.UnixMicro()), nil
+			return Micros(ts), nil
 		}
 	case Bool:
 		if b, ok := v.(bool); ok {
-			return parquet.BooleanValue(b), nil
+			if b {
+				return Int(1), nil
+			}
+			return Int(0), nil
 		}
 	}
-	return parquet.Value{}, fmt.Errorf("value %v (%T) does not fit type %s", v, v, t.SQL())
+	return Value{}, fmt.Errorf("value %v (%T) does not fit type %s", v, v, t.SQL())
 }
