@@ -216,7 +216,7 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 			return nil, nil, err
 		}
 	}
-	m.Rejected = int64(len(probs))
+	m.Problems = int64(len(probs))
 	if len(probs) > 0 {
 		if err := q.write(id, probs); err != nil {
 			return nil, nil, err
@@ -274,7 +274,7 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 			// A file that breaks part-way is rejected whole: a partial month
 			// in the lake would look like a complete one.
 			fail()
-			m.Accepted, m.RowsRead = 0, 0
+			m.Accepted, m.RowsRead, m.Rejected = 0, 0, 0
 			return append(probs, Problem{Sheet: row.Sheet, Row: row.Number, Reason: "the file cannot be read: " + strings.ReplaceAll(err.Error(), raw, it.Name),
 				ReasonZh: "文件读取中断（可能已损坏或不完整），请重新导出后报送"}), nil
 		}
@@ -284,6 +284,7 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 		}
 		m.RowsRead++
 		if len(bad) > 0 {
+			m.Rejected++
 			probs = append(probs, bad...)
 			continue
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/waymark-data/waymark/connectors"
 	_ "github.com/waymark-data/waymark/connectors/csvfile"
 	_ "github.com/waymark-data/waymark/connectors/dropfolder"
+	_ "github.com/waymark-data/waymark/connectors/jsonfile"
 	_ "github.com/waymark-data/waymark/connectors/xlsx"
 	"github.com/waymark-data/waymark/internal/lake"
 	"github.com/waymark-data/waymark/internal/warehouse"

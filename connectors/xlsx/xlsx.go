@@ -24,6 +24,15 @@ type reader struct {
 	n      int
 	total  int
 	lim    connectors.Limits
+	merged []mergedRange
+}
+
+// mergedRange is a block of merged cells: Excel keeps the value in the
+// top-left cell only, but a person reads it in every cell of the block
+// (a header merged over two rows, a department merged down a column).
+type mergedRange struct {
+	r1, r2, c1, c2 int
+	value          string
 }
 
 // Open opens the workbook at path. Raw cell values are read (dates arrive
@@ -60,6 +69,9 @@ func (r *reader) Next() (connectors.Row, error) {
 				return connectors.Row{}, fmt.Errorf("%s sheet %q: %w", r.path, r.sheets[r.si], err)
 			}
 			r.rows, r.n = rows, 0
+			if err := r.loadMerged(r.sheets[r.si]); err != nil {
+				return connectors.Row{}, err
+			}
 		}
 		if !r.rows.Next() {
 			err := r.rows.Error()
@@ -80,8 +92,43 @@ func (r *reader) Next() (connectors.Row, error) {
 		if err != nil {
 			return connectors.Row{}, fmt.Errorf("%s sheet %q row %d: %w", r.path, r.sheets[r.si], r.n, err)
 		}
-		return connectors.Row{Sheet: r.sheets[r.si], Number: r.n, Cells: cells}, nil
+		return connectors.Row{Sheet: r.sheets[r.si], Number: r.n, Cells: r.fill(r.n, cells)}, nil
 	}
+}
+
+func (r *reader) loadMerged(sheet string) error {
+	r.merged = r.merged[:0]
+	cells, err := r.f.GetMergeCells(sheet)
+	if err != nil {
+		return fmt.Errorf("%s sheet %q: merged cells: %w", r.path, sheet, err)
+	}
+	for _, m := range cells {
+		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetStartAxis())
+		c2, r2, err2 := excelize.CellNameToCoordinates(m.GetEndAxis())
+		if err1 != nil || err2 != nil || m.GetCellValue() == "" {
+			continue
+		}
+		r.merged = append(r.merged, mergedRange{r1: r1, r2: r2, c1: c1, c2: c2, value: m.GetCellValue()})
+	}
+	return nil
+}
+
+// fill copies each merged block's value into the cells it covers on row n.
+func (r *reader) fill(n int, cells []string) []string {
+	for _, m := range r.merged {
+		if n < m.r1 || n > m.r2 {
+			continue
+		}
+		for len(cells) < m.c2 {
+			cells = append(cells, "")
+		}
+		for c := m.c1; c <= m.c2; c++ {
+			if cells[c-1] == "" {
+				cells[c-1] = m.value
+			}
+		}
+	}
+	return cells
 }
 
 func (r *reader) Close() error {

@@ -71,6 +71,7 @@ type Manifest struct {
 	RowsRead    int64    `json:"rows_read"`
 	Accepted    int64    `json:"rows_accepted"`
 	Rejected    int64    `json:"rows_rejected"`
+	Problems    int64    `json:"problems"`
 	Files       []string `json:"files"`
 	Status      string   `json:"status"`
 }
