@@ -35,6 +35,19 @@ type Runner struct {
 	// FeedbackDir receives per-department workbooks listing rejected rows;
 	// empty means none are written.
 	FeedbackDir string
+	rowsSeen    func(int64)
+	// Progress, when set, is told as items start and finish and as rows
+	// are read, for a progress line on a terminal.
+	Progress func(Progress)
+}
+
+// Progress is where a run is.
+type Progress struct {
+	Job   string
+	Item  string
+	Items int64 // items finished
+	Rows  int64 // rows read in this run so far
+	Done  bool  // the run is over
 }
 
 // RunResult is the ledger row of one job run.
@@ -88,6 +101,11 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 	runErr := conn.Pull(ctx, func(it connectors.Item) error {
 		res.ItemsSeen++
 		log.Debug("ingesting", "name", it.Name)
+		r.report(Progress{Job: job.Name, Item: it.Name, Items: res.ItemsSeen - 1, Rows: res.RowsRead})
+		base := res.RowsRead
+		r.rowsSeen = func(n int64) {
+			r.report(Progress{Job: job.Name, Item: it.Name, Items: res.ItemsSeen - 1, Rows: base + n})
+		}
 		out, probs, err := r.ingestItem(ctx, job, ds, it, res.RunID)
 		if err != nil {
 			return fmt.Errorf("%s: %w", it.Name, err)
@@ -120,6 +138,7 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 			runErr = errors.Join(runErr, err)
 		}
 	}
+	r.report(Progress{Job: job.Name, Items: res.ItemsSeen, Rows: res.RowsRead, Done: true})
 	res.FinishedAt = r.now()
 	if runErr != nil {
 		res.Status, res.Error = "failed", runErr.Error()
@@ -133,6 +152,12 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 		return res, errors.Join(runErr, err)
 	}
 	return res, runErr
+}
+
+func (r *Runner) report(p Progress) {
+	if r.Progress != nil {
+		r.Progress(p)
+	}
 }
 
 func (r *Runner) now() time.Time {
@@ -262,9 +287,14 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 	var lastPart int64 = math.MinInt64
 	pv := ""
 	for n := 0; ; n++ {
-		if n%4096 == 0 && ctx.Err() != nil {
-			fail()
-			return nil, ctx.Err()
+		if n%4096 == 0 {
+			if ctx.Err() != nil {
+				fail()
+				return nil, ctx.Err()
+			}
+			if n%65536 == 0 && r.rowsSeen != nil && r.Progress != nil {
+				r.rowsSeen(m.RowsRead)
+			}
 		}
 		row, err := rows.Next()
 		if err == io.EOF {

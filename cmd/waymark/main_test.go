@@ -111,6 +111,13 @@ func TestDemoEndToEnd(t *testing.T) {
 	if len(lines) != 4 || !strings.HasPrefix(lines[1], "2023,"+want+",") || !strings.HasSuffix(lines[3], ",,not_evaluable") {
 		t.Errorf("scorecard %q, want 2023 actual %s", lines, want)
 	}
+	// The corrected January file supersedes the first one whole; the first
+	// stays queryable as reported.
+	rev := run(t, dir, nil, "sql", "--format", "csv", `SELECT revision, is_latest, count(*) AS n, count(DISTINCT _file) AS files
+		FROM stg_zw_industrial_solid_waste WHERE period = DATE '2023-01-01' GROUP BY ALL ORDER BY revision`)
+	if want := "revision,is_latest,n,files\n1,true,8,1\n2,false,8,1\n"; rev.stdout != want {
+		t.Errorf("revisions of 2023-01:\n%s\nwant\n%s", rev.stdout, want)
+	}
 	dash, err := os.ReadFile(filepath.Join(dir, "data/dashboards/dashboards/waymark-zero_waste.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -50,6 +52,9 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 	r := &pipelines.Runner{
 		Lake: a.lake(), Datasets: ds, Refs: refs, Loc: a.cfg.Location(), Log: a.log, FeedbackDir: a.cfg.FeedbackDir,
 		Limits: connectors.Limits{MaxBytes: a.cfg.Limits.MaxFileBytes, MaxUnzippedBytes: a.cfg.Limits.MaxUnzippedBytes, MaxRows: a.cfg.Limits.MaxRows},
+	}
+	if isTerminal(a.out) {
+		r.Progress = progressLine(a.out)
 	}
 	var out []pipelines.RunResult
 	for _, j := range chosen {
@@ -161,5 +166,39 @@ func dashboardsCmd(a *app) *cobra.Command {
 			}
 			return nil
 		},
+	}
+}
+
+// isTerminal reports whether w is a terminal: progress lines are for
+// people; pipes and log collectors get the structured log only.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressLine redraws one line: job, files done, rows read, rate.
+func progressLine(w io.Writer) func(pipelines.Progress) {
+	var start time.Time
+	job := ""
+	last := time.Time{}
+	return func(p pipelines.Progress) {
+		now := time.Now()
+		if p.Job != job {
+			job, start = p.Job, now
+		}
+		if !p.Done && now.Sub(last) < 100*time.Millisecond {
+			return
+		}
+		last = now
+		rate := float64(p.Rows) / max(now.Sub(start).Seconds(), 0.001)
+		line := fmt.Sprintf("\r\x1b[K%-34s %6d files %12d rows %10.0f rows/s  %s", p.Job, p.Items, p.Rows, rate, clip(p.Item))
+		if p.Done {
+			line = "\r\x1b[K"
+		}
+		io.WriteString(w, line)
 	}
 }
