@@ -135,7 +135,7 @@ func addValidation(f *excelize.File, ds *Dataset, refs Refs, lastRow int) error 
 			}
 			listRow[c.Name] = len(values)
 			dv.SetSqrefDropList(fmt.Sprintf("'选项'!$%s$2:$%s$%d", lc, lc, len(values)+1))
-		case c.LakeType() == lake.Float64:
+		case c.LakeType() == lake.Float64 || c.LakeType() == lake.Int64:
 			lo, hi := -1e15, 1e15
 			if c.Min != nil {
 				lo = *c.Min
@@ -143,16 +143,11 @@ func addValidation(f *excelize.File, ds *Dataset, refs Refs, lastRow int) error 
 			if c.Max != nil {
 				hi = *c.Max
 			}
-			err = dv.SetRange(lo, hi, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween)
-		case c.LakeType() == lake.Int64:
-			lo, hi := -1e12, 1e12
-			if c.Min != nil {
-				lo = *c.Min
+			kind := excelize.DataValidationTypeDecimal
+			if c.LakeType() == lake.Int64 {
+				kind = excelize.DataValidationTypeWhole
 			}
-			if c.Max != nil {
-				hi = *c.Max
-			}
-			err = dv.SetRange(lo, hi, excelize.DataValidationTypeWhole, excelize.DataValidationOperatorBetween)
+			err = dv.SetRange(lo, hi, kind, excelize.DataValidationOperatorBetween)
 		case c.Type == "date":
 			err = dv.SetRange("DATE(2000,1,1)", "DATE(2099,12,31)", excelize.DataValidationTypeDate, excelize.DataValidationOperatorBetween)
 		default:

@@ -2,8 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -54,12 +55,7 @@ the same files are recognised by checksum.`,
 			if err != nil {
 				return err
 			}
-			names := make([]string, 0, len(sum))
-			for n := range sum {
-				names = append(names, n)
-			}
-			sort.Strings(names)
-			for _, n := range names {
+			for _, n := range slices.Sorted(maps.Keys(sum)) {
 				fmt.Fprintf(a.out, "demo input: %5d files for %s\n", sum[n], n)
 			}
 			results, err := a.ingest(ctx, nil)

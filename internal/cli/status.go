@@ -3,9 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,12 +115,7 @@ func (a *app) status(ctx context.Context, period, now time.Time, format string) 
 			return err
 		}
 	}
-	names := make([]string, 0, len(ds))
-	for n := range ds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(ds)) {
 		d := ds[n]
 		glob := sqlQuote(l.Glob(n))
 		has := hasParquet(l.DataDir(n))

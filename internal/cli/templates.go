@@ -3,8 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,10 +54,7 @@ produces.`,
 			}
 			names := datasets
 			if len(names) == 0 {
-				for n := range all {
-					names = append(names, n)
-				}
-				sort.Strings(names)
+				names = slices.Sorted(maps.Keys(all))
 			}
 			written := 0
 			for _, n := range names {

@@ -57,7 +57,7 @@ func (a *AtomicFile) Commit() error {
 		os.Remove(a.File.Name())
 		return fmt.Errorf("rename into %s: %w", a.final, err)
 	}
-	return syncDir(filepath.Dir(a.final))
+	return SyncDir(filepath.Dir(a.final))
 }
 
 // Abort discards the temp file; it is safe to call after Commit.
@@ -97,7 +97,8 @@ func CopyAtomic(path string, r io.Reader) (int64, error) {
 	return n, f.Commit()
 }
 
-func syncDir(dir string) error {
+// SyncDir fsyncs a directory, making renames in it durable.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open dir %s: %w", dir, err)

@@ -1,4 +1,4 @@
-package lake
+package lake_test
 
 import (
 	"context"
@@ -8,17 +8,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waymark-data/waymark/internal/lake"
 	"github.com/waymark-data/waymark/internal/warehouse"
 )
 
 func TestRowWriterRoundTripThroughDuckDB(t *testing.T) {
 	dir := t.TempDir()
-	cols := []Column{{"name", String}, {"n", Int64}, {"x", Float64}, {"d", Date}, {"ts", Timestamp}, {"ok", Bool}}
-	f, err := Create(filepath.Join(dir, "t", "part-1.parquet"))
+	cols := []lake.Column{{"name", lake.String}, {"n", lake.Int64}, {"x", lake.Float64}, {"d", lake.Date}, {"ts", lake.Timestamp}, {"ok", lake.Bool}}
+	f, err := lake.Create(filepath.Join(dir, "t", "part-1.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := NewRowWriter(f, "t", cols)
+	w := lake.NewRowWriter(f, "t", cols)
 	day := time.Date(2023, 5, 31, 0, 0, 0, 0, time.UTC)
 	ts := time.Date(2023, 5, 31, 8, 30, 0, 123000, time.UTC)
 	for i := 0; i < 3000; i++ { // more than one batch
@@ -77,12 +78,12 @@ func TestRowWriterRoundTripThroughDuckDB(t *testing.T) {
 }
 
 func TestRowWriterRejectsWrongTypes(t *testing.T) {
-	f, err := Create(filepath.Join(t.TempDir(), "x.parquet"))
+	f, err := lake.Create(filepath.Join(t.TempDir(), "x.parquet"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Abort()
-	w := NewRowWriter(f, "x", []Column{{"n", Int64}})
+	w := lake.NewRowWriter(f, "x", []lake.Column{{"n", lake.Int64}})
 	if err := w.Write([]any{"12"}); err == nil || !strings.Contains(err.Error(), "column n") {
 		t.Errorf("want a type error naming the column, got %v", err)
 	}
@@ -94,7 +95,7 @@ func TestRowWriterRejectsWrongTypes(t *testing.T) {
 func TestAtomicFileInvisibleUntilCommit(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "a", "part-x.parquet")
-	f, err := Create(p)
+	f, err := lake.Create(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,15 +107,15 @@ func TestAtomicFileInvisibleUntilCommit(t *testing.T) {
 	if entries, _ := os.ReadDir(filepath.Join(dir, "a")); len(entries) != 0 {
 		t.Fatalf("abort left %d files", len(entries))
 	}
-	if err := WriteFileAtomic(p, []byte("whole")); err != nil {
+	if err := lake.WriteFileAtomic(p, []byte("whole")); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(p); string(b) != "whole" {
 		t.Fatalf("content %q", b)
 	}
 	// A crashed writer's temp file is swept before the next run.
-	os.WriteFile(filepath.Join(dir, "a", tmpPrefix+"part-y.parquet-123"), []byte("junk"), 0o644)
-	n, err := Sweep(dir)
+	os.WriteFile(filepath.Join(dir, "a", ".tmp-part-y.parquet-123"), []byte("junk"), 0o644)
+	n, err := lake.Sweep(dir)
 	if err != nil || n != 1 {
 		t.Fatalf("sweep removed %d, err %v", n, err)
 	}
@@ -124,12 +125,12 @@ func TestAtomicFileInvisibleUntilCommit(t *testing.T) {
 }
 
 func TestPartitionedWriterSameIDReplaces(t *testing.T) {
-	l := Lake{Root: t.TempDir()}
-	cols := []Column{{"v", Int64}}
+	l := lake.Lake{Root: t.TempDir()}
+	cols := []lake.Column{{"v", lake.Int64}}
 	for round := 0; round < 2; round++ {
 		w := l.NewPartitionedWriter("ds", "month", "abc", cols)
 		for _, m := range []string{"2023-01", "2023-02", "2023-01"} {
-			if err := w.Write(m, []Value{Int(1)}); err != nil {
+			if err := w.Write(m, []lake.Value{lake.Int(1)}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"github.com/waymark-data/waymark/internal/lake"
 )
 
 // CurrentLink is the stable name analysts and DuckDB's own clients open.
@@ -173,7 +175,7 @@ func (s *Store) point(name string) error {
 	if err := os.Rename(tmp, filepath.Join(s.dir, CurrentLink)); err != nil {
 		return fmt.Errorf("switch current to %s: %w", name, err)
 	}
-	return fsyncDir(s.dir)
+	return lake.SyncDir(s.dir)
 }
 
 // Versions lists finished versions, oldest first.
@@ -229,13 +231,4 @@ func fsyncFile(path string) error {
 		return fmt.Errorf("sync %s: %w", path, err)
 	}
 	return nil
-}
-
-func fsyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
