@@ -147,12 +147,19 @@ type RowWriter struct {
 // amortise the call, small enough to keep memory flat.
 const rowBatch = 4096
 
+// rowGroupRows bounds a row group: large enough for good compression and
+// for readers to skip whole groups by their statistics.
+const rowGroupRows = 500_000
+
 // NewRowWriter starts a Parquet file on out.
 func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
 	schema := Schema(name, cols)
 	w := parquet.NewWriter(out, schema,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
 		parquet.PageBufferSize(256<<10),
+		// A row group is held in memory until it is flushed: bounding it
+		// keeps memory flat however large the file.
+		parquet.MaxRowsPerRowGroup(rowGroupRows),
 	)
 	return &RowWriter{cols: cols, w: w, slab: make([]parquet.Value, 0, rowBatch*len(cols))}
 }
