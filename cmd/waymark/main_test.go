@@ -127,6 +127,25 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("dashboard lacks %s", want)
 		}
 	}
+	// Status shows who reported on time, late, or not at all.
+	st := run(t, dir, nil, "status", "--period", "2024-11", "--format", "csv")
+	for _, want := range []string{
+		"indicator_reports,旗住建局,2024-12-05,2024-12-08 ",
+		",late\n",
+		"zw_industrial_solid_waste,旗工业和信息化局,2024-12-05,2024-12-03 10:00,1,8,on time",
+	} {
+		if !strings.Contains(st.stdout, want) {
+			t.Errorf("status lacks %q:\n%s", want, st.stdout)
+		}
+	}
+	st = run(t, dir, nil, "status", "--period", "2024-12", "--format", "csv")
+	if !strings.Contains(st.stdout, "indicator_reports,旗科协,2025-01-05,,0,0,missing") {
+		t.Errorf("旗科协's missing December report is not shown:\n%s", st.stdout)
+	}
+	tpl := run(t, dir, nil, "templates", "--period", "2025-01", "--department", "旗住建局")
+	if tpl.code != 0 || !strings.Contains(tpl.stdout, "indicator_reports_旗住建局_2025-01.xlsx") {
+		t.Errorf("templates: %s %s", tpl.stdout, tpl.stderr)
+	}
 	// A second demo adds nothing: the same files are recognised.
 	before := count(t, dir, "lake_zw_industrial_solid_waste")
 	r2 := run(t, dir, nil, "demo", "--log-level", "warn")
