@@ -63,6 +63,10 @@ the same files are recognised by checksum.`,
 				return err
 			}
 			for _, r := range results {
+				if r.Status == "skipped" {
+					fmt.Fprintf(a.out, "ingest %s: skipped (%s)\n", r.Job, r.Error)
+					continue
+				}
 				fmt.Fprintf(a.out, "ingest %s: %d new files, %d already in the lake, %d rejected whole; %d rows accepted, %d rejected\n",
 					r.Job, r.ItemsNew, r.ItemsDuplicate, r.ItemsRejected, r.RowsAccepted, r.RowsRejected)
 			}
