@@ -15,7 +15,7 @@ build:
 
 ## demo: generate demo submissions, ingest, build, dashboards, print the scorecard
 demo: build
-	./$(BIN) demo
+	./$(BIN) demo --log-level warn
 
 ## deps: install the services tests run against (Mosquitto) when missing
 deps:
