@@ -11,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/waymark-data/waymark/internal/demo"
-	"github.com/waymark-data/waymark/pipelines"
-	"github.com/waymark-data/waymark/seeds"
 )
 
 func demoCmd(a *app) *cobra.Command {
@@ -43,11 +41,7 @@ the same files are recognised by checksum.`,
 			}
 			fmt.Fprintf(a.out, "demo input: %d monthly submissions, %d correction, %d bad files in %s\n",
 				len(files.Good), len(files.Corrections), len(files.Bad), inbox)
-			ds, err := a.datasets()
-			if err != nil {
-				return err
-			}
-			refs, err := pipelines.LoadRefs(seeds.FS(a.cfg.SeedsDir), ds)
+			ds, refs, err := a.contracts()
 			if err != nil {
 				return err
 			}

@@ -25,6 +25,7 @@ import (
 	"github.com/waymark-data/waymark/internal/lake"
 	"github.com/waymark-data/waymark/internal/warehouse"
 	"github.com/waymark-data/waymark/pipelines"
+	"github.com/waymark-data/waymark/seeds"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
@@ -67,6 +68,17 @@ func (a *app) store() *warehouse.Store {
 
 func (a *app) datasets() (map[string]*pipelines.Dataset, error) {
 	return pipelines.LoadDatasets(pipelines.FS(a.cfg.PipelinesDir))
+}
+
+// contracts loads the data sets and the reference data they check
+// values against.
+func (a *app) contracts() (map[string]*pipelines.Dataset, pipelines.Refs, error) {
+	ds, err := a.datasets()
+	if err != nil {
+		return nil, nil, err
+	}
+	refs, err := pipelines.LoadRefs(seeds.FS(a.cfg.SeedsDir), ds)
+	return ds, refs, err
 }
 
 // NewRoot builds the command tree writing to out and errOut.

@@ -13,8 +13,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/waymark-data/waymark/internal/warehouse"
-	"github.com/waymark-data/waymark/pipelines"
-	"github.com/waymark-data/waymark/seeds"
 )
 
 func statusCmd(a *app) *cobra.Command {
@@ -56,11 +54,7 @@ func statusCmd(a *app) *cobra.Command {
 }
 
 func (a *app) status(ctx context.Context, period, now time.Time, format string) error {
-	ds, err := a.datasets()
-	if err != nil {
-		return err
-	}
-	refs, err := pipelines.LoadRefs(seeds.FS(a.cfg.SeedsDir), ds)
+	ds, refs, err := a.contracts()
 	if err != nil {
 		return err
 	}

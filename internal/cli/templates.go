@@ -13,7 +13,6 @@ import (
 
 	"github.com/waymark-data/waymark/internal/warehouse"
 	"github.com/waymark-data/waymark/pipelines"
-	"github.com/waymark-data/waymark/seeds"
 )
 
 func templatesCmd(a *app) *cobra.Command {
@@ -44,11 +43,7 @@ produces.`,
 			if out == "" {
 				out = a.cfg.TemplatesDir
 			}
-			all, err := a.datasets()
-			if err != nil {
-				return err
-			}
-			refs, err := pipelines.LoadRefs(seeds.FS(a.cfg.SeedsDir), all)
+			all, refs, err := a.contracts()
 			if err != nil {
 				return err
 			}

@@ -22,15 +22,11 @@ import (
 
 // ingest runs the named jobs (all when names is empty).
 func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult, error) {
-	ds, err := a.datasets()
+	ds, refs, err := a.contracts()
 	if err != nil {
 		return nil, err
 	}
 	jobs, err := pipelines.LoadJobs(pipelines.FS(a.cfg.PipelinesDir), ds)
-	if err != nil {
-		return nil, err
-	}
-	refs, err := pipelines.LoadRefs(seeds.FS(a.cfg.SeedsDir), ds)
 	if err != nil {
 		return nil, err
 	}
