@@ -72,7 +72,9 @@ func (t Type) node() parquet.Node {
 	case Bool:
 		return parquet.Leaf(parquet.BooleanType)
 	default:
-		return parquet.String()
+		// Lake strings repeat (station ids, units, lineage): a dictionary
+		// makes them small and cheap to compress.
+		return parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
 	}
 }
 
