@@ -136,13 +136,16 @@ func (v Value) Time(t Type) time.Time {
 	return time.UnixMicro(v.I).UTC()
 }
 
-// RowWriter streams rows into one zstd-compressed Parquet file.
+// RowWriter streams rows into one zstd-compressed Parquet file. Rows are
+// gathered column by column and handed to parquet-go's column writers a
+// batch at a time, which avoids transposing every row.
 type RowWriter struct {
-	cols  []Column
-	w     *parquet.Writer
-	slab  []parquet.Value
-	rows  []parquet.Row
-	count int64
+	cols    []Column
+	w       *parquet.Writer
+	colVals [][]parquet.Value
+	pending int
+	count   int64
+	flushed int64
 }
 
 // rowBatch is how many rows are handed to parquet-go at once: enough to
@@ -150,7 +153,8 @@ type RowWriter struct {
 const rowBatch = 4096
 
 // rowGroupRows bounds a row group: large enough for good compression and
-// for readers to skip whole groups by their statistics.
+// for readers to skip whole groups by their statistics, small enough that
+// a row group in memory stays small.
 const rowGroupRows = 500_000
 
 // NewRowWriter starts a Parquet file on out.
@@ -159,11 +163,12 @@ func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
 	w := parquet.NewWriter(out, schema,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
 		parquet.PageBufferSize(256<<10),
-		// A row group is held in memory until it is flushed: bounding it
-		// keeps memory flat however large the file.
-		parquet.MaxRowsPerRowGroup(rowGroupRows),
 	)
-	return &RowWriter{cols: cols, w: w, slab: make([]parquet.Value, 0, rowBatch*len(cols))}
+	colVals := make([][]parquet.Value, len(cols))
+	for i := range colVals {
+		colVals[i] = make([]parquet.Value, 0, rowBatch)
+	}
+	return &RowWriter{cols: cols, w: w, colVals: colVals}
 }
 
 // WriteValues appends one row. The writer copies what it needs, so the
@@ -172,10 +177,11 @@ func (rw *RowWriter) WriteValues(vals []Value) error {
 	if len(vals) != len(rw.cols) {
 		return fmt.Errorf("row has %d values, schema has %d columns", len(vals), len(rw.cols))
 	}
-	start := len(rw.slab)
 	for i, v := range vals {
 		if v.Null {
-			rw.slab = append(rw.slab, parquet.NullValue().Level(0, 0, i))
+			nv := parquet.NullValue()
+			nv.SetColumnIndex(i)
+			rw.colVals[i] = append(rw.colVals[i], nv)
 			continue
 		}
 		var pv parquet.Value
@@ -191,11 +197,14 @@ func (rw *RowWriter) WriteValues(vals []Value) error {
 		case Bool:
 			pv = parquet.BooleanValue(v.I != 0)
 		}
-		rw.slab = append(rw.slab, pv.Level(0, 1, i))
+		// The in-place setters inline; Level() would copy the value twice.
+		pv.SetDefinitionLevel(1)
+		pv.SetColumnIndex(i)
+		rw.colVals[i] = append(rw.colVals[i], pv)
 	}
-	rw.rows = append(rw.rows, rw.slab[start:len(rw.slab):len(rw.slab)])
+	rw.pending++
 	rw.count++
-	if len(rw.rows) >= rowBatch {
+	if rw.pending >= rowBatch {
 		return rw.flush()
 	}
 	return nil
@@ -219,16 +228,23 @@ func (rw *RowWriter) Write(vals []any) error {
 }
 
 func (rw *RowWriter) flush() error {
-	if len(rw.rows) == 0 {
+	if rw.pending == 0 {
 		return nil
 	}
-	if _, err := rw.w.WriteRows(rw.rows); err != nil {
-		return err
+	for i, w := range rw.w.ColumnWriters() {
+		if _, err := w.WriteRowValues(rw.colVals[i]); err != nil {
+			return fmt.Errorf("column %s: %w", rw.cols[i].Name, err)
+		}
+		// parquet-go has copied the values (byte arrays included) into its
+		// column buffers: the slices can be reused.
+		rw.colVals[i] = rw.colVals[i][:0]
 	}
-	// parquet-go has copied the values (byte arrays included) into its
-	// column buffers: the slab can be reused.
-	rw.rows = rw.rows[:0]
-	rw.slab = rw.slab[:0]
+	rw.pending = 0
+	if rw.count-rw.flushed >= rowGroupRows {
+		// Close the row group: its pages leave memory for the file.
+		rw.flushed = rw.count
+		return rw.w.Flush()
+	}
 	return nil
 }
 
