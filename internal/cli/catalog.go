@@ -82,12 +82,29 @@ or just 31号); --department takes a department's name or any alias (旗工信�
 			var conds []string
 			var params []any
 			if plan != "" {
-				var id string
-				err := db.QueryRowContext(ctx, `SELECT plan_id FROM seed_plans WHERE plan_id = $1 OR doc_no = $1
-					OR (length($1) >= 3 AND suffix(doc_no, $1)) ORDER BY plan_id LIMIT 1`, plan).Scan(&id)
+				var ids []string
+				prow, err := db.QueryContext(ctx, `SELECT plan_id FROM seed_plans WHERE plan_id = $1 OR doc_no = $1
+					OR (length($1) >= 3 AND suffix(doc_no, $1)) ORDER BY plan_id`, plan)
 				if err != nil {
-					return UsageError{fmt.Errorf("--plan %q matches no plan id or document number (see `waymark catalog plans`)", plan)}
+					return err
 				}
+				for prow.Next() {
+					var id string
+					if err := prow.Scan(&id); err != nil {
+						prow.Close()
+						return err
+					}
+					ids = append(ids, id)
+				}
+				prow.Close()
+				if len(ids) != 1 {
+					what := "matches no plan id or document number"
+					if len(ids) > 1 {
+						what = "matches several plans (" + strings.Join(ids, ", ") + "): give more of the document number"
+					}
+					return UsageError{fmt.Errorf("--plan %q %s (see `waymark catalog plans`)", plan, what)}
+				}
+				id := ids[0]
 				conds = append(conds, "i.plan_id = ?")
 				params = append(params, id)
 			}
