@@ -94,7 +94,12 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("job %s: %w", job.Name, err)
 	}
-	if _, err := lake.Sweep(r.Lake.Root); err != nil {
+	unlock, err := r.Lake.Lock(ds.Name)
+	if err != nil {
+		return res, fmt.Errorf("job %s: %w", job.Name, err)
+	}
+	defer unlock()
+	if _, err := r.Lake.SweepDataset(ds.Name); err != nil {
 		return res, err
 	}
 	var feedback []feedbackEntry

@@ -155,3 +155,25 @@ func TestPartitionedWriterSameIDReplaces(t *testing.T) {
 		t.Errorf("rows %d, want 3", n)
 	}
 }
+
+func TestLockIsExclusivePerDataset(t *testing.T) {
+	l := lake.Lake{Root: t.TempDir()}
+	release, err := l.Lock("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Lock("a"); err == nil {
+		t.Fatal("a second writer of the same data set got the lock")
+	}
+	other, err := l.Lock("b")
+	if err != nil {
+		t.Fatalf("another data set is independent: %v", err)
+	}
+	other()
+	release()
+	again, err := l.Lock("a")
+	if err != nil {
+		t.Fatalf("lock not released: %v", err)
+	}
+	again()
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 )
 
 // Lake is the on-disk layout; it is a contract with every external reader:
@@ -49,6 +50,41 @@ func (l Lake) ManifestPath(dataset, sum string) string {
 // RunPath is the ledger file of one run.
 func (l Lake) RunPath(date, runID string) string {
 	return filepath.Join(l.Root, "_runs", "date="+date, "run-"+runID+".parquet")
+}
+
+// Lock takes the data set's writer lock: one ingest of a data set at a
+// time, across processes (a scheduled run and a manual one). The kernel
+// releases it if the process dies. It returns the release function.
+func (l Lake) Lock(dataset string) (func(), error) {
+	dir := filepath.Join(l.Root, "_locks")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, dataset+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another ingest of %s is running (lock %s)", dataset, f.Name())
+	}
+	return func() { f.Close() }, nil
+}
+
+// SweepDataset removes temp files a crashed writer of this data set left
+// behind. Call it holding the data set's lock: other data sets' writers
+// may be mid-write elsewhere in the lake.
+func (l Lake) SweepDataset(dataset string) (int, error) {
+	n := 0
+	for _, dir := range []string{l.DataDir(dataset), filepath.Join(l.Root, "_raw", dataset),
+		filepath.Join(l.Root, "_quarantine", dataset), filepath.Join(l.Root, "_manifest", dataset)} {
+		k, err := Sweep(dir)
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Glob is the pattern matching every data file of a data set.
