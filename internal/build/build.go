@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -289,23 +291,58 @@ func columnsOf(ctx context.Context, db *sql.DB, table string) ([]string, error) 
 // data set still gets its table, typed from the contract, so models never
 // depend on what has arrived so far.
 func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset) error {
-	names := make([]string, 0, len(datasets))
-	for n := range datasets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		if err := lakeTable(ctx, db, "lake_"+n, filepath.Join(l.DataDir(n), "**", "*.parquet"), datasets[n].LakeColumns()); err != nil {
+	var quarantined []string
+	for _, n := range slices.Sorted(maps.Keys(datasets)) {
+		files, qfiles, err := committed(l, n)
+		if err != nil {
+			return err
+		}
+		quarantined = append(quarantined, qfiles...)
+		if err := lakeTable(ctx, db, "lake_"+n, files, datasets[n].LakeColumns()); err != nil {
 			return err
 		}
 		if _, err := db.ExecContext(ctx, stagingSQL(datasets[n])); err != nil {
 			return fmt.Errorf("stage %s: %w", n, err)
 		}
 	}
-	if err := lakeTable(ctx, db, "lake_quarantine", filepath.Join(l.Root, "_quarantine", "**", "*.parquet"), pipelines.QuarantineColumns); err != nil {
+	if err := lakeTable(ctx, db, "lake_quarantine", quarantined, pipelines.QuarantineColumns); err != nil {
 		return err
 	}
-	return lakeTable(ctx, db, "lake_runs", filepath.Join(l.Root, "_runs", "**", "*.parquet"), pipelines.RunColumns)
+	// Each ledger file is one run, written whole.
+	runs, _ := filepath.Glob(filepath.Join(l.Root, "_runs", "*", "*.parquet"))
+	return lakeTable(ctx, db, "lake_runs", runs, pipelines.RunColumns)
+}
+
+// committed lists a data set's files that belong to finished inputs: an
+// input is in the lake once its manifest exists (the manifest is written
+// last), so a build running beside an ingest never sees half a file's
+// partitions.
+func committed(l lake.Lake, dataset string) (data, quarantine []string, err error) {
+	manifests, err := filepath.Glob(filepath.Join(l.Root, "_manifest", dataset, "*.json"))
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, p := range manifests {
+		sum := strings.TrimSuffix(filepath.Base(p), ".json")
+		m, err := l.ReadManifest(dataset, sum)
+		if err != nil {
+			return nil, nil, err
+		}
+		if m == nil {
+			continue
+		}
+		for _, f := range m.Files {
+			data = append(data, filepath.Join(l.Root, f))
+		}
+		if m.Problems > 0 || m.Rejected > 0 {
+			q := l.QuarantinePath(dataset, sum[:16])
+			if _, err := os.Stat(q); err == nil {
+				quarantine = append(quarantine, q)
+			}
+		}
+	}
+	sort.Strings(data)
+	return data, quarantine, nil
 }
 
 // stagingSQL builds stg_<dataset>: every row ever accepted, numbered by
@@ -345,7 +382,7 @@ SELECT *, row_number() OVER w AS revision, row_number() OVER w = 1 AS is_latest
 FROM %s WINDOW w AS (PARTITION BY %s ORDER BY %s, _row DESC)`, dst, src, strings.Join(keys, ", "), order)
 }
 
-func lakeTable(ctx context.Context, db *sql.DB, table, glob string, cols []lake.Column) error {
+func lakeTable(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column) error {
 	defs := make([]string, len(cols))
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -355,17 +392,19 @@ func lakeTable(ctx context.Context, db *sql.DB, table, glob string, cols []lake.
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", table, strings.Join(defs, ", "))); err != nil {
 		return fmt.Errorf("create %s: %w", table, err)
 	}
-	matches, _ := filepath.Glob(strings.ReplaceAll(glob, "**", "*"))
-	deeper, _ := filepath.Glob(strings.ReplaceAll(glob, string(filepath.Separator)+"**", ""))
-	if len(matches)+len(deeper) == 0 {
+	if len(files) == 0 {
 		return nil
+	}
+	list := make([]string, len(files))
+	for i, f := range files {
+		list[i] = sqlString(f)
 	}
 	// Columns are named explicitly so files written under an older
 	// contract (fewer columns) still load: union_by_name fills NULLs.
-	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s, union_by_name=true, hive_partitioning=false)",
-		table, strings.Join(names, ", "), strings.Join(names, ", "), sqlString(glob))
+	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)",
+		table, strings.Join(names, ", "), strings.Join(names, ", "), strings.Join(list, ", "))
 	if _, err := db.ExecContext(ctx, q); err != nil {
-		return fmt.Errorf("load %s from %s: %w", table, glob, err)
+		return fmt.Errorf("load %s from %d files: %w", table, len(files), err)
 	}
 	return nil
 }

@@ -156,3 +156,54 @@ func TestBadSeedEditsFailDataTests(t *testing.T) {
 		})
 	}
 }
+
+// A partition file whose input has no manifest yet (an ingest still
+// running, or one that crashed) is not part of a build.
+func TestBuildSeesOnlyFinishedInputs(t *testing.T) {
+	ds, err := pipelines.LoadDatasets(pipelines.FS(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := lake.Lake{Root: t.TempDir()}
+	cols := ds["sensor_readings"].LakeColumns()
+	write := func(id string, n int) {
+		w := l.NewPartitionedWriter("sensor_readings", "month", id, cols)
+		for i := 0; i < n; i++ {
+			row := make([]lake.Value, len(cols))
+			for j := range row {
+				row[j] = lake.Null()
+			}
+			row[0], row[1], row[2] = lake.Str("GH-001"), lake.Str("GH-001-RG"), lake.Str("rainfall_mm")
+			if err := w.Write("2023-07", row); err != nil {
+				t.Fatal(err)
+			}
+		}
+		files, err := w.Commit()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id == "finished00000000" {
+			rel := make([]string, len(files))
+			for i, f := range files {
+				rel[i], _ = filepath.Rel(l.Root, f)
+			}
+			sum := id + strings.Repeat("0", 48)
+			if err := l.WriteManifest(&lake.Manifest{Checksum: sum, Dataset: "sensor_readings", Files: rel}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write("finished00000000", 3)
+	write("inprogress000000", 5)
+	db := memDB(t)
+	o := Options{Lake: l, Datasets: ds, Seeds: seeds.FS(""), SQL: wsql.FS("")}
+	var res Result
+	if err := Fill(context.Background(), db, o, &res, slog.Default()); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	db.QueryRow("SELECT count(*) FROM lake_sensor_readings").Scan(&n)
+	if n != 3 {
+		t.Errorf("build sees %d rows, want the 3 of the finished input only", n)
+	}
+}
