@@ -275,6 +275,7 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 	if err != nil {
 		return []Problem{{Reason: strings.ReplaceAll(err.Error(), raw, it.Name), ReasonZh: "文件无法打开（可能已损坏、不完整或不是所述格式），请重新导出后报送"}}, nil
 	}
+	rows = newPrefetch(rows)
 	defer rows.Close()
 	v := NewValidator(ds, r.Refs, r.Loc, r.now())
 	w := r.Lake.NewPartitionedWriter(ds.Name, partitionKey(ds), id, ds.LakeColumns())
@@ -308,6 +309,10 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 		if err != nil {
 			// A file that breaks part-way is rejected whole: a partial month
 			// in the lake would look like a complete one.
+			var at *brokenAt
+			if errors.As(err, &at) {
+				row = at.row
+			}
 			fail()
 			m.Accepted, m.RowsRead, m.Rejected = 0, 0, 0
 			return append(probs, Problem{Sheet: row.Sheet, Row: row.Number, Reason: "the file cannot be read: " + strings.ReplaceAll(err.Error(), raw, it.Name),
