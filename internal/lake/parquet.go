@@ -148,6 +148,11 @@ type RowWriter struct {
 	flushed int64
 }
 
+// codec is shared by every writer: a zstd codec pools its encoders, whose
+// history buffers are megabytes; one codec per file would allocate them
+// again for every small file.
+var codec = &zstd.Codec{Level: zstd.SpeedDefault}
+
 // rowBatch is how many rows are handed to parquet-go at once: enough to
 // amortise the call, small enough to keep memory flat.
 const rowBatch = 4096
@@ -161,7 +166,7 @@ const rowGroupRows = 500_000
 func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
 	schema := Schema(name, cols)
 	w := parquet.NewWriter(out, schema,
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedDefault}),
+		parquet.Compression(codec),
 		parquet.PageBufferSize(256<<10),
 	)
 	colVals := make([][]parquet.Value, len(cols))
