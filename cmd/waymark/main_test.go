@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/waymark-data/waymark/internal/testenv"
 )
 
 // bin is the waymark binary built once for these end-to-end tests: they
@@ -362,7 +366,8 @@ limits:
 	os.MkdirAll(inbox, 0o755)
 	writeSolidWasteCSV(t, filepath.Join(inbox, "small.csv"), 10)
 
-	cmd := exec.Command(bin, "serve", "--build-every", "1s", "--log-level", "debug", "--log-format", "json")
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	cmd := exec.Command(bin, "serve", "--build-every", "1s", "--log-level", "debug", "--log-format", "json", "--listen", metricsAddr)
 	cmd.Dir = dir
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
@@ -374,6 +379,19 @@ limits:
 		_, err := os.Stat(filepath.Join(dir, "data/warehouse/current.duckdb"))
 		return err == nil
 	})
+	// Monitoring sees the run: rows accepted and the job's last success.
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`waymark_ingest_rows_total{dataset="zw_industrial_solid_waste",outcome="accepted"} 10`,
+		`waymark_ingest_last_success_timestamp_seconds{job="zw_industrial_solid_waste_inbox"}`, `waymark_builds_total{status="ok"}`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	big := filepath.Join(inbox, "big.csv")
 	writeSolidWasteCSV(t, big+".part", 600000)
 	os.Rename(big+".part", big)

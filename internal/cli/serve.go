@@ -15,6 +15,7 @@ import (
 
 func serveCmd(a *app) *cobra.Command {
 	var buildEvery time.Duration
+	var listen string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the ingest jobs on their schedules, rebuilding the warehouse after new data",
@@ -27,17 +28,19 @@ SIGTERM or Ctrl-C stops it gracefully: no new run starts, and a file being
 ingested is rolled back (nothing of it reaches the lake, and it stays in the
 inbox for the next run), then serve exits 0.`,
 		Example: `  waymark serve
-  waymark serve --build-every 5m --log-format json`,
+  waymark serve --build-every 5m --log-format json --listen :9464
+  curl -s localhost:9464/metrics | grep waymark_ingest_rows_total`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.serve(cmd.Context(), buildEvery)
+			return a.serve(cmd.Context(), buildEvery, listen)
 		},
 	}
 	cmd.Flags().DurationVar(&buildEvery, "build-every", time.Minute, "at most one warehouse rebuild per this interval")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:9464", "address for /metrics (Prometheus) and /healthz; empty to disable")
 	return cmd
 }
 
-func (a *app) serve(ctx context.Context, buildEvery time.Duration) error {
+func (a *app) serve(ctx context.Context, buildEvery time.Duration, listen string) error {
 	ds, err := a.datasets()
 	if err != nil {
 		return err
@@ -45,6 +48,14 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration) error {
 	jobs, err := pipelines.LoadJobs(pipelines.FS(a.cfg.PipelinesDir), ds)
 	if err != nil {
 		return err
+	}
+	metrics := newServeMetrics()
+	if listen != "" {
+		addr, err := metrics.listen(ctx, listen)
+		if err != nil {
+			return fmt.Errorf("--listen %s: %w", listen, err)
+		}
+		a.log.Info("metrics", "url", "http://"+addr+"/metrics")
 	}
 	c := cron.New(cron.WithLocation(a.cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	var dirty atomic.Bool
@@ -74,6 +85,7 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration) error {
 				a.log.Error("job failed", "job", name, "err", err)
 			}
 			for _, r := range res {
+				metrics.run(r)
 				if r.RowsAccepted > 0 || r.ItemsNew > 0 {
 					dirty.Store(true)
 				}
@@ -101,7 +113,9 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration) error {
 			if !dirty.Swap(false) {
 				continue
 			}
+			t0 := time.Now()
 			res, err := a.build(ctx)
+			metrics.build(time.Since(t0), err)
 			if err != nil {
 				a.log.Error("build failed; the previous warehouse stays current", "err", err)
 				continue

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/waymark-data/waymark/pipelines"
+)
+
+// serveMetrics is what `waymark serve` exposes for monitoring: ingest and
+// build counters, and the time of each job's last good run, so an alert
+// can fire when a department's data stops arriving.
+type serveMetrics struct {
+	reg         *prometheus.Registry
+	rows        *prometheus.CounterVec
+	items       *prometheus.CounterVec
+	runs        *prometheus.CounterVec
+	lastSuccess *prometheus.GaugeVec
+	builds      *prometheus.CounterVec
+	buildTime   prometheus.Gauge
+}
+
+func newServeMetrics() *serveMetrics {
+	m := &serveMetrics{
+		reg: prometheus.NewRegistry(),
+		rows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waymark_ingest_rows_total",
+			Help: "Rows read by ingest, by data set and outcome (accepted, rejected)."}, []string{"dataset", "outcome"}),
+		items: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waymark_ingest_items_total",
+			Help: "Files or message batches seen, by data set and outcome (new, duplicate, rejected)."}, []string{"dataset", "outcome"}),
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waymark_ingest_runs_total",
+			Help: "Job runs by job and status (ok, failed, cancelled)."}, []string{"job", "status"}),
+		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "waymark_ingest_last_success_timestamp_seconds",
+			Help: "When each job last finished without error (Unix seconds)."}, []string{"job"}),
+		builds: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waymark_builds_total",
+			Help: "Warehouse builds by status (ok, failed)."}, []string{"status"}),
+		buildTime: prometheus.NewGauge(prometheus.GaugeOpts{Name: "waymark_build_duration_seconds",
+			Help: "Duration of the last successful warehouse build."}),
+	}
+	m.reg.MustRegister(m.rows, m.items, m.runs, m.lastSuccess, m.builds, m.buildTime,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *serveMetrics) run(r pipelines.RunResult) {
+	if r.Status == "skipped" {
+		return
+	}
+	m.rows.WithLabelValues(r.Dataset, "accepted").Add(float64(r.RowsAccepted))
+	m.rows.WithLabelValues(r.Dataset, "rejected").Add(float64(r.RowsRejected))
+	m.items.WithLabelValues(r.Dataset, "new").Add(float64(r.ItemsNew - r.ItemsRejected))
+	m.items.WithLabelValues(r.Dataset, "duplicate").Add(float64(r.ItemsDuplicate))
+	m.items.WithLabelValues(r.Dataset, "rejected").Add(float64(r.ItemsRejected))
+	m.runs.WithLabelValues(r.Job, r.Status).Inc()
+	if r.Status == "ok" {
+		m.lastSuccess.WithLabelValues(r.Job).Set(float64(r.FinishedAt.Unix()))
+	}
+}
+
+func (m *serveMetrics) build(d time.Duration, err error) {
+	if err != nil {
+		m.builds.WithLabelValues("failed").Inc()
+		return
+	}
+	m.builds.WithLabelValues("ok").Inc()
+	m.buildTime.Set(d.Seconds())
+}
+
+// listen serves /metrics and /healthz on addr until ctx ends.
+func (m *serveMetrics) listen(ctx context.Context, addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			_ = err // the listener is gone; serve goes on without metrics
+		}
+	}()
+	return ln.Addr().String(), nil
+}
