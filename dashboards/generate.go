@@ -74,7 +74,7 @@ func LoadPlans(ctx context.Context, db *sql.DB) ([]Plan, error) {
 		srows, err := db.QueryContext(ctx, `
 			SELECT DISTINCT s.indicator_id, s.name_zh, s.unit, s.seq, s.year, s.target
 			FROM mart_scorecard s
-			WHERE s.plan_id = ? AND s.indicator_id IN (SELECT indicator_id FROM int_indicator_actuals)
+			WHERE s.plan_id = ? AND s.indicator_id IN (SELECT indicator_id FROM mart_indicator_monthly)
 			ORDER BY s.seq, s.year`, plans[i].ID)
 		if err != nil {
 			return nil, err
@@ -191,7 +191,7 @@ FROM %s ORDER BY seq`, from)
 	y := uint32(18)
 	for i, s := range p.Series {
 		q := fmt.Sprintf(`SELECT period::timestamp AS time, actual AS %s
-FROM %s.int_indicator_actuals WHERE indicator_id = %s AND $__timeFilter(period::timestamp) ORDER BY 1`,
+FROM %s.mart_indicator_monthly WHERE indicator_id = %s AND $__timeFilter(period::timestamp) ORDER BY 1`,
 			pgIdent(s.NameZh+" (累计)"), schema, sqlLit(s.IndicatorID))
 		b = b.WithPanel(timeseries.NewPanelBuilder().
 			Title(s.NameZh).

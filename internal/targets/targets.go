@@ -114,8 +114,13 @@ func Parse(text string, dir Direction) Target {
 	for _, kw := range decreasing {
 		if strings.Contains(s, kw) {
 			t.Comparator = DecreaseYoY
-			rest := strings.TrimSuffix(strings.SplitN(s, kw, 2)[1], "%")
-			rest = strings.TrimLeft(rest, "≥>=")
+			// "同比减少10%以上", "同比下降≥10": the least decrease, in percent.
+			rest := strings.SplitN(s, kw, 2)[1]
+			rest = strings.TrimSuffix(strings.TrimSuffix(rest, "以上"), "及")
+			rest = strings.TrimSuffix(rest, "%")
+			for _, p := range []string{"≥", ">=", "不少于", "至少", "超过"} {
+				rest = strings.TrimPrefix(rest, p)
+			}
 			if v, ok := number(rest); ok {
 				t.Value = &v
 			}

@@ -26,6 +26,7 @@ func TestParse(t *testing.T) {
 		{"30000以上", Higher, Ge, f(30000), ""},
 		{"逐年降低", Lower, DecreaseYoY, nil, ""},
 		{"同比下降≥10", Lower, DecreaseYoY, f(10), ""},
+		{"同比减少10％以上", Lower, DecreaseYoY, f(10), ""},
 		{"逐年提高", Higher, IncreaseYoY, nil, ""},
 		{"使用量负增长", Lower, NegativeGrowth, nil, ""},
 		{"≤2023-12-31", Lower, Le, nil, "2023-12-31"},

@@ -125,3 +125,71 @@ func (m *Mosquitto) Stop() {
 	}
 	m.cmd = &exec.Cmd{Path: m.cmd.Path}
 }
+
+// Postgres is a running PostgreSQL server for one test.
+type Postgres struct {
+	DSN  string
+	Port int
+	dir  string
+	bin  string
+	as   []string
+}
+
+// StartPostgres initialises and starts a throwaway PostgreSQL cluster on a
+// free loopback port (trust authentication, user postgres, database
+// postgres), stopped at the end of the test. As root it runs the server as
+// the postgres user, since initdb refuses to run as root.
+func StartPostgres(t testing.TB) *Postgres {
+	t.Helper()
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	paths := []string{}
+	for i := len(bins) - 1; i >= 0; i-- {
+		paths = append(paths, bins[i])
+	}
+	initdb := need(t, "initdb", paths...)
+	bin := filepath.Dir(initdb)
+	dir, err := os.MkdirTemp("", "waymark-pg-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	p := &Postgres{Port: FreePort(t), dir: dir, bin: bin}
+	if os.Geteuid() == 0 {
+		if err := exec.Command("chown", "postgres:postgres", dir).Run(); err != nil {
+			t.Fatalf("chown %s to postgres: %v", dir, err)
+		}
+		p.as = []string{"runuser", "-u", "postgres", "--"}
+	}
+	data := filepath.Join(dir, "data")
+	p.run(t, filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale", "C")
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", p.Port, dir)
+	p.run(t, filepath.Join(bin, "pg_ctl"), "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "30", "start")
+	t.Cleanup(func() {
+		args := append(append([]string{}, p.as...), filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop")
+		exec.Command(args[0], args[1:]...).Run()
+	})
+	p.DSN = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", p.Port)
+	return p
+}
+
+func (p *Postgres) run(t testing.TB, name string, args ...string) {
+	t.Helper()
+	all := append(append(append([]string{}, p.as...), name), args...)
+	out, err := exec.Command(all[0], all[1:]...).CombinedOutput()
+	if err != nil {
+		log, _ := os.ReadFile(filepath.Join(p.dir, "log"))
+		t.Fatalf("%s: %v\n%s\n%s", filepath.Base(name), err, out, log)
+	}
+}
+
+// Psql runs the real psql client against the server and returns its
+// unaligned, tuples-only output.
+func (p *Postgres) Psql(t testing.TB, query string) string {
+	t.Helper()
+	bin := need(t, "psql", "/usr/bin/psql")
+	out, err := exec.Command(bin, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", p.DSN, "-c", query).CombinedOutput()
+	if err != nil {
+		t.Fatalf("psql %q: %v\n%s", query, err, out)
+	}
+	return string(out)
+}

@@ -1,0 +1,61 @@
+package publish
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/waymark-data/waymark/internal/testenv"
+	"github.com/waymark-data/waymark/internal/warehouse"
+)
+
+func TestPublishSwapsMartsIntoPostgres(t *testing.T) {
+	pg := testenv.StartPostgres(t)
+	ctx := context.Background()
+	db, err := warehouse.Open(filepath.Join(t.TempDir(), "w.duckdb"), false, "Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`CREATE TABLE mart_scorecard AS SELECT 'zw-18' AS indicator_id, '一般工业固体废物综合利用率' AS name_zh, 2023 AS year,
+			55.86::DOUBLE AS actual, DATE '2023-12-01' AS as_of_period, TIMESTAMPTZ '2024-01-05 10:00:00+08' AS built_at,
+			'met' AS status, ['旗工信局', '旗生态环境局'] AS department_list, true AS ok, 12.5::DECIMAL(6,2) AS gap`,
+		`CREATE TABLE stg_private AS SELECT 1 AS x`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := Options{DSN: pg.DSN, Schema: "waymark"}
+	res, err := Run(ctx, db, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tables) != 1 || res.Tables["mart_scorecard"] != 1 {
+		t.Fatalf("published %v, want the one mart", res.Tables)
+	}
+	// A real PostgreSQL client reads what Grafana will read.
+	got := pg.Psql(t, `SELECT indicator_id, name_zh, year, actual, as_of_period, built_at AT TIME ZONE 'Asia/Shanghai', status, department_list[2], ok, gap FROM waymark.mart_scorecard`)
+	if want := "zw-18|一般工业固体废物综合利用率|2023|55.86|2023-12-01|2024-01-05 10:00:00|met|旗生态环境局|t|12.50\n"; got != want {
+		t.Errorf("psql read %q, want %q", got, want)
+	}
+	if strings.TrimSpace(pg.Psql(t, `SELECT count(*) FROM information_schema.tables WHERE table_name = 'stg_private'`)) != "0" {
+		t.Error("a non-mart table was published")
+	}
+	// Publishing again replaces the schema whole and leaves no staging behind.
+	db.Exec(`UPDATE mart_scorecard SET actual = 56.1`)
+	if _, err := Run(ctx, db, o); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(pg.Psql(t, `SELECT actual FROM waymark.mart_scorecard`)); got != "56.1" {
+		t.Errorf("after republish actual = %s", got)
+	}
+	if got := strings.TrimSpace(pg.Psql(t, `SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'waymark%'`)); got != "1" {
+		t.Errorf("%s schemas named waymark*, want 1 (no staging left)", got)
+	}
+	if _, err := Run(ctx, db, Options{Schema: "waymark"}); err == nil || !strings.Contains(err.Error(), "WAYMARK_PG_DSN") {
+		t.Errorf("no DSN: %v", err)
+	}
+}
