@@ -17,7 +17,7 @@ build:
 demo: build
 	./$(BIN) demo --log-level warn
 
-## deps: install the services tests run against (Mosquitto) when missing
+## deps: install the services tests run against (Mosquitto, PostgreSQL) when missing
 deps:
 	./scripts/deps.sh
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the services the test suite runs against (a real Mosquitto
-# broker) from Debian's packages when they are missing. The tests start and
+# broker, a real PostgreSQL server and psql) from Debian's packages when
+# they are missing. The tests start and
 # stop their own instances on free loopback ports; nothing is left running.
 set -euo pipefail
 
 need=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

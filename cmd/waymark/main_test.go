@@ -462,3 +462,29 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+// TestPublishToPostgres publishes the demo's marts to a real PostgreSQL
+// and reads them back with psql, as Grafana's data source would.
+func TestPublishToPostgres(t *testing.T) {
+	pg := testenv.StartPostgres(t)
+	dir := t.TempDir()
+	if r := run(t, dir, nil, "demo", "--months", "2", "--log-level", "warn"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := run(t, dir, nil, "publish"); r.code != 1 || !strings.Contains(r.stderr, "WAYMARK_PG_DSN") {
+		t.Errorf("publish without a DSN: exit %d, %s", r.code, r.stderr)
+	}
+	r := run(t, dir, []string{"WAYMARK_PG_DSN=" + pg.DSN}, "publish")
+	if r.code != 0 || !strings.Contains(r.stdout, "waymark.mart_scorecard:") || !strings.Contains(r.stdout, "waymark.mart_indicator_monthly:") {
+		t.Fatalf("publish: %s %s", r.stdout, r.stderr)
+	}
+	got := pg.Psql(t, `SELECT baseline_text || ' ' || string_agg(year || ':' || target_text, ' ' ORDER BY year) FROM waymark.mart_scorecard WHERE indicator_id = 'zw-18' GROUP BY baseline_text`)
+	if strings.TrimSpace(got) != "52.59 2023:55 2024:56 2025:60" {
+		t.Errorf("psql reads %q", got)
+	}
+	// The dashboards' time-series query runs as written (Grafana's macros aside).
+	n := pg.Psql(t, `SELECT count(*) FROM waymark.mart_indicator_monthly WHERE indicator_id = 'zw-18' AND period >= DATE '2023-01-01'`)
+	if strings.TrimSpace(n) != "2" {
+		t.Errorf("monthly rows %q, want the 2 demo months", n)
+	}
+}

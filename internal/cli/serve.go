@@ -22,7 +22,8 @@ func serveCmd(a *app) *cobra.Command {
 		Long: `serve runs every job on its cron schedule (in the configured time zone; a
 job's schedule can be overridden in waymark.yaml under schedules:), never two
 runs of the same job at once. When a run brings new rows the warehouse is
-rebuilt and the dashboards regenerated, at most once per --build-every.
+rebuilt, the dashboards regenerated and, when WAYMARK_PG_DSN is set, the
+marts published to PostgreSQL, at most once per --build-every.
 
 SIGTERM or Ctrl-C stops it gracefully: no new run starts, and a file being
 ingested is rolled back (nothing of it reaches the lake, and it stays in the
@@ -123,6 +124,13 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration, listen string
 			a.log.Info("warehouse built", "path", res.Path, "models", res.Models, "tests", res.Tests)
 			if _, err := a.dashboards(ctx); err != nil {
 				a.log.Error("dashboards failed", "err", err)
+			}
+			if a.cfg.Postgres.DSN != "" {
+				if pub, err := a.publish(ctx); err != nil {
+					a.log.Error("publish to PostgreSQL failed; dashboards keep the previous marts", "err", err)
+				} else {
+					a.log.Info("published", "schema", pub.Schema, "tables", len(pub.Tables))
+				}
 			}
 		}
 	}

@@ -75,6 +75,9 @@ type Limits struct {
 type Postgres struct {
 	DSN    string `yaml:"dsn"`
 	Schema string `yaml:"schema"`
+	// Reader is granted read access to the published schema (the role
+	// Grafana's data source logs in as).
+	Reader string `yaml:"reader"`
 }
 
 // Default returns the configuration used when no file is given.

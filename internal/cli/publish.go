@@ -1,0 +1,46 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/waymark-data/waymark/internal/publish"
+)
+
+func publishCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "publish",
+		Short: "Copy the current warehouse's marts into PostgreSQL for Grafana, swapping them in atomically",
+		Long: `publish loads every mart_* table of the current warehouse into a staging
+schema of the PostgreSQL named by WAYMARK_PG_DSN, then replaces the serving
+schema (postgres.schema, default waymark) with it in one transaction:
+dashboards see the old marts or the new ones, never a mix. With
+postgres.reader set, that role is granted read access (Grafana's login).`,
+		Example: `  WAYMARK_PG_DSN=postgres://waymark@127.0.0.1:5432/waymark waymark publish
+  psql "$WAYMARK_PG_DSN" -c "SELECT * FROM waymark.mart_scorecard LIMIT 5"`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := a.publish(cmd.Context())
+			if err != nil {
+				return err
+			}
+			for _, t := range slices.Sorted(maps.Keys(res.Tables)) {
+				fmt.Fprintf(a.out, "%s.%s: %d rows\n", res.Schema, t, res.Tables[t])
+			}
+			return nil
+		},
+	}
+}
+
+func (a *app) publish(ctx context.Context) (publish.Result, error) {
+	db, _, err := a.store().OpenCurrent()
+	if err != nil {
+		return publish.Result{}, err
+	}
+	defer db.Close()
+	return publish.Run(ctx, db, publish.Options{DSN: a.cfg.Postgres.DSN, Schema: a.cfg.Postgres.Schema, Reader: a.cfg.Postgres.Reader})
+}
