@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/waymark-data/waymark/connectors"
+	"github.com/waymark-data/waymark/internal/faults"
 	"github.com/waymark-data/waymark/internal/lake"
 )
 
@@ -298,6 +299,7 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 				fail()
 				return nil, ctx.Err()
 			}
+			faults.Point("ingest.rows")
 			if n%65536 == 0 && r.rowsSeen != nil && r.Progress != nil {
 				r.rowsSeen(m.RowsRead)
 			}

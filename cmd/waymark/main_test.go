@@ -351,7 +351,7 @@ func writeSolidWasteCSV(t *testing.T, path string, n int) {
 
 // TestServeSchedulesAndStopsGracefully runs `waymark serve` as a user
 // would: a scheduled job picks a file up and the warehouse is rebuilt;
-// SIGTERM in the middle of a large file rolls that file back (nothing of
+// SIGTERM in the middle of a file rolls that file back (nothing of
 // it in the lake, still in the inbox) and serve exits 0; the next ingest
 // takes the whole file.
 func TestServeSchedulesAndStopsGracefully(t *testing.T) {
@@ -369,6 +369,8 @@ limits:
 	metricsAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
 	cmd := exec.Command(bin, "serve", "--build-every", "1s", "--log-level", "debug", "--log-format", "json", "--listen", metricsAddr)
 	cmd.Dir = dir
+	// Slow the ingest down (50 ms per 4096 rows) so SIGTERM lands mid-file.
+	cmd.Env = append(os.Environ(), "WAYMARK_FAULTS=ingest.rows:delay=50ms")
 	logs := &syncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
@@ -393,7 +395,7 @@ limits:
 		}
 	}
 	big := filepath.Join(inbox, "big.csv")
-	writeSolidWasteCSV(t, big+".part", 600000)
+	writeSolidWasteCSV(t, big+".part", 200000)
 	os.Rename(big+".part", big)
 	waitFor(t, 30*time.Second, "serve to start on big.csv", func() bool {
 		for _, line := range strings.Split(logs.String(), "\n") {
@@ -429,7 +431,7 @@ limits:
 		t.Errorf("temp files left: %v", tmp)
 	}
 	r := run(t, dir, nil, "ingest", "zw_industrial_solid_waste_inbox", "--log-level", "warn")
-	if r.code != 0 || !strings.Contains(r.stdout, "rows 600000 accepted, 0 rejected") {
+	if r.code != 0 || !strings.Contains(r.stdout, "rows 200000 accepted, 0 rejected") {
 		t.Errorf("re-ingest after rollback: %s %s", r.stdout, r.stderr)
 	}
 }

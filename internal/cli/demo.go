@@ -5,7 +5,6 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,38 +84,38 @@ the same files are recognised by checksum.`,
 	return cmd
 }
 
-// printScorecard shows the indicators that have actuals: the proof that
-// figures flowed from a spreadsheet to a status.
+// printScorecard shows, briefly, that figures flowed from spreadsheets to
+// statuses: the count of indicators met per plan and year, and in full the
+// indicators computed from source records.
 func (a *app) printScorecard(cmd *cobra.Command) error {
 	db, _, err := a.store().OpenCurrent()
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(cmd.Context(), `
-		SELECT indicator_id, name_zh, unit, coalesce(baseline_year::VARCHAR, ''), coalesce(baseline_text, ''), year, target_text,
-		       coalesce(strftime(as_of_period, '%Y-%m'), '-'),
-		       coalesce(printf('%.2f', actual), '-'), coalesce(printf('%+.2f', gap), '-'), status
-		FROM mart_scorecard
-		WHERE indicator_id IN (SELECT indicator_id FROM int_indicator_actuals)
-		ORDER BY plan_id, seq, year`)
+	ctx := cmd.Context()
+	summary, err := db.QueryContext(ctx, `
+		SELECT plan_id AS plan, year, count(*) FILTER (WHERE actual IS NOT NULL) AS with_data,
+		       count(*) FILTER (WHERE status = 'met') AS met, count(*) FILTER (WHERE status = 'not_met') AS not_met,
+		       count(*) FILTER (WHERE status = 'not_evaluable') AS not_evaluable
+		FROM mart_scorecard GROUP BY ALL HAVING count(*) FILTER (WHERE actual IS NOT NULL) > 0 ORDER BY ALL`)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	fmt.Fprintln(a.out, "\nscorecard (indicators with reported data):")
-	tw := tabwriter.NewWriter(a.out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "id\tindicator\tunit\tbaseline\tyear\ttarget\tas of\tactual\tgap\tstatus")
-	for rows.Next() {
-		var id, name, unit, by, bt, tt, asof, act, gap, st string
-		var year int
-		if err := rows.Scan(&id, &name, &unit, &by, &bt, &year, &tt, &asof, &act, &gap, &st); err != nil {
-			return err
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s (%s)\t%d\t%s\t%s\t%s\t%s\t%s\n", id, name, unit, bt, by, year, tt, asof, act, gap, st)
-	}
-	if err := rows.Err(); err != nil {
+	fmt.Fprintln(a.out, "\nscorecard: indicators by status (all of them: waymark sql \"SELECT * FROM mart_scorecard\")")
+	if err := writeRows(a.out, summary, "table"); err != nil {
 		return err
 	}
-	return tw.Flush()
+	detail, err := db.QueryContext(ctx, `
+		SELECT s.indicator_id AS id, s.name_zh AS indicator, s.unit, coalesce(s.baseline_text || ' (' || s.baseline_year || ')', '') AS baseline,
+		       s.year, s.target_text AS target, coalesce(strftime(s.as_of_period, '%Y-%m'), '-') AS "as of",
+		       coalesce(printf('%.2f', s.actual), '-') AS actual, coalesce(printf('%+.2f', s.gap), '-') AS gap, s.status
+		FROM mart_scorecard s
+		WHERE s.indicator_id IN (SELECT indicator_id FROM int_indicator_actuals WHERE source = 'records')
+		ORDER BY s.plan_id, s.seq, s.year`)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.out, "\ncomputed from enterprise records:")
+	return writeRows(a.out, detail, "table")
 }

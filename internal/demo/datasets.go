@@ -137,6 +137,7 @@ func indicatorReports(in Input, r *rand.Rand, sum Summary) error {
 				if !ok {
 					continue
 				}
+				v = plausible(row, v)
 				unit := row["unit"]
 				if id == "zw-14" && m.Month() == time.March && m.Year() == in.Last.Year() {
 					unit = "吨" // the clerk's slip: the indicator is in 万吨
@@ -165,6 +166,25 @@ func indicatorReports(in Input, r *rand.Rand, sum Summary) error {
 		}
 	}
 	return nil
+}
+
+// wholeUnits are counted in whole things: no department reports 0.99 parks.
+var wholeUnits = map[string]bool{"个": true, "家": true, "所": true, "项": true, "名": true, "次": true, "场": true, "场次": true, "人次": true, "人": true}
+
+// plausible turns a year's level into what a department writes for a
+// month: a flow (aggregation sum) is a twelfth of the year, a percentage
+// stays within 0–100, a count is whole and not negative.
+func plausible(row map[string]string, v float64) float64 {
+	if row["aggregation"] == "sum" {
+		v /= 12
+	}
+	switch {
+	case row["unit"] == "%":
+		v = math.Min(100, math.Max(0, v))
+	case wholeUnits[row["unit"]]:
+		v = math.Max(0, math.Round(v))
+	}
+	return math.Round(v*100) / 100
 }
 
 func answers(refs pipelines.Refs, departments, canon string) bool {

@@ -1,9 +1,11 @@
 // Package faults lets tests crash a real waymark process at a named point,
 // so crash safety is proven on the binary users run rather than on mocks.
 //
-// WAYMARK_FAULTS holds comma-separated "point:N" entries; the Nth time the
+// WAYMARK_FAULTS holds comma-separated entries. "point:N": the Nth time the
 // process reaches Point(point) it kills itself with SIGKILL, exactly as a
 // power cut or an OOM kill would, leaving no chance to clean up.
+// "point:delay=50ms": every time it reaches the point it sleeps, so a test
+// can interrupt slow work at a moment of its choosing.
 package faults
 
 import (
@@ -12,21 +14,30 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 var (
 	once    sync.Once
 	mu      sync.Mutex
 	armed   map[string]int
+	delays  map[string]time.Duration
 	reached map[string]int
 )
 
 func load() {
 	armed = map[string]int{}
+	delays = map[string]time.Duration{}
 	reached = map[string]int{}
 	for _, part := range strings.Split(os.Getenv("WAYMARK_FAULTS"), ",") {
 		name, n, ok := strings.Cut(strings.TrimSpace(part), ":")
 		if !ok {
+			continue
+		}
+		if d, ok := strings.CutPrefix(n, "delay="); ok {
+			if v, err := time.ParseDuration(d); err == nil {
+				delays[name] = v
+			}
 			continue
 		}
 		if v, err := strconv.Atoi(n); err == nil && v > 0 {
@@ -39,8 +50,11 @@ func load() {
 // lookup when no fault is armed.
 func Point(name string) {
 	once.Do(load)
-	if len(armed) == 0 {
+	if len(armed) == 0 && len(delays) == 0 {
 		return
+	}
+	if d := delays[name]; d > 0 {
+		time.Sleep(d)
 	}
 	mu.Lock()
 	reached[name]++

@@ -228,4 +228,4 @@ func (s *rowSource) Next() bool {
 }
 
 func (s *rowSource) Values() ([]any, error) { return s.vals, s.err }
-func (s *rowSource) Err() error               { return s.err }
+func (s *rowSource) Err() error             { return s.err }

@@ -14,6 +14,7 @@ SELECT
     coalesce(direction, 'none')                     AS direction,
     coalesce(cumulative = 'true', false)            AS cumulative,
     frequency,
+    coalesce(aggregation, 'last')                   AS aggregation,
     CAST(baseline_year AS INTEGER)                  AS baseline_year,
     baseline                                        AS baseline_text,
     target_2023                                     AS target_2023_text,
