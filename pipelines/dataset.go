@@ -7,8 +7,8 @@ package pipelines
 import (
 	"embed"
 	"fmt"
+	"github.com/waymark-data/waymark/internal/content"
 	"io/fs"
-	"os"
 	"path"
 	"regexp"
 	"sort"
@@ -24,12 +24,7 @@ var embedded embed.FS
 
 // FS returns the pipeline definitions: the directory dir when set (a
 // deployment's own contracts), else the copy compiled into the binary.
-func FS(dir string) fs.FS {
-	if dir != "" {
-		return os.DirFS(dir)
-	}
-	return embedded
-}
+func FS(dir string) fs.FS { return content.Dir(dir, embedded) }
 
 // Dataset is a data set's contract: what a valid row is, who reports it
 // and when it is due.

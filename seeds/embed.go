@@ -5,17 +5,12 @@ package seeds
 
 import (
 	"embed"
+	"github.com/waymark-data/waymark/internal/content"
 	"io/fs"
-	"os"
 )
 
 //go:embed *.csv
 var embedded embed.FS
 
 // FS returns the seed files: dir when set, else the embedded copy.
-func FS(dir string) fs.FS {
-	if dir != "" {
-		return os.DirFS(dir)
-	}
-	return embedded
-}
+func FS(dir string) fs.FS { return content.Dir(dir, embedded) }

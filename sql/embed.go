@@ -7,17 +7,12 @@ package sql
 
 import (
 	"embed"
+	"github.com/waymark-data/waymark/internal/content"
 	"io/fs"
-	"os"
 )
 
 //go:embed macros/*.sql staging/*.sql intermediate/*.sql marts/*.sql tests/*.sql
 var embedded embed.FS
 
 // FS returns the SQL tree: dir when set, else the embedded copy.
-func FS(dir string) fs.FS {
-	if dir != "" {
-		return os.DirFS(dir)
-	}
-	return embedded
-}
+func FS(dir string) fs.FS { return content.Dir(dir, embedded) }
