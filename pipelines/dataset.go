@@ -7,7 +7,6 @@ package pipelines
 import (
 	"embed"
 	"fmt"
-	"github.com/waymark-data/waymark/internal/content"
 	"io/fs"
 	"path"
 	"regexp"
@@ -16,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/waymark-data/waymark/internal/content"
 	"github.com/waymark-data/waymark/internal/lake"
 )
 

@@ -5,8 +5,9 @@ package seeds
 
 import (
 	"embed"
-	"github.com/waymark-data/waymark/internal/content"
 	"io/fs"
+
+	"github.com/waymark-data/waymark/internal/content"
 )
 
 //go:embed *.csv

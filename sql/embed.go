@@ -7,8 +7,9 @@ package sql
 
 import (
 	"embed"
-	"github.com/waymark-data/waymark/internal/content"
 	"io/fs"
+
+	"github.com/waymark-data/waymark/internal/content"
 )
 
 //go:embed macros/*.sql staging/*.sql intermediate/*.sql marts/*.sql tests/*.sql
