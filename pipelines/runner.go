@@ -36,7 +36,6 @@ type Runner struct {
 	// FeedbackDir receives per-department workbooks listing rejected rows;
 	// empty means none are written.
 	FeedbackDir string
-	rowsSeen    func(int64)
 	// Progress, when set, is told as items start and finish and as rows
 	// are read, for a progress line on a terminal.
 	Progress func(Progress)
@@ -109,10 +108,10 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 		log.Debug("ingesting", "name", it.Name)
 		r.report(Progress{Job: job.Name, Item: it.Name, Items: res.ItemsSeen - 1, Rows: res.RowsRead})
 		base := res.RowsRead
-		r.rowsSeen = func(n int64) {
+		onRows := func(n int64) {
 			r.report(Progress{Job: job.Name, Item: it.Name, Items: res.ItemsSeen - 1, Rows: base + n})
 		}
-		out, probs, err := r.ingestItem(ctx, job, ds, it, res.RunID)
+		out, probs, err := r.ingestItem(ctx, job, ds, it, res.RunID, onRows)
 		if err != nil {
 			return fmt.Errorf("%s: %w", it.Name, err)
 		}
@@ -220,7 +219,7 @@ func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, int64, e
 	return sum, final, n, nil
 }
 
-func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string) (*lake.Manifest, []Problem, error) {
+func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string, onRows func(int64)) (*lake.Manifest, []Problem, error) {
 	sum, raw, size, err := r.land(ds, it)
 	if err != nil {
 		return nil, nil, err
@@ -242,7 +241,7 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 		probs = []Problem{{Reason: fmt.Sprintf("the file is larger than the %d-byte limit; split it by period", r.Limits.MaxBytes),
 			ReasonZh: fmt.Sprintf("文件超过%d字节上限，请按报告期拆分后报送", r.Limits.MaxBytes)}}
 	} else {
-		probs, err = r.decode(ctx, ds, it, raw, sum, runID, ingested, id, m)
+		probs, err = r.decode(ctx, ds, it, raw, sum, runID, ingested, id, m, onRows)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -267,7 +266,7 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 
 // decode reads the landed file row by row and writes valid rows to the
 // partitions. Problems are returned, not errors: a bad file is data too.
-func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, raw, sum, runID string, at time.Time, id string, m *lake.Manifest) ([]Problem, error) {
+func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, raw, sum, runID string, at time.Time, id string, m *lake.Manifest, onRows func(int64)) ([]Problem, error) {
 	if it.Format == "" {
 		return []Problem{{Reason: fmt.Sprintf("unsupported file type %q: send .xlsx, .csv or .json", filepath.Ext(it.Name)),
 			ReasonZh: fmt.Sprintf("不支持的文件类型“%s”：请报送 .xlsx、.csv 或 .json 文件", filepath.Ext(it.Name))}}, nil
@@ -300,8 +299,8 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 				return nil, ctx.Err()
 			}
 			faults.Point("ingest.rows")
-			if n%65536 == 0 && r.rowsSeen != nil && r.Progress != nil {
-				r.rowsSeen(m.RowsRead)
+			if n%65536 == 0 && r.Progress != nil {
+				onRows(m.RowsRead)
 			}
 		}
 		row, err := rows.Next()
