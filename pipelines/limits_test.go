@@ -25,8 +25,12 @@ func TestOversizedFileIsQuarantinedWhole(t *testing.T) {
 	}
 	// Nothing is lost: the bytes are in the raw area, even over the limit.
 	raws, _ := filepath.Glob(filepath.Join(r.Lake.Root, "_raw", "*", "*.csv"))
+	orig, _ := os.Stat(filepath.Join("testdata", "solid_waste_utf8.csv"))
 	if len(raws) != 1 {
-		t.Errorf("raw files %v", raws)
+		t.Fatalf("raw files %v", raws)
+	}
+	if st, _ := os.Stat(raws[0]); st.Size() != orig.Size() {
+		t.Errorf("raw copy has %d bytes, the file sent %d: every byte must land", st.Size(), orig.Size())
 	}
 }
 

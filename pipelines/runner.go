@@ -192,12 +192,10 @@ func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, int64, e
 	if err != nil {
 		return "", "", 0, err
 	}
+	// Every byte lands, even past the size limit: the limit bounds what is
+	// decoded, not what is kept (the copy streams; memory stays flat).
 	h := sha256.New()
-	var src io.Reader = rc
-	if r.Limits.MaxBytes > 0 {
-		src = io.LimitReader(rc, r.Limits.MaxBytes+1)
-	}
-	n, err := io.Copy(io.MultiWriter(tmp, h), src)
+	n, err := io.Copy(io.MultiWriter(tmp, h), rc)
 	if err != nil {
 		tmp.Abort()
 		return "", "", n, fmt.Errorf("read: %w", err)
