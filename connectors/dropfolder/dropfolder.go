@@ -22,7 +22,15 @@ func init() {
 		if s["path"] == "" {
 			return nil, fmt.Errorf("dropfolder: setting \"path\" is required")
 		}
-		return &Folder{Path: s["path"], Archive: s["archive"] != "false"}, nil
+		f := &Folder{Path: s["path"], Archive: s["archive"] != "false"}
+		if v := s["settle"]; v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return nil, fmt.Errorf("dropfolder: settle %q: %w", v, err)
+			}
+			f.Settle = d
+		}
+		return f, nil
 	})
 }
 
@@ -32,6 +40,23 @@ type Folder struct {
 	// Archive moves processed files aside; tests and one-off loads may
 	// leave them in place (re-reading them is harmless: ingest is idempotent).
 	Archive bool
+	// Settle skips files modified less than this long ago: a file still
+	// being copied in is taken at a later run, whole.
+	Settle time.Duration
+}
+
+// inProgress reports names that uploads and office programs use while a
+// file is still being written.
+func inProgress(name string) bool {
+	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~$") {
+		return true
+	}
+	for _, ext := range []string{".part", ".tmp", ".crdownload", ".partial", ".filepart"} {
+		if strings.HasSuffix(strings.ToLower(name), ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // formatOf maps a file extension to a decoder name.
@@ -63,12 +88,15 @@ func (f *Folder) Pull(ctx context.Context, yield func(connectors.Item) error) er
 	}
 	var files []file
 	for _, e := range entries {
-		if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "~$") {
+		if e.IsDir() || inProgress(e.Name()) {
 			continue
 		}
 		info, err := e.Info()
 		if err != nil {
 			return fmt.Errorf("stat %s: %w", filepath.Join(f.Path, e.Name()), err)
+		}
+		if f.Settle > 0 && time.Since(info.ModTime()) < f.Settle {
+			continue
 		}
 		files = append(files, file{e.Name(), info.ModTime()})
 	}

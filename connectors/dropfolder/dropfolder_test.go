@@ -13,7 +13,7 @@ import (
 func TestOrderFormatsAndArchive(t *testing.T) {
 	dir := t.TempDir()
 	base := time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)
-	files := map[string]time.Duration{"b_更正.xlsx": 2 * time.Hour, "a.xlsx": time.Hour, "c.csv": 3 * time.Hour, "d.docx": 4 * time.Hour, "~$a.xlsx": 0, ".hidden": 0}
+	files := map[string]time.Duration{"b_更正.xlsx": 2 * time.Hour, "a.xlsx": time.Hour, "c.csv": 3 * time.Hour, "d.docx": 4 * time.Hour, "~$a.xlsx": 0, ".hidden": 0, "e.csv.part": 0}
 	for name, off := range files {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, []byte(name), 0o644)
@@ -32,7 +32,7 @@ func TestOrderFormatsAndArchive(t *testing.T) {
 	if got := join(seen); got != want {
 		t.Errorf("order %q, want %q (oldest first; lock and hidden files skipped)", got, want)
 	}
-	for _, p := range []string{"_archive/a.xlsx", "_archive/c.csv", "_rejected/d.docx", "~$a.xlsx"} {
+	for _, p := range []string{"_archive/a.xlsx", "_archive/c.csv", "_rejected/d.docx", "~$a.xlsx", "e.csv.part"} {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}
@@ -55,4 +55,21 @@ func join(s []string) string {
 		out += x
 	}
 	return out
+}
+
+func TestSettleWaitsForFilesBeingWritten(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "old.csv"), []byte("x"), 0o644)
+	old := time.Now().Add(-time.Minute)
+	os.Chtimes(filepath.Join(dir, "old.csv"), old, old)
+	os.WriteFile(filepath.Join(dir, "fresh.csv"), []byte("x"), 0o644)
+	c, err := connectors.New("dropfolder", map[string]string{"path": dir, "settle": "10s", "archive": "false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string
+	c.Pull(context.Background(), func(it connectors.Item) error { seen = append(seen, it.Name); return nil })
+	if join(seen) != "old.csv" {
+		t.Errorf("seen %v, want only the settled file", seen)
+	}
 }
