@@ -57,7 +57,7 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 		r.Vars = a.jobVars(j)
 		if missing := j.Missing(r.Vars); len(missing) > 0 {
 			out = append(out, pipelines.RunResult{Job: j.Name, Dataset: j.Dataset, Status: "skipped",
-				Error: "set sources." + strings.Join(missing, ", sources.") + " in waymark.yaml (or WAYMARK_SOURCE_" + strings.ToUpper(missing[0]) + ")"})
+				Error: "needs sources." + strings.Join(missing, ", sources.") + ": set it in waymark.yaml or as WAYMARK_SOURCE_" + strings.ToUpper(missing[0])})
 			continue
 		}
 		res, err := r.RunJob(ctx, j)
