@@ -490,3 +490,31 @@ func TestPublishToPostgres(t *testing.T) {
 		t.Errorf("monthly rows %q, want the 2 demo months", n)
 	}
 }
+
+// TestKilledBuildLeavesTheWarehouseAsItWas kills a build after the new
+// version is written but before it is published: readers keep the previous
+// version, and the next build cleans up and publishes.
+func TestKilledBuildLeavesTheWarehouseAsItWas(t *testing.T) {
+	dir := t.TempDir()
+	if r := run(t, dir, nil, "demo", "--months", "2", "--log-level", "warn"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	before, _ := os.Readlink(filepath.Join(dir, "data/warehouse/current.duckdb"))
+	if r := run(t, dir, []string{"WAYMARK_FAULTS=warehouse.before-publish:1"}, "build"); r.code != -1 {
+		t.Fatalf("the fault did not kill the build (exit %d)", r.code)
+	}
+	after, _ := os.Readlink(filepath.Join(dir, "data/warehouse/current.duckdb"))
+	if after != before {
+		t.Errorf("current moved from %s to %s during a killed build", before, after)
+	}
+	if r := run(t, dir, nil, "sql", "SELECT count(*) FROM mart_scorecard"); r.code != 0 {
+		t.Errorf("the previous version is unreadable after a killed build: %s", r.stderr)
+	}
+	if r := run(t, dir, nil, "build"); r.code != 0 {
+		t.Fatalf("build after a killed build: %s", r.stderr)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "data/warehouse/*.building*"))
+	if len(left) != 0 {
+		t.Errorf("unpublished builds left behind: %v", left)
+	}
+}

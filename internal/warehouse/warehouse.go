@@ -21,6 +21,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 
+	"github.com/waymark-data/waymark/internal/faults"
 	"github.com/waymark-data/waymark/internal/lake"
 )
 
@@ -155,6 +156,7 @@ func (s *Store) Build(ctx context.Context, fill func(context.Context, *sql.DB) e
 	if err := fsyncFile(building); err != nil {
 		return fail(err)
 	}
+	faults.Point("warehouse.before-publish")
 	if err := os.Rename(building, path); err != nil {
 		return fail(fmt.Errorf("publish %s: %w", name, err))
 	}
