@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -25,7 +28,20 @@ type reader struct {
 	total  int
 	lim    connectors.Limits
 	merged []mergedRange
+	// percent marks columns whose cells are formatted as percentages: the
+	// raw value of "85%" is 0.85, and a person means 85.
+	percent map[int]bool
+	size    int64
 }
+
+// The style scan looks at the top-left of a sheet (the header and first
+// data rows tell a column's format), and only in workbooks up to
+// percentScanMaxBytes: reading styles loads the whole sheet into memory.
+const (
+	percentScanRows     = 60
+	percentScanCols     = 60
+	percentScanMaxBytes = 8 << 20
+)
 
 // mergedRange is a block of merged cells: Excel keeps the value in the
 // top-left cell only, but a person reads it in every cell of the block
@@ -55,7 +71,7 @@ func Open(path string, lim connectors.Limits) (connectors.RowReader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a readable .xlsx workbook: %w", path, err)
 	}
-	return &reader{f: f, path: path, sheets: f.GetSheetList(), lim: lim}, nil
+	return &reader{f: f, path: path, sheets: f.GetSheetList(), lim: lim, size: st.Size()}, nil
 }
 
 func (r *reader) Next() (connectors.Row, error) {
@@ -72,6 +88,7 @@ func (r *reader) Next() (connectors.Row, error) {
 			if err := r.loadMerged(r.sheets[r.si]); err != nil {
 				return connectors.Row{}, err
 			}
+			r.percent = r.percentColumns(r.sheets[r.si])
 		}
 		if !r.rows.Next() {
 			err := r.rows.Error()
@@ -92,8 +109,58 @@ func (r *reader) Next() (connectors.Row, error) {
 		if err != nil {
 			return connectors.Row{}, fmt.Errorf("%s sheet %q row %d: %w", r.path, r.sheets[r.si], r.n, err)
 		}
-		return connectors.Row{Sheet: r.sheets[r.si], Number: r.n, Cells: r.fill(r.n, cells)}, nil
+		cells = r.fill(r.n, cells)
+		for c := range r.percent {
+			if c < len(cells) {
+				if f, err := strconv.ParseFloat(cells[c], 64); err == nil {
+					cells[c] = strconv.FormatFloat(math.Round(f*100*1e9)/1e9, 'f', -1, 64)
+				}
+			}
+		}
+		return connectors.Row{Sheet: r.sheets[r.si], Number: r.n, Cells: cells}, nil
 	}
+}
+
+// percentColumns finds the columns formatted as percentages in the top
+// rows of a sheet (0-based indexes).
+func (r *reader) percentColumns(sheet string) map[int]bool {
+	if r.size > percentScanMaxBytes {
+		return nil
+	}
+	out := map[int]bool{}
+	styles := map[int]bool{}
+	for row := 1; row <= percentScanRows; row++ {
+		for col := 1; col <= percentScanCols; col++ {
+			if out[col-1] {
+				continue
+			}
+			cell, _ := excelize.CoordinatesToCellName(col, row)
+			id, err := r.f.GetCellStyle(sheet, cell)
+			if err != nil || id == 0 {
+				continue
+			}
+			isPct, seen := styles[id]
+			if !seen {
+				isPct = r.isPercentStyle(id)
+				styles[id] = isPct
+			}
+			if isPct {
+				out[col-1] = true
+			}
+		}
+	}
+	return out
+}
+
+func (r *reader) isPercentStyle(id int) bool {
+	st, err := r.f.GetStyle(id)
+	if err != nil || st == nil {
+		return false
+	}
+	if st.NumFmt == 9 || st.NumFmt == 10 { // 0% and 0.00%
+		return true
+	}
+	return st.CustomNumFmt != nil && strings.Contains(strings.ReplaceAll(*st.CustomNumFmt, `"%"`, ""), "%")
 }
 
 func (r *reader) loadMerged(sheet string) error {

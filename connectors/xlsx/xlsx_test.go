@@ -136,3 +136,33 @@ func TestNotAWorkbook(t *testing.T) {
 		t.Errorf("want a size-limit error, got %v", err)
 	}
 }
+
+// A cell formatted as a percentage holds 0.85 for "85%": it is read as 85,
+// the figure a person typed and sees.
+func TestPercentFormattedCells(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "pct.xlsx")
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"统计月份", "综合利用率", "产生量"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{"2023-05", 0.8537, 1200.5})
+	f.SetSheetRow("Sheet1", "A3", &[]any{"2023-06", 0.9, 1100})
+	pct, _ := f.NewStyle(&excelize.Style{NumFmt: 10})
+	f.SetCellStyle("Sheet1", "B2", "B3", pct)
+	custom := "0.0%"
+	pct2, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &custom})
+	f.SetCellStyle("Sheet1", "B3", "B3", pct2)
+	if err := f.SaveAs(p); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := readAll(t, p, connectors.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(rows))
+	for i, r := range rows {
+		got[i] = strings.Join(r.Cells, "|")
+	}
+	want := "统计月份|综合利用率|产生量\n2023-05|85.37|1200.5\n2023-06|90|1100"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("rows\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+}
