@@ -15,7 +15,7 @@ import (
 var catalogQueries = map[string]struct{ csv, table string }{
 	"indicators": {
 		csv: `SELECT indicator_id, plan_id, doc_no, CAST(seq AS INTEGER) AS seq, level1_zh, level2_zh, name_zh, name_en,
-		        coalesce(mark, '') AS mark, unit, direction, cumulative, frequency, baseline_year, baseline,
+		        coalesce(mark, '') AS mark, unit, direction, cumulative, frequency, aggregation, baseline_year, baseline,
 		        target_2023, target_2024, target_2025, departments, lead_unit, lead_leader, notes
 		      FROM seed_indicators i WHERE %s ORDER BY plan_id, CAST(seq AS INTEGER)`,
 		table: `SELECT indicator_id AS id, name_zh, coalesce(mark, '') AS mark, unit,
