@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestOversizedFileIsQuarantinedWhole(t *testing.T) {
@@ -48,6 +49,34 @@ func TestCSVCutShortIsReported(t *testing.T) {
 	}
 	reason := query[string](t, `SELECT "row" || ' ' || "column" || ': ' || reason FROM read_parquet(?)`, filepath.Join(r.Lake.Root, "_quarantine", "*", "*.parquet"))
 	if !strings.HasPrefix(reason, "3 产生量 (generated_t): a value is required here") {
+		t.Errorf("reason %q", reason)
+	}
+}
+
+// A header that states another unit of the same kind is converted; one
+// that states an unknown unit makes that column's values unusable.
+func TestHeaderUnits(t *testing.T) {
+	r, job, inbox := newRunner(t)
+	os.WriteFile(filepath.Join(inbox, "kg.csv"), []byte(
+		"统计月份,填报单位,统一社会信用代码,企业名称,产生量（千克）,综合利用量(万吨)\n"+
+			"2023-05,旗工信局,91150627MA0N1A2B3C,某煤矿,42000,0.0021\n"), 0o644)
+	os.WriteFile(filepath.Join(inbox, "m3.csv"), []byte(
+		"统计月份,填报单位,统一社会信用代码,企业名称,产生量（立方米）,综合利用量（吨）\n"+
+			"2023-06,旗工信局,91150627MA0N1A2B3C,某煤矿,42000,21\n"), 0o644)
+	os.Chtimes(filepath.Join(inbox, "m3.csv"), time.Now().Add(time.Minute), time.Now().Add(time.Minute))
+	res, err := r.RunJob(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RowsAccepted != 1 || res.RowsRejected != 1 {
+		t.Fatalf("accepted %d rejected %d", res.RowsAccepted, res.RowsRejected)
+	}
+	got := query[string](t, `SELECT generated_t || ' ' || utilised_t FROM read_parquet(?)`, r.Lake.Glob("zw_industrial_solid_waste"))
+	if got != "42.0 21.0" {
+		t.Errorf("converted values %q, want 42 t generated and 21 t utilised", got)
+	}
+	reason := query[string](t, `SELECT reason FROM read_parquet(?)`, filepath.Join(r.Lake.Root, "_quarantine", "*", "*.parquet"))
+	if reason != "the header gives the unit 立方米; this column must be in 吨" {
 		t.Errorf("reason %q", reason)
 	}
 }

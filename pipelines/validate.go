@@ -70,6 +70,10 @@ type Validator struct {
 	// buf is the row handed back by Row, reused from row to row, with
 	// room for the lineage columns the runner appends.
 	buf []lake.Value
+	// factor converts a column sent in another unit of the same kind
+	// (千克 for 吨); unitBad says why a column's unit cannot be used.
+	factor  []float64
+	unitBad []error
 	// valid remembers, per string column, values already checked against
 	// enum, pattern and reference data (station ids, units, channels repeat
 	// on every row of a sensor file).
@@ -124,6 +128,32 @@ func (v *Validator) matchHeader(cells []string) ([]int, int) {
 	return idx, matched
 }
 
+// headerUnits reads the unit each matched header states and compares it
+// with the contract: the same unit is fine, one of the same kind is
+// converted (千克 to 吨), anything else makes the column's values unusable.
+func (v *Validator) headerUnits(cells []string) {
+	v.factor = make([]float64, len(v.ds.Columns))
+	v.unitBad = make([]error, len(v.ds.Columns))
+	for i, c := range v.ds.Columns {
+		v.factor[i] = 1
+		j := v.idx[i]
+		if c.Unit == "" || j < 0 || j >= len(cells) {
+			continue
+		}
+		u := headerUnit(cells[j])
+		if u == "" || u == c.Unit {
+			continue
+		}
+		f, ok := convert(u, c.Unit)
+		if !ok || c.LakeType() != lake.Float64 {
+			v.unitBad[i] = because(fmt.Sprintf("the header gives the unit %s; this column must be in %s", u, c.Unit),
+				fmt.Sprintf("表头单位为“%s”，本栏应以“%s”填报", u, c.Unit))
+			continue
+		}
+		v.factor[i] = f
+	}
+}
+
 func (v *Validator) requiredFound(idx []int) bool {
 	for i, c := range v.ds.Columns {
 		if c.Required && idx[i] < 0 {
@@ -154,6 +184,7 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 		}
 		if idx, n := v.matchHeader(r.Cells); n > 0 && v.requiredFound(idx) {
 			v.idx, v.header, v.headerSeen = idx, true, true
+			v.headerUnits(r.Cells)
 		}
 		return nil, nil
 	}
@@ -170,6 +201,10 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 		if j := v.idx[i]; j >= 0 && j < len(r.Cells) {
 			raw = r.Cells[j]
 		}
+		if v.unitBad[i] != nil && !isMissing(raw) {
+			bad(col, raw, v.unitBad[i])
+			continue
+		}
 		if isMissing(raw) && !slices.Contains(col.Enum, strings.TrimSpace(raw)) {
 			if col.Required {
 				bad(col, raw, because("a value is required here", "此项必填"))
@@ -185,6 +220,14 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 		if err != nil {
 			bad(col, raw, err)
 			continue
+		}
+		if v.factor[i] != 1 && col.typ == lake.Float64 {
+			// 12 significant digits: 0.0021 万吨 is 21 t, not 21.000000000000004.
+			val.F, _ = strconv.ParseFloat(strconv.FormatFloat(val.F*v.factor[i], 'g', 12, 64), 64)
+			if err := v.inRange(col, val.F); err != nil {
+				bad(col, raw, err)
+				continue
+			}
 		}
 		vals[i] = val
 		if col.typ == lake.String && (len(col.Enum) > 0 || col.pattern != nil || col.Ref != "") {
