@@ -78,8 +78,8 @@ func TestMQTTIntoTheLake(t *testing.T) {
 		t.Fatalf("run: %+v", res)
 	}
 	glob := r.Lake.Glob("sensor_readings")
-	got := query[string](t, `SELECT count(DISTINCT ts) || ' ' || min(station_id) || ' ' || min(channel) || ' ' || min(_source) FROM read_parquet(?)`, glob)
-	if want := "3000 GH-001 rainfall_mm mqtt:" + broker.URL; got != want {
+	got := query[string](t, `SELECT count(DISTINCT ts) || ' ' || min(station_id) || ' ' || min(channel) || ' ' || min(_source) || ' ' || min(topic) FROM read_parquet(?)`, glob)
+	if want := "3000 GH-001 rainfall_mm mqtt:" + broker.URL + " waymark/sensors/GH-001/rainfall_mm"; got != want {
 		t.Errorf("lake: %q, want %q", got, want)
 	}
 	// The message's place is its batch (the item) and its line in it.
