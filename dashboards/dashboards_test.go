@@ -46,7 +46,9 @@ func TestGenerateDashboardAndProvisioning(t *testing.T) {
 		}
 	}
 	prov, _ := os.ReadFile(filepath.Join(dir, "provisioning", "datasources", "waymark.yaml"))
-	if !strings.Contains(string(prov), "uid: waymark-pg") || strings.Contains(string(prov), "password: ") && !strings.Contains(string(prov), "${WAYMARK_PG_PASSWORD}") {
+	// Grafana expands only $NAME and ${NAME} in provisioning: no shell-style defaults.
+	if !strings.Contains(string(prov), "uid: waymark-pg") || !strings.Contains(string(prov), "password: ${WAYMARK_PG_PASSWORD}") ||
+		strings.Contains(string(prov), ":-") {
 		t.Errorf("datasource provisioning:\n%s", prov)
 	}
 }
