@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/waymark-data/waymark/pipelines"
@@ -43,7 +44,7 @@ func newServeMetrics() *serveMetrics {
 			Help: "Duration of the last successful warehouse build."}),
 	}
 	m.reg.MustRegister(m.rows, m.items, m.runs, m.lastSuccess, m.builds, m.buildTime,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

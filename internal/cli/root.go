@@ -105,7 +105,7 @@ Start with "waymark demo", which runs the whole flow on generated data.`,
 	root.PersistentFlags().StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return UsageError{fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
+		return UsageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(demoCmd(a), ingestCmd(a), buildCmd(a), dashboardsCmd(a), catalogCmd(a), sqlCmd(a), templatesCmd(a), statusCmd(a), serveCmd(a), publishCmd(a))
 	return root
