@@ -141,7 +141,7 @@ func (v Value) Time(t Type) time.Time {
 // batch at a time, which avoids transposing every row.
 type RowWriter struct {
 	cols    []Column
-	w       *parquet.Writer
+	w       *parquet.GenericWriter[any]
 	colVals [][]parquet.Value
 	pending int
 	count   int64
@@ -165,7 +165,7 @@ const rowGroupRows = 500_000
 // NewRowWriter starts a Parquet file on out.
 func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
 	schema := Schema(name, cols)
-	w := parquet.NewWriter(out, schema,
+	w := parquet.NewGenericWriter[any](out, schema,
 		parquet.Compression(codec),
 		parquet.PageBufferSize(256<<10),
 	)
