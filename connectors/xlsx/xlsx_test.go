@@ -13,6 +13,24 @@ import (
 	"github.com/waymark-data/waymark/connectors"
 )
 
+// saveAndRead saves the workbook to path and reads it back as
+// "sheet:cell|cell" lines.
+func saveAndRead(t *testing.T, f *excelize.File, path string) []string {
+	t.Helper()
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := readAll(t, path, connectors.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.Sheet + ":" + strings.Join(r.Cells, "|")
+	}
+	return out
+}
+
 func readAll(t *testing.T, path string, lim connectors.Limits) ([]connectors.Row, error) {
 	t.Helper()
 	rr, err := Open(path, lim)
@@ -51,17 +69,7 @@ func TestMergedCellsAreFilledIn(t *testing.T) {
 	f.MergeCell("Sheet1", "D3", "D4") // one department for both rows
 	f.NewSheet("说明")
 	f.SetCellValue("说明", "A1", "填表说明")
-	if err := f.SaveAs(p); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := readAll(t, p, connectors.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := make([]string, len(rows))
-	for i, r := range rows {
-		got[i] = r.Sheet + ":" + strings.Join(r.Cells, "|")
-	}
+	got := saveAndRead(t, f, p)
 	want := []string{
 		"Sheet1:统计月份|固体废物（吨）|固体废物（吨）|填报单位",
 		"Sheet1:统计月份|产生量|综合利用量|填报单位",
@@ -150,18 +158,8 @@ func TestPercentFormattedCells(t *testing.T) {
 	custom := "0.0%"
 	pct2, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &custom})
 	f.SetCellStyle("Sheet1", "B3", "B3", pct2)
-	if err := f.SaveAs(p); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := readAll(t, p, connectors.Limits{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := make([]string, len(rows))
-	for i, r := range rows {
-		got[i] = strings.Join(r.Cells, "|")
-	}
-	want := "统计月份|综合利用率|产生量\n2023-05|85.37|1200.5\n2023-06|90|1100"
+	got := saveAndRead(t, f, p)
+	want := "Sheet1:统计月份|综合利用率|产生量\nSheet1:2023-05|85.37|1200.5\nSheet1:2023-06|90|1100"
 	if strings.Join(got, "\n") != want {
 		t.Errorf("rows\n%s\nwant\n%s", strings.Join(got, "\n"), want)
 	}
