@@ -92,6 +92,20 @@ type ColumnSpec struct {
 	pattern *regexp.Regexp
 }
 
+// Header is the column's heading as a sheet writes it: the Chinese header
+// (or the name) with the unit, "产生量（吨）"; the validator reads the unit
+// back from it.
+func (c ColumnSpec) Header() string {
+	h := c.HeaderZh
+	if h == "" {
+		h = c.Name
+	}
+	if c.Unit != "" {
+		h += "（" + c.Unit + "）"
+	}
+	return h
+}
+
 // LakeType is the column's lake type.
 func (c ColumnSpec) LakeType() lake.Type { return c.typ }
 

@@ -65,14 +65,7 @@ func WriteTemplate(path string, t Template, refs Refs) error {
 
 	header := make([]any, 0, ncol)
 	for _, c := range ds.Columns {
-		h := c.HeaderZh
-		if h == "" {
-			h = c.Name
-		}
-		if c.Unit != "" {
-			h += "（" + c.Unit + "）"
-		}
-		header = append(header, h)
+		header = append(header, c.Header())
 	}
 	if t.Reference != "" {
 		header = append(header, t.Reference)

@@ -31,10 +31,7 @@ type submission struct {
 func (s submission) header() []string {
 	h := make([]string, len(s.ds.Columns))
 	for i, c := range s.ds.Columns {
-		h[i] = c.HeaderZh
-		if c.Unit != "" {
-			h[i] += "（" + c.Unit + "）"
-		}
+		h[i] = c.Header()
 	}
 	return h
 }

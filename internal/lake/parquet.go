@@ -253,9 +253,6 @@ func (rw *RowWriter) flush() error {
 	return nil
 }
 
-// Rows is how many rows were written.
-func (rw *RowWriter) Rows() int64 { return rw.count }
-
 // Close flushes and writes the footer; the underlying writer stays open.
 func (rw *RowWriter) Close() error {
 	if err := rw.flush(); err != nil {
