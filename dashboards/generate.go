@@ -19,6 +19,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
 	"github.com/waymark-data/waymark/internal/lake"
+	"github.com/waymark-data/waymark/internal/sqltext"
 )
 
 // Plan is what a plan's dashboard shows: its scorecard and a trend per
@@ -130,8 +131,6 @@ func Generate(outDir, schema string, plans []Plan) ([]string, error) {
 	return append(written, prov...), nil
 }
 
-func sqlLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // Build assembles the dashboard of one plan.
 func Build(p Plan, schema string) (dashboard.Dashboard, error) {
 	ds := Datasource()
@@ -164,11 +163,11 @@ func Build(p Plan, schema string) (dashboard.Dashboard, error) {
 				Text:  dashboard.StringOrArrayOfString{String: &current},
 				Value: dashboard.StringOrArrayOfString{String: &current}}))
 
-	from := fmt.Sprintf("%s.mart_scorecard WHERE plan_id = %s AND year = $year", schema, sqlLit(p.ID))
+	from := fmt.Sprintf("%s.mart_scorecard WHERE plan_id = %s AND year = $year", schema, sqltext.String(p.ID))
 	for i, s := range []struct{ status, label, color string }{
 		{"met", "达标 Met", "green"}, {"not_met", "未达标 Not met", "red"}, {"not_evaluable", "无法评估 Not evaluable", "gray"},
 	} {
-		q := fmt.Sprintf("SELECT count(*) AS value FROM %s AND status = %s", from, sqlLit(s.status))
+		q := fmt.Sprintf("SELECT count(*) AS value FROM %s AND status = %s", from, sqltext.String(s.status))
 		b = b.WithPanel(stat.NewPanelBuilder().
 			Title(s.label).
 			Datasource(ds).
@@ -192,7 +191,7 @@ FROM %s ORDER BY seq`, from)
 	for i, s := range p.Series {
 		q := fmt.Sprintf(`SELECT period::timestamp AS time, actual AS %s
 FROM %s.mart_indicator_monthly WHERE indicator_id = %s AND $__timeFilter(period::timestamp) ORDER BY 1`,
-			pgIdent(s.NameZh+" (累计)"), schema, sqlLit(s.IndicatorID))
+			sqltext.Ident(s.NameZh+" (累计)"), schema, sqltext.String(s.IndicatorID))
 		b = b.WithPanel(timeseries.NewPanelBuilder().
 			Title(s.NameZh).
 			Description(targetsText(s)).
@@ -205,8 +204,6 @@ FROM %s.mart_indicator_monthly WHERE indicator_id = %s AND $__timeFilter(period:
 	}
 	return b.Build()
 }
-
-func pgIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 func grafanaUnit(u string) string {
 	if u == "%" {

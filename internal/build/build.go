@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/waymark-data/waymark/internal/lake"
+	"github.com/waymark-data/waymark/internal/sqltext"
 	"github.com/waymark-data/waymark/internal/targets"
 	"github.com/waymark-data/waymark/internal/warehouse"
 	"github.com/waymark-data/waymark/pipelines"
@@ -80,7 +81,7 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	}
 	for _, m := range models {
 		t0 := time.Now()
-		stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", quoteIdent(m.Name), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
+		stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", sqltext.Ident(m.Name), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
 		}
@@ -113,10 +114,6 @@ func LoadReference(ctx context.Context, db *sql.DB, seeds fs.FS) error {
 	}
 	return loadTargets(ctx, db)
 }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // seedTable maps a seed file to its table: indicators_<plan>.csv files
 // share one table, everything else gets seed_<file>.
@@ -164,7 +161,7 @@ func loadSeeds(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 	for _, t := range names {
 		list := make([]string, len(groups[t]))
 		for i, p := range groups[t] {
-			list[i] = sqlString(p)
+			list[i] = sqltext.String(p)
 		}
 		q := fmt.Sprintf(`CREATE TABLE %s AS SELECT * FROM read_csv([%s], header=true, all_varchar=true, delim=',', quote='"', escape='"', union_by_name=true, strict_mode=true)`,
 			t, strings.Join(list, ", "))
@@ -355,7 +352,7 @@ func stagingSQL(d *pipelines.Dataset) string {
 	src, dst := "lake_"+d.Name, "stg_"+d.Name
 	order := "_submitted_at DESC, _ingested_at DESC, _checksum DESC"
 	if d.Supersede == "submission" {
-		period := quoteIdent(d.PartitionBy)
+		period := sqltext.Ident(d.PartitionBy)
 		if d.Granularity() == "month" {
 			period = "date_trunc('month', " + period + ")"
 		}
@@ -368,11 +365,11 @@ WITH files AS (
 )
 SELECT l.*, r.revision, r.revision = 1 AS is_latest
 FROM %[2]s l JOIN ranked r ON l.department = r.department AND %[5]s = r._period AND l._checksum = r._checksum`,
-			dst, src, period, order, strings.Replace(period, quoteIdent(d.PartitionBy), "l."+quoteIdent(d.PartitionBy), 1))
+			dst, src, period, order, strings.Replace(period, sqltext.Ident(d.PartitionBy), "l."+sqltext.Ident(d.PartitionBy), 1))
 	}
 	keys := make([]string, len(d.Keys))
 	for i, k := range d.Keys {
-		keys[i] = quoteIdent(k)
+		keys[i] = sqltext.Ident(k)
 	}
 	if len(keys) == 0 {
 		return fmt.Sprintf("CREATE TABLE %s AS SELECT *, 1::BIGINT AS revision, true AS is_latest FROM %s", dst, src)
@@ -386,8 +383,8 @@ func lakeTable(ctx context.Context, db *sql.DB, table string, files []string, co
 	defs := make([]string, len(cols))
 	names := make([]string, len(cols))
 	for i, c := range cols {
-		defs[i] = quoteIdent(c.Name) + " " + c.Type.SQL()
-		names[i] = quoteIdent(c.Name)
+		defs[i] = sqltext.Ident(c.Name) + " " + c.Type.SQL()
+		names[i] = sqltext.Ident(c.Name)
 	}
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", table, strings.Join(defs, ", "))); err != nil {
 		return fmt.Errorf("create %s: %w", table, err)
@@ -397,7 +394,7 @@ func lakeTable(ctx context.Context, db *sql.DB, table string, files []string, co
 	}
 	list := make([]string, len(files))
 	for i, f := range files {
-		list[i] = sqlString(f)
+		list[i] = sqltext.String(f)
 	}
 	// Columns are named explicitly so files written under an older
 	// contract (fewer columns) still load: union_by_name fills NULLs.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/waymark-data/waymark/internal/sqltext"
 	"github.com/waymark-data/waymark/internal/warehouse"
 )
 
@@ -83,7 +84,7 @@ func (a *app) status(ctx context.Context, period, now time.Time, format string) 
 			       coalesce(error, '') AS error
 			FROM read_parquet(%s)
 			QUALIFY row_number() OVER (PARTITION BY job ORDER BY finished_at DESC) = 1
-			ORDER BY job`, sqlQuote(filepath.Join(l.Root, "_runs", "*", "*.parquet"))))
+			ORDER BY job`, sqltext.String(filepath.Join(l.Root, "_runs", "*", "*.parquet"))))
 		if err != nil {
 			return err
 		}
@@ -111,17 +112,17 @@ func (a *app) status(ctx context.Context, period, now time.Time, format string) 
 	}
 	for _, n := range slices.Sorted(maps.Keys(ds)) {
 		d := ds[n]
-		glob := sqlQuote(l.Glob(n))
+		glob := sqltext.String(l.Glob(n))
 		has := hasParquet(l.DataDir(n))
 		if has {
 			newest := "NULL"
 			if d.PartitionBy != "" {
-				newest = fmt.Sprintf("max(%s)::VARCHAR", quoteIdentifier(d.PartitionBy))
+				newest = fmt.Sprintf("max(%s)::VARCHAR", sqltext.Ident(d.PartitionBy))
 			}
 			fresh = append(fresh, fmt.Sprintf(`SELECT %s AS dataset, %s AS newest_data, strftime(max(_ingested_at), '%%Y-%%m-%%d %%H:%%M') AS last_arrival, count(*) AS rows FROM read_parquet(%s, union_by_name=true)`,
-				sqlQuote(n), newest, glob))
+				sqltext.String(n), newest, glob))
 		} else {
-			fresh = append(fresh, fmt.Sprintf(`SELECT %s AS dataset, NULL AS newest_data, NULL AS last_arrival, 0 AS rows`, sqlQuote(n)))
+			fresh = append(fresh, fmt.Sprintf(`SELECT %s AS dataset, NULL AS newest_data, NULL AS last_arrival, 0 AS rows`, sqltext.String(n)))
 		}
 		if d.Frequency != "monthly" || len(d.Departments) == 0 || d.DueDay == 0 {
 			continue
@@ -136,7 +137,7 @@ func (a *app) status(ctx context.Context, period, now time.Time, format string) 
 			q := fmt.Sprintf(`INSERT INTO received SELECT %s, coalesce(n.canonical, l.department), min(_submitted_at), count(DISTINCT _checksum), count(*)
 				FROM read_parquet(%s, union_by_name=true) l LEFT JOIN dept_names n ON n.name = l.department
 				WHERE date_trunc('month', %s) = ? GROUP BY ALL`,
-				sqlQuote(n), glob, quoteIdentifier(d.PartitionBy))
+				sqltext.String(n), glob, sqltext.Ident(d.PartitionBy))
 			if _, err := db.ExecContext(ctx, q, period); err != nil {
 				return fmt.Errorf("submissions of %s: %w", n, err)
 			}
@@ -171,7 +172,3 @@ func hasParquet(dir string) bool {
 	})
 	return found
 }
-
-func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func quoteIdentifier(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
