@@ -5,7 +5,6 @@
 package pipelines
 
 import (
-	"embed"
 	"fmt"
 	"io/fs"
 	"path"
@@ -15,16 +14,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/waymark-data/waymark/internal/content"
 	"github.com/waymark-data/waymark/internal/lake"
 )
-
-//go:embed datasets/*.yaml jobs/*.yaml
-var embedded embed.FS
-
-// FS returns the pipeline definitions: the directory dir when set (a
-// deployment's own contracts), else the copy compiled into the binary.
-func FS(dir string) fs.FS { return content.Dir(dir, embedded) }
 
 // Dataset is a data set's contract: what a valid row is, who reports it
 // and when it is due.

@@ -3,6 +3,7 @@ package pipelines
 import (
 	"context"
 	"fmt"
+	"github.com/waymark-data/waymark"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -40,7 +41,7 @@ func TestHTTPIntoTheLake(t *testing.T) {
 	defer srv.Close()
 	t.Setenv("WAYMARK_INDICATOR_API_TOKEN", "Bearer dept-token")
 	r, _, _ := newRunner(t)
-	jobs, err := LoadJobs(FS(""), r.Datasets)
+	jobs, err := LoadJobs(waymark.Pipelines(""), r.Datasets)
 	if err != nil {
 		t.Fatal(err)
 	}

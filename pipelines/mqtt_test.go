@@ -3,6 +3,7 @@ package pipelines
 import (
 	"context"
 	"fmt"
+	"github.com/waymark-data/waymark"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -39,7 +40,7 @@ func publishReadings(tb testing.TB, url string, n, from int) {
 
 func mqttJob(tb testing.TB, r *Runner, broker string) Job {
 	tb.Helper()
-	jobs, err := LoadJobs(FS(""), r.Datasets)
+	jobs, err := LoadJobs(waymark.Pipelines(""), r.Datasets)
 	if err != nil {
 		tb.Fatal(err)
 	}

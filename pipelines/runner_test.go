@@ -3,6 +3,7 @@ package pipelines
 import (
 	"context"
 	"fmt"
+	"github.com/waymark-data/waymark"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,6 @@ import (
 	_ "github.com/waymark-data/waymark/connectors/xlsx"
 	"github.com/waymark-data/waymark/internal/lake"
 	"github.com/waymark-data/waymark/internal/warehouse"
-	"github.com/waymark-data/waymark/seeds"
 )
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
@@ -26,11 +26,11 @@ var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 // newRunner returns a runner over a fresh lake and the job reading inbox.
 func newRunner(t testing.TB) (*Runner, Job, string) {
 	t.Helper()
-	ds, err := LoadDatasets(FS(""))
+	ds, err := LoadDatasets(waymark.Pipelines(""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	refs, err := LoadRefs(seeds.FS(""), ds)
+	refs, err := LoadRefs(waymark.Seeds(""), ds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"fmt"
+	"github.com/waymark-data/waymark"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/waymark-data/waymark/internal/build"
 	"github.com/waymark-data/waymark/internal/warehouse"
-	"github.com/waymark-data/waymark/seeds"
+	"github.com/waymark-data/waymark/models"
 )
 
 // catalogQueries are the listings; each filters on $plan and $dept.
@@ -76,7 +76,7 @@ or just 31号); --department takes a department's name or any alias (旗工信�
 			}
 			defer db.Close()
 			db.SetMaxOpenConns(1)
-			if err := build.LoadReference(ctx, db, seeds.FS(a.cfg.SeedsDir)); err != nil {
+			if err := models.LoadReference(ctx, db, waymark.Seeds(a.cfg.SeedsDir)); err != nil {
 				return err
 			}
 			var conds []string

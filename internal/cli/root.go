@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/waymark-data/waymark"
 	"io"
 	"log/slog"
 	"os"
@@ -25,7 +26,6 @@ import (
 	"github.com/waymark-data/waymark/internal/lake"
 	"github.com/waymark-data/waymark/internal/warehouse"
 	"github.com/waymark-data/waymark/pipelines"
-	"github.com/waymark-data/waymark/seeds"
 )
 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
@@ -67,7 +67,7 @@ func (a *app) store() *warehouse.Store {
 }
 
 func (a *app) datasets() (map[string]*pipelines.Dataset, error) {
-	return pipelines.LoadDatasets(pipelines.FS(a.cfg.PipelinesDir))
+	return pipelines.LoadDatasets(waymark.Pipelines(a.cfg.PipelinesDir))
 }
 
 // contracts loads the data sets and the reference data they check
@@ -77,7 +77,7 @@ func (a *app) contracts() (map[string]*pipelines.Dataset, pipelines.Refs, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	refs, err := pipelines.LoadRefs(seeds.FS(a.cfg.SeedsDir), ds)
+	refs, err := pipelines.LoadRefs(waymark.Seeds(a.cfg.SeedsDir), ds)
 	return ds, refs, err
 }
 

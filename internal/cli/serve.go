@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/waymark-data/waymark"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,7 +47,7 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration, listen string
 	if err != nil {
 		return err
 	}
-	jobs, err := pipelines.LoadJobs(pipelines.FS(a.cfg.PipelinesDir), ds)
+	jobs, err := pipelines.LoadJobs(waymark.Pipelines(a.cfg.PipelinesDir), ds)
 	if err != nil {
 		return err
 	}

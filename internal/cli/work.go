@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/waymark-data/waymark"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,10 +15,8 @@ import (
 
 	"github.com/waymark-data/waymark/connectors"
 	"github.com/waymark-data/waymark/dashboards"
-	"github.com/waymark-data/waymark/internal/build"
+	"github.com/waymark-data/waymark/models"
 	"github.com/waymark-data/waymark/pipelines"
-	"github.com/waymark-data/waymark/seeds"
-	wsql "github.com/waymark-data/waymark/sql"
 )
 
 // ingest runs the named jobs (all when names is empty).
@@ -26,7 +25,7 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 	if err != nil {
 		return nil, err
 	}
-	jobs, err := pipelines.LoadJobs(pipelines.FS(a.cfg.PipelinesDir), ds)
+	jobs, err := pipelines.LoadJobs(waymark.Pipelines(a.cfg.PipelinesDir), ds)
 	if err != nil {
 		return nil, err
 	}
@@ -82,14 +81,14 @@ func (a *app) jobVars(j pipelines.Job) map[string]string {
 	return vars
 }
 
-func (a *app) build(ctx context.Context) (build.Result, error) {
+func (a *app) build(ctx context.Context) (models.Result, error) {
 	ds, err := a.datasets()
 	if err != nil {
-		return build.Result{}, err
+		return models.Result{}, err
 	}
-	return build.Run(ctx, build.Options{
+	return models.Run(ctx, models.Options{
 		Store: a.store(), Lake: a.lake(), Datasets: ds,
-		Seeds: seeds.FS(a.cfg.SeedsDir), SQL: wsql.FS(a.cfg.SQLDir), Log: a.log,
+		Seeds: waymark.Seeds(a.cfg.SeedsDir), SQL: waymark.SQL(a.cfg.SQLDir), Log: a.log,
 	})
 }
 

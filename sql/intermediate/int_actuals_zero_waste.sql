@@ -14,7 +14,8 @@ SELECT
     m.period,
     100.0 * sum(m.utilised_t) OVER ytd / nullif(sum(m.generated_t) OVER ytd, 0) AS actual,
     100.0 * m.utilised_t / nullif(m.generated_t, 0) AS actual_month,
-    m.reporters
+    m.reporters,
+    'records' AS source
 FROM monthly m
 JOIN stg_indicators i
   ON i.plan_id = 'zero_waste' AND i.name_zh = '一般工业固体废物综合利用率'

@@ -1,8 +1,9 @@
-package build
+package models
 
 import (
 	"context"
 	"database/sql"
+	"github.com/waymark-data/waymark"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -13,8 +14,6 @@ import (
 	"github.com/waymark-data/waymark/internal/lake"
 	"github.com/waymark-data/waymark/internal/warehouse"
 	"github.com/waymark-data/waymark/pipelines"
-	"github.com/waymark-data/waymark/seeds"
-	wsql "github.com/waymark-data/waymark/sql"
 )
 
 func memDB(t *testing.T) *sql.DB {
@@ -30,7 +29,7 @@ func memDB(t *testing.T) *sql.DB {
 
 func TestTargetStatus(t *testing.T) {
 	db := memDB(t)
-	if err := runSQLFiles(context.Background(), db, wsql.FS(""), "macros/*.sql"); err != nil {
+	if err := runSQLFiles(context.Background(), db, waymark.SQL(""), "macros/*.sql"); err != nil {
 		t.Fatal(err)
 	}
 	nan := "NULL"
@@ -88,11 +87,11 @@ func TestTargetStatus(t *testing.T) {
 func copySeeds(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	err := fs.WalkDir(seeds.FS(""), ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(waymark.Seeds(""), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := fs.ReadFile(seeds.FS(""), p)
+		b, err := fs.ReadFile(waymark.Seeds(""), p)
 		if err != nil {
 			return err
 		}
@@ -118,11 +117,11 @@ func edit(t *testing.T, path, old, new string) {
 
 func fill(t *testing.T, seedDir string) error {
 	t.Helper()
-	ds, err := pipelines.LoadDatasets(pipelines.FS(""))
+	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := Options{Lake: lake.Lake{Root: t.TempDir()}, Datasets: ds, Seeds: seeds.FS(seedDir), SQL: wsql.FS("")}
+	o := Options{Lake: lake.Lake{Root: t.TempDir()}, Datasets: ds, Seeds: waymark.Seeds(seedDir), SQL: waymark.SQL("")}
 	var res Result
 	return Fill(context.Background(), memDB(t), o, &res, slog.Default())
 }
@@ -160,7 +159,7 @@ func TestBadSeedEditsFailDataTests(t *testing.T) {
 // A partition file whose input has no manifest yet (an ingest still
 // running, or one that crashed) is not part of a build.
 func TestBuildSeesOnlyFinishedInputs(t *testing.T) {
-	ds, err := pipelines.LoadDatasets(pipelines.FS(""))
+	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +195,7 @@ func TestBuildSeesOnlyFinishedInputs(t *testing.T) {
 	write("finished00000000", 3)
 	write("inprogress000000", 5)
 	db := memDB(t)
-	o := Options{Lake: l, Datasets: ds, Seeds: seeds.FS(""), SQL: wsql.FS("")}
+	o := Options{Lake: l, Datasets: ds, Seeds: waymark.Seeds(""), SQL: waymark.SQL("")}
 	var res Result
 	if err := Fill(context.Background(), db, o, &res, slog.Default()); err != nil {
 		t.Fatal(err)

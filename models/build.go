@@ -1,8 +1,8 @@
-// Package build derives a warehouse version from the lake and the seeds:
+// Package models builds a warehouse version from the lake and the seeds:
 // seeds load as text tables, targets are parsed, each data set's lake files
 // become a table, the SQL models run layer by layer and the data tests must
 // all pass before the version is published.
-package build
+package models
 
 import (
 	"context"
@@ -35,6 +35,11 @@ type Options struct {
 	Seeds    fs.FS
 	SQL      fs.FS
 	Log      *slog.Logger
+	// Given adds rows to data sets as if they were in the lake: data set
+	// name -> CSV text whose header names contract columns (lineage
+	// columns may be given too; _checksum, _row and _submitted_at get
+	// defaults). Tests use it to run the real models on known inputs.
+	Given map[string]string
 }
 
 // Result describes a published version.
@@ -69,7 +74,7 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	if err := LoadReference(ctx, db, o.Seeds); err != nil {
 		return err
 	}
-	if err := loadLake(ctx, db, o.Lake, o.Datasets); err != nil {
+	if err := loadLake(ctx, db, o.Lake, o.Datasets, o.Given); err != nil {
 		return err
 	}
 	if err := runSQLFiles(ctx, db, o.SQL, "macros/*.sql"); err != nil {
@@ -115,12 +120,22 @@ func LoadReference(ctx context.Context, db *sql.DB, seeds fs.FS) error {
 	return loadTargets(ctx, db)
 }
 
-// seedTable maps a seed file to its table: indicators_<plan>.csv files
-// share one table, everything else gets seed_<file>.
+// seedGroups are seed files kept one per plan that load into one table:
+// indicators_<plan>.csv into seed_indicators, paths_<plan>.csv (how each
+// indicator's number is computed) into seed_indicator_paths.
+var seedGroups = map[string]string{
+	"indicators_": "seed_indicators",
+	"paths_":      "seed_indicator_paths",
+}
+
+// seedTable maps a seed file to its table: grouped files share one table,
+// everything else gets seed_<file>.
 func seedTable(file string) string {
 	base := strings.TrimSuffix(path.Base(file), ".csv")
-	if i := strings.IndexByte(base, '_'); i > 0 && strings.HasPrefix(base, "indicators_") {
-		return "seed_indicators"
+	for prefix, table := range seedGroups {
+		if strings.HasPrefix(base, prefix) && len(base) > len(prefix) {
+			return table
+		}
 	}
 	return "seed_" + base
 }
@@ -287,7 +302,7 @@ func columnsOf(ctx context.Context, db *sql.DB, table string) ([]string, error) 
 // loadLake copies each data set's lake files into lake_<name>. An empty
 // data set still gets its table, typed from the contract, so models never
 // depend on what has arrived so far.
-func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset) error {
+func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset, given map[string]string) error {
 	var quarantined []string
 	for _, n := range slices.Sorted(maps.Keys(datasets)) {
 		files, qfiles, err := committed(l, n)
@@ -297,6 +312,11 @@ func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]
 		quarantined = append(quarantined, qfiles...)
 		if err := lakeTable(ctx, db, "lake_"+n, files, datasets[n].LakeColumns()); err != nil {
 			return err
+		}
+		if csv, ok := given[n]; ok {
+			if err := insertGiven(ctx, db, "lake_"+n, csv); err != nil {
+				return fmt.Errorf("given rows of %s: %w", n, err)
+			}
 		}
 		if _, err := db.ExecContext(ctx, stagingSQL(datasets[n])); err != nil {
 			return fmt.Errorf("stage %s: %w", n, err)
@@ -404,4 +424,58 @@ func lakeTable(ctx context.Context, db *sql.DB, table string, files []string, co
 		return fmt.Errorf("load %s from %d files: %w", table, len(files), err)
 	}
 	return nil
+}
+
+// insertGiven appends CSV rows to a lake table; columns the CSV does not
+// name are NULL except the lineage that staging needs to rank revisions.
+func insertGiven(ctx context.Context, db *sql.DB, table, csv string) error {
+	f, err := os.CreateTemp("", "waymark-given-*.csv")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.WriteString(csv); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	src := fmt.Sprintf("read_csv(%s, header=true, auto_detect=true)", sqltext.String(f.Name()))
+	given, err := db.QueryContext(ctx, "SELECT column_name FROM (DESCRIBE SELECT * FROM "+src+")")
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for given.Next() {
+		var c string
+		if err := given.Scan(&c); err != nil {
+			given.Close()
+			return err
+		}
+		have[c] = true
+	}
+	given.Close()
+	defaults := map[string]string{
+		"_checksum":     "'given'",
+		"_row":          "CAST(row_number() OVER () AS BIGINT)",
+		"_submitted_at": "TIMESTAMPTZ '2000-01-01 00:00:00+00'",
+		"_ingested_at":  "TIMESTAMPTZ '2000-01-01 00:00:00+00'",
+	}
+	cols, err := columnsOf(ctx, db, table)
+	if err != nil {
+		return err
+	}
+	var names, exprs []string
+	for _, c := range cols {
+		switch {
+		case have[c]:
+			names, exprs = append(names, sqltext.Ident(c)), append(exprs, sqltext.Ident(c))
+		case defaults[c] != "":
+			names, exprs = append(names, sqltext.Ident(c)), append(exprs, defaults[c])
+		}
+	}
+	_, err = db.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s",
+		table, strings.Join(names, ", "), strings.Join(exprs, ", "), src))
+	return err
 }
