@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/waymark-data/waymark/internal/demo"
+	"github.com/waymark-data/waymark/demo"
 )
 
 func demoCmd(a *app) *cobra.Command {

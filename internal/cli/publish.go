@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/waymark-data/waymark/internal/publish"
+	"github.com/waymark-data/waymark/publish"
 )
 
 func publishCmd(a *app) *cobra.Command {
