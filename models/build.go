@@ -84,6 +84,9 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	if err != nil {
 		return err
 	}
+	if err := stagedDatasets(models, o.Datasets); err != nil {
+		return err
+	}
 	for _, m := range models {
 		t0 := time.Now()
 		stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", sqltext.Ident(m.Name), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
@@ -305,7 +308,7 @@ func columnsOf(ctx context.Context, db *sql.DB, table string) ([]string, error) 
 func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset, given map[string]string) error {
 	var quarantined []string
 	for _, n := range slices.Sorted(maps.Keys(datasets)) {
-		files, qfiles, err := committed(l, n)
+		files, qfiles, err := l.Committed(n)
 		if err != nil {
 			return err
 		}
@@ -318,85 +321,15 @@ func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]
 				return fmt.Errorf("given rows of %s: %w", n, err)
 			}
 		}
-		if _, err := db.ExecContext(ctx, stagingSQL(datasets[n])); err != nil {
-			return fmt.Errorf("stage %s: %w", n, err)
-		}
 	}
 	if err := lakeTable(ctx, db, "lake_quarantine", quarantined, pipelines.QuarantineColumns); err != nil {
 		return err
 	}
-	// Each ledger file is one run, written whole.
-	runs, _ := filepath.Glob(filepath.Join(l.Root, "_runs", "*", "*.parquet"))
-	return lakeTable(ctx, db, "lake_runs", runs, pipelines.RunColumns)
-}
-
-// committed lists a data set's files that belong to finished inputs: an
-// input is in the lake once its manifest exists (the manifest is written
-// last), so a build running beside an ingest never sees half a file's
-// partitions.
-func committed(l lake.Lake, dataset string) (data, quarantine []string, err error) {
-	manifests, err := filepath.Glob(filepath.Join(l.Root, "_manifest", dataset, "*.json"))
+	runs, err := l.RunFiles()
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	for _, p := range manifests {
-		sum := strings.TrimSuffix(filepath.Base(p), ".json")
-		m, err := l.ReadManifest(dataset, sum)
-		if err != nil {
-			return nil, nil, err
-		}
-		if m == nil {
-			continue
-		}
-		for _, f := range m.Files {
-			data = append(data, filepath.Join(l.Root, f))
-		}
-		if m.Problems > 0 || m.Rejected > 0 {
-			q := l.QuarantinePath(dataset, sum[:16])
-			if _, err := os.Stat(q); err == nil {
-				quarantine = append(quarantine, q)
-			}
-		}
-	}
-	sort.Strings(data)
-	return data, quarantine, nil
-}
-
-// stagingSQL builds stg_<dataset>: every row ever accepted, numbered by
-// revision, with is_latest marking what counts now. Under "submission"
-// semantics a department's later file for a period replaces its earlier
-// file whole (rows it dropped are no longer current); under "key"
-// semantics each row replaces the earlier row with the same key. Earlier
-// revisions stay, so "as reported" and "as revised" can both be queried.
-func stagingSQL(d *pipelines.Dataset) string {
-	src, dst := "lake_"+d.Name, "stg_"+d.Name
-	order := "_submitted_at DESC, _ingested_at DESC, _checksum DESC"
-	if d.Supersede == "submission" {
-		period := sqltext.Ident(d.PartitionBy)
-		if d.Granularity() == "month" {
-			period = "date_trunc('month', " + period + ")"
-		}
-		return fmt.Sprintf(`CREATE TABLE %[1]s AS
-WITH files AS (
-    SELECT department, %[3]s AS _period, _checksum, max(_submitted_at) AS _submitted_at, max(_ingested_at) AS _ingested_at
-    FROM %[2]s GROUP BY ALL
-), ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY department, _period ORDER BY %[4]s) AS revision FROM files
-)
-SELECT l.*, r.revision, r.revision = 1 AS is_latest
-FROM %[2]s l JOIN ranked r ON l.department = r.department AND %[5]s = r._period AND l._checksum = r._checksum`,
-			dst, src, period, order, strings.Replace(period, sqltext.Ident(d.PartitionBy), "l."+sqltext.Ident(d.PartitionBy), 1))
-	}
-	keys := make([]string, len(d.Keys))
-	for i, k := range d.Keys {
-		keys[i] = sqltext.Ident(k)
-	}
-	if len(keys) == 0 {
-		return fmt.Sprintf("CREATE TABLE %s AS SELECT *, 1::BIGINT AS revision, true AS is_latest FROM %s", dst, src)
-	}
-	return fmt.Sprintf(`CREATE TABLE %s AS
-SELECT *, row_number() OVER w AS revision, row_number() OVER w = 1 AS is_latest
-FROM %s WINDOW w AS (PARTITION BY %s ORDER BY %s, _row DESC)`, dst, src, strings.Join(keys, ", "), order)
+	return lakeTable(ctx, db, "lake_runs", runs, pipelines.RunColumns)
 }
 
 func lakeTable(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column) error {
@@ -478,4 +411,26 @@ func insertGiven(ctx context.Context, db *sql.DB, table, csv string) error {
 	_, err = db.ExecContext(ctx, fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM %s",
 		table, strings.Join(names, ", "), strings.Join(exprs, ", "), src))
 	return err
+}
+
+// stagedDatasets checks that every lake data set has its staging model,
+// sql/staging/stg_<dataset>.sql: the supersede rule a reader of sql/ sees
+// is the one the build applies.
+func stagedDatasets(models []Model, datasets map[string]*pipelines.Dataset) error {
+	have := map[string]bool{}
+	for _, m := range models {
+		if m.Layer == "staging" {
+			have[m.Name] = true
+		}
+	}
+	var missing []string
+	for _, n := range slices.Sorted(maps.Keys(datasets)) {
+		if !have["stg_"+n] {
+			missing = append(missing, "sql/staging/stg_"+n+".sql")
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("data sets without a staging model (write one with supersede_by_key or supersede_by_submission, see sql/macros/supersede.sql): %s", strings.Join(missing, ", "))
+	}
+	return nil
 }

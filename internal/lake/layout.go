@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -90,6 +91,59 @@ func (l Lake) SweepDataset(dataset string) (int, error) {
 // Glob is the pattern matching every data file of a data set.
 func (l Lake) Glob(dataset string) string {
 	return filepath.Join(l.Root, dataset, "**", "*.parquet")
+}
+
+// Committed lists the files of a data set that belong to finished inputs:
+// data files and the quarantine files of inputs with rejected rows. An input
+// is in the lake once its manifest exists (the manifest is written last),
+// so a reader beside an ingest never sees half an input. This is the one
+// definition of what is in the lake; every reader lists files through it.
+func (l Lake) Committed(dataset string) (data, quarantine []string, err error) {
+	ms, err := l.Manifests(dataset)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, m := range ms {
+		for _, f := range m.Files {
+			data = append(data, filepath.Join(l.Root, f))
+		}
+		if m.Problems > 0 || m.Rejected > 0 {
+			q := l.QuarantinePath(dataset, m.Checksum[:min(16, len(m.Checksum))])
+			if _, err := os.Stat(q); err == nil {
+				quarantine = append(quarantine, q)
+			}
+		}
+	}
+	sort.Strings(data)
+	return data, quarantine, nil
+}
+
+// Manifests returns the manifest of every finished input of a data set,
+// in checksum order.
+func (l Lake) Manifests(dataset string) ([]*Manifest, error) {
+	paths, err := filepath.Glob(filepath.Join(l.Root, "_manifest", dataset, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(paths)
+	var out []*Manifest
+	for _, p := range paths {
+		m, err := l.ReadManifest(dataset, strings.TrimSuffix(filepath.Base(p), ".json"))
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// RunFiles lists the run ledger's files; each is one run, written whole.
+func (l Lake) RunFiles() ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(l.Root, "_runs", "*", "*.parquet"))
+	sort.Strings(files)
+	return files, err
 }
 
 // Manifest is what became of one input file or message batch. Its
