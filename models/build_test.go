@@ -18,7 +18,7 @@ import (
 
 func memDB(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := warehouse.Open("", false, "Asia/Shanghai")
+	db, err := warehouse.Scratch("Asia/Shanghai")
 	if err != nil {
 		t.Fatal(err)
 	}

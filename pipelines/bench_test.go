@@ -80,7 +80,7 @@ func BenchmarkSensorCSVIngest(b *testing.B) {
 		os.Remove(filepath.Join(inbox, "_archive", "sensors.csv"))
 	}
 	rss := peakRSSMiB()
-	db, err := warehouse.Open("", false, "")
+	db, err := warehouse.Scratch("")
 	if err != nil {
 		b.Fatal(err)
 	}

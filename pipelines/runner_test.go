@@ -51,7 +51,7 @@ func newRunner(t testing.TB) (*Runner, Job, string) {
 // query runs a one-value query over the lake.
 func query[T any](t *testing.T, q string, args ...any) T {
 	t.Helper()
-	db, err := warehouse.Open("", false, "UTC")
+	db, err := warehouse.Scratch("UTC")
 	if err != nil {
 		t.Fatal(err)
 	}

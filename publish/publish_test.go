@@ -2,7 +2,8 @@ package publish
 
 import (
 	"context"
-	"path/filepath"
+	"database/sql"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,21 +14,35 @@ import (
 func TestPublishSwapsMartsIntoPostgres(t *testing.T) {
 	pg := testenv.StartPostgres(t)
 	ctx := context.Background()
-	db, err := warehouse.Open(filepath.Join(t.TempDir(), "w.duckdb"), false, "Asia/Shanghai")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{
-		`CREATE TABLE mart_scorecard AS SELECT 'zw-18' AS indicator_id, '一般工业固体废物综合利用率' AS name_zh, 2023 AS year,
-			55.86::DOUBLE AS actual, DATE '2023-12-01' AS as_of_period, TIMESTAMPTZ '2024-01-05 10:00:00+08' AS built_at,
+	// Publish reads the way production does: the current version, through
+	// the hardened read-only handle.
+	store := warehouse.New(t.TempDir(), 1, "Asia/Shanghai")
+	build := func(actual float64) *sql.DB {
+		t.Helper()
+		_, err := store.Build(ctx, func(ctx context.Context, w *sql.DB) error {
+			for _, q := range []string{
+				`CREATE TABLE mart_scorecard AS SELECT 'zw-18' AS indicator_id, '一般工业固体废物综合利用率' AS name_zh, 2023 AS year,
+			` + strconv.FormatFloat(actual, 'f', -1, 64) + `::DOUBLE AS actual, DATE '2023-12-01' AS as_of_period, TIMESTAMPTZ '2024-01-05 10:00:00+08' AS built_at,
 			'met' AS status, ['旗工信局', '旗生态环境局'] AS department_list, true AS ok, 12.5::DECIMAL(6,2) AS gap`,
-		`CREATE TABLE stg_private AS SELECT 1 AS x`,
-	} {
-		if _, err := db.Exec(q); err != nil {
+				`CREATE TABLE stg_private AS SELECT 1 AS x`,
+			} {
+				if _, err := w.ExecContext(ctx, q); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
+		db, _, err := store.OpenCurrent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
 	}
+	db := build(55.86)
 	o := Options{DSN: pg.DSN, Schema: "waymark"}
 	res, err := Run(ctx, db, o)
 	if err != nil {
@@ -45,7 +60,7 @@ func TestPublishSwapsMartsIntoPostgres(t *testing.T) {
 		t.Error("a non-mart table was published")
 	}
 	// Publishing again replaces the schema whole and leaves no staging behind.
-	db.Exec(`UPDATE mart_scorecard SET actual = 56.1`)
+	db = build(56.1)
 	if _, err := Run(ctx, db, o); err != nil {
 		t.Fatal(err)
 	}

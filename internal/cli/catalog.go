@@ -70,7 +70,7 @@ or just 31号); --department takes a department's name or any alias (旗工信�
 				what = args[0]
 			}
 			ctx := cmd.Context()
-			db, err := warehouse.Open("", false, a.cfg.TimeZone)
+			db, err := warehouse.Scratch(a.cfg.TimeZone)
 			if err != nil {
 				return err
 			}

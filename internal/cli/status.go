@@ -59,7 +59,7 @@ func (a *app) status(ctx context.Context, period, now time.Time, format string) 
 	if err != nil {
 		return err
 	}
-	db, err := warehouse.Open("", false, a.cfg.TimeZone)
+	db, err := warehouse.Scratch(a.cfg.TimeZone)
 	if err != nil {
 		return err
 	}

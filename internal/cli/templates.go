@@ -108,7 +108,7 @@ func (a *app) previousEntities(ctx context.Context, ds *pipelines.Dataset, dept 
 	if len(files) == 0 {
 		return nil, nil
 	}
-	db, err := warehouse.Open("", false, "")
+	db, err := warehouse.Scratch("")
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func TestRowWriterRoundTripThroughDuckDB(t *testing.T) {
 	if err := f.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := warehouse.Open("", false, "UTC")
+	db, err := warehouse.Scratch("UTC")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestPartitionedWriterSameIDReplaces(t *testing.T) {
 	if len(files) != 2 {
 		t.Fatalf("want 2 partition files after writing the same input twice, got %v", files)
 	}
-	db, err := warehouse.Open("", false, "")
+	db, err := warehouse.Scratch("")
 	if err != nil {
 		t.Fatal(err)
 	}

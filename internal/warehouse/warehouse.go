@@ -49,24 +49,36 @@ func New(dir string, keep int, timeZone string) *Store {
 // Dir is the warehouse directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Open opens a DuckDB database with Waymark's settings: no extension is
+// open opens a DuckDB database with Waymark's settings: no extension is
 // ever downloaded (the machines are offline and builds must be
 // reproducible), and timestamps render in the configured zone. An empty
-// path opens an in-memory database.
-func Open(path string, readOnly bool, timeZone string) (*sql.DB, error) {
+// path opens an in-memory database. A hardened handle can reach nothing
+// outside its own database: no file or network access (COPY TO, read_csv,
+// read_text, ATTACH), no extension install or load, and its configuration
+// is locked so a query cannot undo any of that.
+func open(path string, readOnly, hardened bool, timeZone string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("autoinstall_known_extensions", "false")
+	q.Set("autoload_known_extensions", "false")
 	if readOnly {
 		q.Set("access_mode", "READ_ONLY")
 	}
 	conn, err := duckdb.NewConnector(path+"?"+q.Encode(), func(ex driver.ExecerContext) error {
-		if timeZone == "" {
-			return nil
+		var init []string
+		if timeZone != "" {
+			// ICU is compiled in but loads on first use; the zone must be
+			// set on every pooled connection.
+			init = append(init, "LOAD icu", "SET TimeZone = '"+strings.ReplaceAll(timeZone, "'", "")+"'")
 		}
-		// ICU is compiled in but loads on first use; the zone must be set
-		// on every pooled connection.
-		_, err := ex.ExecContext(context.Background(), "LOAD icu; SET TimeZone = '"+strings.ReplaceAll(timeZone, "'", "")+"'", nil)
-		return err
+		if hardened {
+			init = append(init, "SET enable_external_access = false", "SET lock_configuration = true")
+		}
+		for _, stmt := range init {
+			if _, err := ex.ExecContext(context.Background(), stmt, nil); err != nil {
+				return fmt.Errorf("%s: %w", stmt, err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb %s: %w", displayPath(path), err)
@@ -76,6 +88,20 @@ func Open(path string, readOnly bool, timeZone string) (*sql.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open duckdb %s: %w", displayPath(path), err)
 	}
+	return db, nil
+}
+
+// Scratch opens an empty in-memory database with Waymark's settings and
+// the given time zone, for work that needs SQL but no warehouse (parsing
+// seeds for the catalog, computing a status report, tests). It has one
+// connection: an in-memory database is private to the connection that
+// made it.
+func Scratch(timeZone string) (*sql.DB, error) {
+	db, err := open("", false, false, timeZone)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
 	return db, nil
 }
 
@@ -102,14 +128,15 @@ func (s *Store) Current() (string, error) {
 	return target, nil
 }
 
-// OpenCurrent opens the current version read-only. Many readers may do so
-// while a build writes the next version.
+// OpenCurrent opens the current version read-only and hardened (see
+// open): analysts' SQL, publishing and reports read through it. Many
+// readers may do so while a build writes the next version.
 func (s *Store) OpenCurrent() (*sql.DB, string, error) {
 	path, err := s.Current()
 	if err != nil {
 		return nil, "", err
 	}
-	db, err := Open(path, true, s.timeZone)
+	db, err := open(path, true, true, s.timeZone)
 	return db, path, err
 }
 
@@ -134,7 +161,7 @@ func (s *Store) Build(ctx context.Context, fill func(context.Context, *sql.DB) e
 	path := filepath.Join(s.dir, name)
 	// Build under a name readers never look for; rename once finished.
 	building := path + ".building"
-	db, err := Open(building, false, s.timeZone)
+	db, err := open(building, false, false, s.timeZone)
 	if err != nil {
 		return "", err
 	}

@@ -75,3 +75,63 @@ func TestBuildPublishesAtomically(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestReaderIsHardened tries every way out of the read-only reader that an
+// analyst's query could take; each must be refused and leave no trace.
+func TestReaderIsHardened(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := New(filepath.Join(dir, "wh"), 1, "Asia/Shanghai")
+	if _, err := s.Build(ctx, func(ctx context.Context, db *sql.DB) error {
+		_, err := db.ExecContext(ctx, "CREATE TABLE mart_x AS SELECT 1 AS n")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	secret := filepath.Join(dir, "secret.csv")
+	if err := os.WriteFile(secret, []byte("a,b\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.csv")
+	db, _, err := s.OpenCurrent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT n FROM mart_x").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("reading the warehouse: %v %d", err, n)
+	}
+	var tz string
+	if err := db.QueryRowContext(ctx, "SELECT current_setting('TimeZone')").Scan(&tz); err != nil || tz != "Asia/Shanghai" {
+		t.Fatalf("time zone %q %v", tz, err)
+	}
+	for _, q := range []string{
+		"COPY (SELECT 1) TO '" + out + "'",
+		"COPY mart_x TO '" + out + "' (FORMAT parquet)",
+		"SELECT * FROM read_csv('" + secret + "')",
+		"SELECT * FROM read_text('" + secret + "')",
+		"SELECT * FROM read_blob('/etc/hostname')",
+		"SELECT * FROM glob('/etc/*')",
+		"ATTACH '" + filepath.Join(dir, "other.duckdb") + "' AS other",
+		"ATTACH ':memory:' AS scratch",
+		"INSTALL httpfs",
+		"LOAD httpfs",
+		"SET enable_external_access = true",
+		"SET TimeZone = 'UTC'",
+		"RESET lock_configuration",
+		"CREATE TABLE t AS SELECT 1",
+		"INSERT INTO mart_x VALUES (2)",
+		"DROP TABLE mart_x",
+	} {
+		if _, err := db.ExecContext(ctx, q); err == nil {
+			t.Errorf("reader ran %q", q)
+		}
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a query wrote %s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "other.duckdb")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ATTACH created a database file")
+	}
+}
