@@ -32,9 +32,13 @@ type Item struct {
 }
 
 // Connector finds the items that have arrived and yields them in order.
+// Its life: built from typed settings by its Factory (which validates
+// them), then Pull once per run (a stream yields until the context ends),
+// then Close, which releases what it holds (connections, goroutines).
 // A yield error stops the pull and is returned.
 type Connector interface {
 	Pull(ctx context.Context, yield func(Item) error) error
+	Close() error
 }
 
 // Row is one raw row as the file holds it, before any typing.
@@ -60,8 +64,9 @@ type Limits struct {
 // Opener decodes a landed file into rows.
 type Opener func(path string, lim Limits) (RowReader, error)
 
-// Factory builds a connector from its job settings.
-type Factory func(settings map[string]string) (Connector, error)
+// Factory builds a connector from its job settings (decode them with
+// Decode into the connector's own settings struct) and its Env.
+type Factory func(settings map[string]string, env Env) (Connector, error)
 
 var (
 	mu        sync.RWMutex
@@ -96,14 +101,14 @@ func OpenRows(format, path string, lim Limits) (RowReader, error) {
 }
 
 // New builds a connector of the given kind.
-func New(kind string, settings map[string]string) (Connector, error) {
+func New(kind string, settings map[string]string, env Env) (Connector, error) {
 	mu.RLock()
 	f, ok := factories[kind]
 	mu.RUnlock()
 	if !ok {
 		return nil, fmt.Errorf("unknown connector kind %q", kind)
 	}
-	return f(settings)
+	return f(settings, env)
 }
 
 // Formats lists the registered decoders.

@@ -6,7 +6,6 @@ import (
 	"github.com/waymark-data/waymark"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -39,8 +38,10 @@ func TestHTTPIntoTheLake(t *testing.T) {
 			{"period":"%s","department":"旗住建局","indicator_id":"zw-12","value":71.5,"unit":"%%"}]}`, months[page-1], months[page-1])
 	}))
 	defer srv.Close()
-	t.Setenv("WAYMARK_INDICATOR_API_TOKEN", "Bearer dept-token")
 	r, _, _ := newRunner(t)
+	r.Secret = func(name string) (string, bool) {
+		return "Bearer dept-token", name == "WAYMARK_INDICATOR_API_TOKEN"
+	}
 	jobs, err := LoadJobs(waymark.Pipelines(""), r.Datasets)
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +52,7 @@ func TestHTTPIntoTheLake(t *testing.T) {
 			job = j
 		}
 	}
-	r.Vars = map[string]string{"indicator_api_url": srv.URL + "/api/indicators", "state": filepath.Join(t.TempDir(), "state.json")}
+	r.Vars = map[string]string{"indicator_api_url": srv.URL + "/api/indicators"}
 	res, err := r.RunJob(context.Background(), job)
 	if err != nil {
 		t.Fatal(err)

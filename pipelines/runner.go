@@ -30,6 +30,9 @@ type Runner struct {
 	Limits connectors.Limits
 	// Vars expand {name} placeholders in job settings.
 	Vars map[string]string
+	// Secret resolves the secrets job settings name (auth_env,
+	// password_env); the configuration provides it.
+	Secret func(name string) (string, bool)
 	Log  *slog.Logger
 	// Now is the clock; tests pin it.
 	Now func() time.Time
@@ -90,10 +93,11 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 	if job.Department != "" {
 		job.Department = r.Refs.Canonical(job.Department)
 	}
-	conn, err := connectors.New(job.Connector, job.Expand(r.Vars))
+	conn, err := connectors.New(job.Connector, job.Expand(r.Vars), connectors.Env{Secret: r.Secret, State: jobState{r.Lake, job.Name}})
 	if err != nil {
 		return res, fmt.Errorf("job %s: %w", job.Name, err)
 	}
+	defer conn.Close()
 	unlock, err := r.Lake.Lock(ds.Name)
 	if err != nil {
 		return res, fmt.Errorf("job %s: %w", job.Name, err)
@@ -188,7 +192,7 @@ func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, int64, e
 		return "", "", 0, fmt.Errorf("open: %w", err)
 	}
 	defer rc.Close()
-	tmp, err := lake.Create(filepath.Join(r.Lake.Root, "_raw", ds.Name, "incoming"))
+	tmp, err := lake.Create(r.Lake.IncomingPath(ds.Name))
 	if err != nil {
 		return "", "", 0, err
 	}
@@ -451,3 +455,12 @@ func (b *batchWriter) close() error {
 	b.err = <-b.done
 	return b.err
 }
+
+// jobState keeps a connector's state in the lake, beside what it fed.
+type jobState struct {
+	lake lake.Lake
+	job  string
+}
+
+func (s jobState) Load() ([]byte, error) { return s.lake.ReadState(s.job) }
+func (s jobState) Save(b []byte) error    { return s.lake.WriteState(s.job, b) }

@@ -106,11 +106,17 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 	actual := run(t, dir, nil, "sql", "--format", "csv", `SELECT year, round(actual, 2), status FROM mart_scorecard WHERE indicator_id = 'zw-18' ORDER BY year`)
-	// Recompute 2023 straight from the lake, latest revision per enterprise and month.
-	check := run(t, dir, nil, "sql", "--format", "csv", fmt.Sprintf(`
-		WITH l AS (SELECT * FROM read_parquet('%s/data/lake/zw_industrial_solid_waste/*/*.parquet')
+	// Recompute 2023 from the raw lake rows (lake_*, before staging), latest
+	// revision per enterprise and month.
+	check := run(t, dir, nil, "sql", "--format", "csv", `
+		WITH l AS (SELECT * FROM lake_zw_industrial_solid_waste
 		           QUALIFY row_number() OVER (PARTITION BY period, enterprise_code ORDER BY _submitted_at DESC) = 1)
-		SELECT round(100 * sum(utilised_t) / sum(generated_t), 2) FROM l WHERE year(period) = 2023`, dir))
+		SELECT round(100 * sum(utilised_t) / sum(generated_t), 2) FROM l WHERE year(period) = 2023`)
+	// waymark sql reads the warehouse and nothing else: files are refused.
+	escape := run(t, dir, nil, "sql", fmt.Sprintf(`SELECT count(*) FROM read_parquet('%s/data/lake/zw_industrial_solid_waste/*/*.parquet')`, dir))
+	if escape.code != 1 || !strings.Contains(escape.stderr, "disabled") {
+		t.Errorf("waymark sql read lake files directly: exit %d, %s", escape.code, escape.stderr)
+	}
 	lines := strings.Split(strings.TrimSpace(actual.stdout), "\n")
 	want := strings.TrimSpace(strings.Split(strings.TrimSpace(check.stdout), "\n")[1])
 	if len(lines) != 4 || !strings.HasPrefix(lines[1], "2023,"+want+",") || !strings.HasSuffix(lines[3], ",,not_evaluable") {

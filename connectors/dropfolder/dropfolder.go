@@ -18,32 +18,29 @@ import (
 )
 
 func init() {
-	connectors.RegisterKind("dropfolder", func(s map[string]string) (connectors.Connector, error) {
-		if s["path"] == "" {
-			return nil, fmt.Errorf("dropfolder: setting \"path\" is required")
-		}
-		f := &Folder{Path: s["path"], Archive: s["archive"] != "false"}
-		if v := s["settle"]; v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return nil, fmt.Errorf("dropfolder: settle %q: %w", v, err)
-			}
-			f.Settle = d
+	connectors.RegisterKind("dropfolder", func(s map[string]string, _ connectors.Env) (connectors.Connector, error) {
+		f := &Folder{Archive: true}
+		if err := connectors.Decode("dropfolder", s, f); err != nil {
+			return nil, err
 		}
 		return f, nil
 	})
 }
 
-// Folder watches one directory.
+// Folder watches one directory. Its fields are the job's settings.
 type Folder struct {
-	Path string
+	// Path is the folder departments drop files into.
+	Path string `setting:"path,required"`
 	// Archive moves processed files aside; tests and one-off loads may
 	// leave them in place (re-reading them is harmless: ingest is idempotent).
-	Archive bool
+	Archive bool `setting:"archive"`
 	// Settle skips files modified less than this long ago: a file still
 	// being copied in is taken at a later run, whole.
-	Settle time.Duration
+	Settle time.Duration `setting:"settle"`
 }
+
+// Close releases nothing: a folder holds no connection.
+func (f *Folder) Close() error { return nil }
 
 // inProgress reports names that uploads and office programs use while a
 // file is still being written.

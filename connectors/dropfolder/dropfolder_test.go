@@ -63,7 +63,7 @@ func TestSettleWaitsForFilesBeingWritten(t *testing.T) {
 	old := time.Now().Add(-time.Minute)
 	os.Chtimes(filepath.Join(dir, "old.csv"), old, old)
 	os.WriteFile(filepath.Join(dir, "fresh.csv"), []byte("x"), 0o644)
-	c, err := connectors.New("dropfolder", map[string]string{"path": dir, "settle": "10s", "archive": "false"})
+	c, err := connectors.New("dropfolder", map[string]string{"path": dir, "settle": "10s", "archive": "false"}, connectors.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}

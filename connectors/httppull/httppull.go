@@ -9,47 +9,47 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/waymark-data/waymark/connectors"
-	"github.com/waymark-data/waymark/internal/lake"
 )
 
 func init() {
-	connectors.RegisterKind("http", func(s map[string]string) (connectors.Connector, error) { return New(s) })
+	connectors.RegisterKind("http", func(s map[string]string, env connectors.Env) (connectors.Connector, error) { return New(s, env) })
 }
 
-// Puller fetches one endpoint, page by page.
+// Puller fetches one endpoint, page by page. The tagged fields are the
+// job's settings.
 type Puller struct {
-	URL        string
-	Format     string
-	AuthHeader string
-	AuthValue  string
-	PageParam  string
-	SizeParam  string
-	PageSize   int
-	StartPage  int
-	MaxPages   int
-	Retries    int
-	Backoff    time.Duration
-	MaxBytes   int64
-	// StateFile keeps each page's validators between runs.
-	StateFile string
-	Client    *http.Client
+	URL    string `setting:"url,required"`
+	Format string `setting:"format"`
+	// AuthHeader carries the secret named by AuthEnv (e.g. "Bearer …").
+	AuthHeader string        `setting:"auth_header"`
+	AuthEnv    string        `setting:"auth_env"`
+	PageParam  string        `setting:"page_param"`
+	SizeParam  string        `setting:"page_size_param"`
+	PageSize   int           `setting:"page_size"`
+	StartPage  int           `setting:"start_page"`
+	MaxPages   int           `setting:"max_pages"`
+	Retries    int           `setting:"retries"`
+	Backoff    time.Duration `setting:"backoff"`
+	Timeout    time.Duration `setting:"timeout"`
+	MaxBytes   int64         `setting:"max_bytes"`
+	// State keeps each page's validators between runs; nil keeps none.
+	State  connectors.State
+	Client *http.Client
 
-	mu    sync.Mutex
-	state map[string]validators
+	authValue string
+	mu        sync.Mutex
+	state     map[string]validators
 }
 
 type validators struct {
@@ -57,56 +57,38 @@ type validators struct {
 	LastModified string `json:"last_modified,omitempty"`
 }
 
-// New builds a puller from job settings: url, format (json, csv, xlsx),
-// auth_header (default Authorization), auth_env (the variable holding the
-// header's value, e.g. "Bearer …"), page_param, page_size_param, page_size,
-// start_page, max_pages, retries, backoff, timeout, max_bytes, state_file.
-func New(s map[string]string) (*Puller, error) {
+// New builds a puller from job settings (see the README beside this file
+// for each one and its default); the auth header's value is the secret
+// env gives for auth_env.
+func New(s map[string]string, env connectors.Env) (*Puller, error) {
 	p := &Puller{
-		URL: s["url"], Format: s["format"], AuthHeader: s["auth_header"], PageParam: s["page_param"],
-		SizeParam: s["page_size_param"], PageSize: 500, StartPage: 1, MaxPages: 10000, Retries: 4,
-		Backoff: 500 * time.Millisecond, MaxBytes: 64 << 20, StateFile: s["state_file"],
+		Format: "json", AuthHeader: "Authorization", PageSize: 500, StartPage: 1, MaxPages: 10000, Retries: 4,
+		Backoff: 500 * time.Millisecond, Timeout: 30 * time.Second, MaxBytes: 64 << 20, State: env.State,
 	}
-	if p.URL == "" {
-		return nil, fmt.Errorf("http: setting url is required")
+	if err := connectors.Decode("http", s, p); err != nil {
+		return nil, err
 	}
-	if _, err := url.Parse(p.URL); err != nil {
-		return nil, fmt.Errorf("http: url %q: %w", p.URL, err)
+	u, err := url.Parse(p.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("http: url %q: want an http:// or https:// address", redact(p.URL))
 	}
-	if p.Format == "" {
-		p.Format = "json"
-	}
-	if p.AuthHeader == "" {
-		p.AuthHeader = "Authorization"
-	}
-	if env := s["auth_env"]; env != "" {
-		p.AuthValue = os.Getenv(env)
-		if p.AuthValue == "" {
-			return nil, fmt.Errorf("http: auth_env %s is not set in the environment", env)
+	if p.AuthEnv != "" {
+		var ok bool
+		if env.Secret != nil {
+			p.authValue, ok = env.Secret(p.AuthEnv)
+		}
+		if !ok || p.authValue == "" {
+			return nil, fmt.Errorf("http: auth_env %s is not set in the environment", p.AuthEnv)
 		}
 	}
-	ints := map[string]*int{"page_size": &p.PageSize, "start_page": &p.StartPage, "max_pages": &p.MaxPages, "retries": &p.Retries}
-	for k, dst := range ints {
-		if v := s[k]; v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return nil, fmt.Errorf("http: %s %q: want a whole number", k, v)
-			}
-			*dst = n
-		}
-	}
-	timeout := 30 * time.Second
-	for k, dst := range map[string]*time.Duration{"backoff": &p.Backoff, "timeout": &timeout} {
-		if v := s[k]; v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil {
-				return nil, fmt.Errorf("http: %s %q: %w", k, v, err)
-			}
-			*dst = d
-		}
-	}
-	p.Client = &http.Client{Timeout: timeout}
+	p.Client = &http.Client{Timeout: p.Timeout}
 	return p, nil
+}
+
+// Close releases idle connections.
+func (p *Puller) Close() error {
+	p.Client.CloseIdleConnections()
+	return nil
 }
 
 func (p *Puller) pageURL(page int) string {
@@ -191,8 +173,8 @@ func (p *Puller) fetch(ctx context.Context, u string) ([]byte, http.Header, int,
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		if p.AuthValue != "" {
-			req.Header.Set(p.AuthHeader, p.AuthValue)
+		if p.authValue != "" {
+			req.Header.Set(p.AuthHeader, p.authValue)
 		}
 		if v, ok := p.validatorsFor(u); ok {
 			if v.ETag != "" {
@@ -284,10 +266,10 @@ func (p *Puller) loadState() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.state = map[string]validators{}
-	if p.StateFile == "" {
+	if p.State == nil {
 		return
 	}
-	if b, err := os.ReadFile(p.StateFile); err == nil {
+	if b, err := p.State.Load(); err == nil && len(b) > 0 {
 		json.Unmarshal(b, &p.state)
 	}
 }
@@ -303,18 +285,15 @@ func (p *Puller) remember(u string, v validators) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.state[u] = v
-	if p.StateFile == "" {
+	if p.State == nil {
 		return nil
 	}
 	b, err := json.MarshalIndent(p.state, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p.StateFile), 0o755); err != nil {
-		return err
-	}
-	if err := lake.WriteFileAtomic(p.StateFile, b); err != nil {
-		return errors.Join(fmt.Errorf("http: save state %s", p.StateFile), err)
+	if err := p.State.Save(b); err != nil {
+		return fmt.Errorf("http: save validators: %w", err)
 	}
 	return nil
 }

@@ -6,11 +6,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/waymark-data/waymark/connectors"
 )
@@ -81,13 +81,12 @@ func TestPagedConditionalPullWithRetry(t *testing.T) {
 	a.failFirst.Store(true)
 	srv := httptest.NewServer(a)
 	defer srv.Close()
-	t.Setenv("TEST_API_TOKEN", "Bearer s3cret")
+	env := connectors.Env{Secret: secrets{"TEST_API_TOKEN": "Bearer s3cret"}.get, State: &memState{}}
 	settings := map[string]string{
 		"url": srv.URL + "/indicators", "auth_env": "TEST_API_TOKEN", "page_param": "page",
 		"page_size_param": "size", "page_size": "2", "backoff": "10ms",
-		"state_file": filepath.Join(t.TempDir(), "state.json"),
 	}
-	p, err := New(settings)
+	p, err := New(settings, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,8 +96,8 @@ func TestPagedConditionalPullWithRetry(t *testing.T) {
 	if n := a.requests.Load(); n != 5 {
 		t.Errorf("%d requests, want 5 (one 503 retried, 3 pages, 1 empty page)", n)
 	}
-	// A second run (a new process: state from the file) fetches nothing new.
-	p2, _ := New(settings)
+	// A second run (a new process: the same saved state) fetches nothing new.
+	p2, _ := New(settings, env)
 	if got := pull(t, p2); len(got) != 0 {
 		t.Errorf("second run yielded %v, want nothing", got)
 	}
@@ -110,8 +109,8 @@ func TestPagedConditionalPullWithRetry(t *testing.T) {
 func TestAuthFailureIsClear(t *testing.T) {
 	srv := httptest.NewServer(&api{})
 	defer srv.Close()
-	t.Setenv("TEST_API_TOKEN", "Bearer wrong")
-	p, err := New(map[string]string{"url": srv.URL, "auth_env": "TEST_API_TOKEN", "retries": "0"})
+	env := connectors.Env{Secret: secrets{"TEST_API_TOKEN": "Bearer wrong"}.get}
+	p, err := New(map[string]string{"url": srv.URL, "auth_env": "TEST_API_TOKEN", "retries": "0"}, env)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +118,7 @@ func TestAuthFailureIsClear(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "auth_env") {
 		t.Errorf("want a 401 naming auth_env, got %v", err)
 	}
-	if _, err := New(map[string]string{"url": srv.URL, "auth_env": "NOT_SET_ANYWHERE"}); err == nil {
+	if _, err := New(map[string]string{"url": srv.URL, "auth_env": "NOT_SET_ANYWHERE"}, env); err == nil {
 		t.Error("a missing credential variable must fail at start")
 	}
 }
@@ -131,9 +130,41 @@ func TestRetriesGiveUp(t *testing.T) {
 		http.Error(w, "down", http.StatusBadGateway)
 	}))
 	defer srv.Close()
-	p, _ := New(map[string]string{"url": srv.URL, "retries": "3", "backoff": "1ms"})
+	p, _ := New(map[string]string{"url": srv.URL, "retries": "3", "backoff": "1ms"}, connectors.Env{})
 	err := p.Pull(context.Background(), func(connectors.Item) error { return nil })
 	if err == nil || !strings.Contains(err.Error(), "after 4 attempts") || n.Load() != 4 {
 		t.Errorf("err %v after %d requests", err, n.Load())
+	}
+}
+
+type secrets map[string]string
+
+func (s secrets) get(name string) (string, bool) { v, ok := s[name]; return v, ok }
+
+// memState is a job's state kept in memory, as the runner keeps it in the lake.
+type memState struct{ b []byte }
+
+func (m *memState) Load() ([]byte, error) { return m.b, nil }
+func (m *memState) Save(b []byte) error   { m.b = append([]byte(nil), b...); return nil }
+
+func TestSettingsAreTyped(t *testing.T) {
+	for _, c := range []struct {
+		settings map[string]string
+		want     string
+	}{
+		{map[string]string{}, "url is required"},
+		{map[string]string{"url": "ftp://x"}, "want an http:// or https:// address"},
+		{map[string]string{"url": "http://x", "page_sise": "5"}, `unknown setting "page_sise" (did you mean "page_size"?`},
+		{map[string]string{"url": "http://x", "retries": "many"}, "retries \"many\": want a whole number"},
+		{map[string]string{"url": "http://x", "backoff": "soon"}, "want a duration"},
+	} {
+		_, err := New(c.settings, connectors.Env{})
+		if err == nil || !strings.Contains(err.Error(), strings.ReplaceAll(c.want, `\"`, `"`)) {
+			t.Errorf("New(%v) = %v, want an error containing %q", c.settings, err, c.want)
+		}
+	}
+	p, err := New(map[string]string{"url": "https://example.invalid/api"}, connectors.Env{})
+	if err != nil || p.PageSize != 500 || p.Retries != 4 || p.Timeout != 30*time.Second || p.AuthHeader != "Authorization" {
+		t.Errorf("defaults: %+v %v", p, err)
 	}
 }

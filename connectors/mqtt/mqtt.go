@@ -12,8 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,63 +21,59 @@ import (
 )
 
 func init() {
-	connectors.RegisterKind("mqtt", func(s map[string]string) (connectors.Connector, error) { return New(s) })
+	connectors.RegisterKind("mqtt", func(s map[string]string, env connectors.Env) (connectors.Connector, error) { return New(s, env) })
 }
 
-// Subscriber pulls messages from a broker in batches.
+// Subscriber pulls messages from a broker in batches. The tagged fields
+// are the job's settings.
 type Subscriber struct {
-	Broker   string
-	Topics   []string
-	ClientID string
+	Broker string `setting:"broker,required"`
+	// Topics are filters, wildcards allowed.
+	Topics []string `setting:"topics,required"`
+	// ClientID is fixed so that the broker keeps the session's queue.
+	ClientID string `setting:"client_id,required"`
 	// TopicFields names topic levels to copy into each record, e.g.
 	// "_/_/station_id/channel" for waymark/sensors/GH-001/rainfall_mm.
-	TopicFields []string
-	BatchSize   int
-	BatchWait   time.Duration
+	TopicFields string        `setting:"topic_fields"`
+	BatchSize   int           `setting:"batch_size"`
+	BatchWait   time.Duration `setting:"batch_wait"`
 	// IdleStop ends a pull after this long without a message (0: run until
 	// the context is cancelled). One-shot ingests use it to drain the queue.
-	IdleStop time.Duration
-	Username string
-	Password string
+	IdleStop    time.Duration `setting:"idle_stop"`
+	Username    string        `setting:"username"`
+	PasswordEnv string        `setting:"password_env"`
+
+	password string
 }
 
-// New builds a subscriber from job settings: broker, topics (comma
-// separated, wildcards allowed), client_id, topic_fields, batch_size,
-// batch_wait, idle_stop, username, password_env.
-func New(s map[string]string) (*Subscriber, error) {
-	sub := &Subscriber{
-		Broker: s["broker"], ClientID: s["client_id"], BatchSize: 5000,
-		BatchWait: 2 * time.Second, Username: s["username"],
+// New builds a subscriber from job settings (see the README beside this
+// file); the password is the secret env gives for password_env.
+func New(s map[string]string, env connectors.Env) (*Subscriber, error) {
+	sub := &Subscriber{BatchSize: 5000, BatchWait: 2 * time.Second}
+	if err := connectors.Decode("mqtt", s, sub); err != nil {
+		return nil, err
 	}
-	if sub.Broker == "" || s["topics"] == "" || sub.ClientID == "" {
-		return nil, fmt.Errorf("mqtt: settings broker, topics and client_id are required (a fixed client id keeps the session)")
+	if len(sub.Topics) == 0 {
+		return nil, fmt.Errorf("mqtt: setting topics names no topic")
 	}
-	for _, t := range strings.Split(s["topics"], ",") {
-		if t = strings.TrimSpace(t); t != "" {
-			sub.Topics = append(sub.Topics, t)
+	if sub.BatchSize < 1 {
+		return nil, fmt.Errorf("mqtt: setting batch_size %d: want 1 or more", sub.BatchSize)
+	}
+	if sub.PasswordEnv != "" {
+		var ok bool
+		if env.Secret != nil {
+			sub.password, ok = env.Secret(sub.PasswordEnv)
 		}
-	}
-	if f := s["topic_fields"]; f != "" {
-		sub.TopicFields = strings.Split(f, "/")
-	}
-	var err error
-	if v := s["batch_size"]; v != "" {
-		if sub.BatchSize, err = strconv.Atoi(v); err != nil || sub.BatchSize < 1 {
-			return nil, fmt.Errorf("mqtt: batch_size %q: want a positive number", v)
+		if !ok {
+			return nil, fmt.Errorf("mqtt: password_env %s is not set in the environment", sub.PasswordEnv)
 		}
-	}
-	for key, dst := range map[string]*time.Duration{"batch_wait": &sub.BatchWait, "idle_stop": &sub.IdleStop} {
-		if v := s[key]; v != "" {
-			if *dst, err = time.ParseDuration(v); err != nil {
-				return nil, fmt.Errorf("mqtt: %s %q: %w", key, v, err)
-			}
-		}
-	}
-	if env := s["password_env"]; env != "" {
-		sub.Password = os.Getenv(env)
 	}
 	return sub, nil
 }
+
+// Close releases nothing between pulls: each pull connects and
+// disconnects its own client.
+func (s *Subscriber) Close() error { return nil }
 
 // Pull connects, subscribes and yields batches until the context ends or
 // the subscription has been idle for IdleStop.
@@ -97,7 +91,7 @@ func (s *Subscriber) Pull(ctx context.Context, yield func(connectors.Item) error
 		SetKeepAlive(30 * time.Second).
 		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { msgs <- m })
 	if s.Username != "" {
-		opts.SetUsername(s.Username).SetPassword(s.Password)
+		opts.SetUsername(s.Username).SetPassword(s.password)
 	}
 	filters := map[string]byte{}
 	for _, t := range s.Topics {
@@ -202,7 +196,7 @@ func (s *Subscriber) encode(batch []paho.Message) ([]byte, error) {
 			obj = map[string]any{"payload": string(m.Payload())}
 		}
 		levels := strings.Split(m.Topic(), "/")
-		for i, f := range s.TopicFields {
+		for i, f := range strings.Split(s.TopicFields, "/") {
 			if f != "_" && f != "" && i < len(levels) {
 				if _, set := obj[f]; !set {
 					obj[f] = levels[i]

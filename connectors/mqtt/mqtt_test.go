@@ -65,7 +65,7 @@ func newSub(t *testing.T, url string) *Subscriber {
 	s, err := New(map[string]string{
 		"broker": url, "topics": "waymark/sensors/+/+", "client_id": "waymark-test",
 		"topic_fields": "_/_/station_id/channel", "batch_size": "200", "batch_wait": "100ms", "idle_stop": "700ms",
-	})
+	}, connectors.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}

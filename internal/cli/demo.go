@@ -76,7 +76,7 @@ the same files are recognised by checksum.`,
 			}
 			fmt.Fprintf(a.out, "\nlake:       %s\nwarehouse:  %s (%d models, %d data tests passed)\ndashboards: %s (%d files)\n",
 				a.cfg.LakeDir, filepath.Join(a.cfg.WarehouseDir, "current.duckdb"), res.Models, res.Tests, a.cfg.DashboardsDir, len(dash))
-			fmt.Fprintf(a.out, "quarantine: %s\nfeedback:   %s (a workbook per department listing what to fix)\n", filepath.Join(a.cfg.LakeDir, "_quarantine"), a.cfg.FeedbackDir)
+			fmt.Fprintf(a.out, "quarantine: %s\nfeedback:   %s (a workbook per department listing what to fix)\n", a.lake().QuarantineDir(), a.cfg.FeedbackDir)
 			return nil
 		},
 	}
@@ -93,29 +93,15 @@ func (a *app) printScorecard(cmd *cobra.Command) error {
 		return err
 	}
 	defer db.Close()
-	ctx := cmd.Context()
-	summary, err := db.QueryContext(ctx, `
-		SELECT plan_id AS plan, year, count(*) FILTER (WHERE actual IS NOT NULL) AS with_data,
-		       count(*) FILTER (WHERE status = 'met') AS met, count(*) FILTER (WHERE status = 'not_met') AS not_met,
-		       count(*) FILTER (WHERE status = 'not_evaluable') AS not_evaluable
-		FROM mart_scorecard GROUP BY ALL HAVING count(*) FILTER (WHERE actual IS NOT NULL) > 0 ORDER BY ALL`)
+	tables, err := demo.Scorecard(cmd.Context(), db)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(a.out, "\nscorecard: indicators by status (all of them: waymark sql \"SELECT * FROM mart_scorecard\")")
-	if err := writeRows(a.out, summary, "table"); err != nil {
-		return err
+	for _, t := range tables {
+		fmt.Fprintf(a.out, "\n%s\n", t.Title)
+		if err := writeData(a.out, t.Columns, t.Rows, "table"); err != nil {
+			return err
+		}
 	}
-	detail, err := db.QueryContext(ctx, `
-		SELECT s.indicator_id AS id, s.name_zh AS indicator, s.unit, coalesce(s.baseline_text || ' (' || s.baseline_year || ')', '') AS baseline,
-		       s.year, s.target_text AS target, coalesce(strftime(s.as_of_period, '%Y-%m'), '-') AS "as of",
-		       coalesce(printf('%.2f', s.actual), '-') AS actual, coalesce(printf('%+.2f', s.gap), '-') AS gap, s.status
-		FROM mart_scorecard s
-		WHERE s.indicator_id IN (SELECT indicator_id FROM int_indicator_actuals WHERE source = 'records')
-		ORDER BY s.plan_id, s.seq, s.year`)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(a.out, "\ncomputed from enterprise records:")
-	return writeRows(a.out, detail, "table")
+	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/text/width"
+
+	"github.com/waymark-data/waymark/internal/sqltext"
 )
 
 // formats every listing command accepts.
@@ -27,25 +29,15 @@ func checkFormat(f string) error {
 // writeRows prints a query result as an aligned table, CSV (with header)
 // or a JSON array of objects.
 func writeRows(out io.Writer, rows *sql.Rows, format string) error {
-	cols, err := rows.Columns()
+	t, err := sqltext.Collect(rows)
 	if err != nil {
 		return err
 	}
-	var data [][]any
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-		data = append(data, vals)
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	return writeData(out, t.Columns, t.Rows, format)
+}
+
+// writeData prints columns and rows in one of the listing formats.
+func writeData(out io.Writer, cols []string, data [][]any, format string) error {
 	switch format {
 	case "json":
 		objs := make([]map[string]any, len(data))

@@ -1,17 +1,14 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/waymark-data/waymark/internal/warehouse"
 	"github.com/waymark-data/waymark/pipelines"
 )
 
@@ -64,7 +61,7 @@ produces.`,
 					if dept != "" && refs.Canonical(dept) != refs.Canonical(d) {
 						continue
 					}
-					prev, err := a.previousEntities(cmd.Context(), ds, refs.Canonical(d), p)
+					prev, err := pipelines.PreviousEntities(cmd.Context(), a.lake(), ds, refs.Canonical(d), p)
 					if err != nil {
 						return err
 					}
@@ -91,43 +88,3 @@ produces.`,
 	return cmd
 }
 
-// previousEntities reads, from the lake, the enterprises a department
-// reported in the latest period before p, so next month's template lists
-// them already. Data sets without enterprise columns get none.
-func (a *app) previousEntities(ctx context.Context, ds *pipelines.Dataset, dept string, p time.Time) ([]map[string]string, error) {
-	cols := []string{}
-	for _, c := range []string{"enterprise_code", "enterprise_name"} {
-		if _, _, ok := ds.Column(c); ok {
-			cols = append(cols, c)
-		}
-	}
-	if len(cols) != 2 || ds.PartitionBy == "" {
-		return nil, nil
-	}
-	files, _ := filepath.Glob(filepath.Join(a.lake().DataDir(ds.Name), "*", "*.parquet"))
-	if len(files) == 0 {
-		return nil, nil
-	}
-	db, err := warehouse.Scratch("")
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	q := fmt.Sprintf(`WITH l AS (SELECT * FROM read_parquet('%s', union_by_name=true) WHERE department = ? AND %s < ?)
-		SELECT DISTINCT enterprise_code, enterprise_name FROM l WHERE %s = (SELECT max(%s) FROM l) ORDER BY 1`,
-		strings.ReplaceAll(a.lake().Glob(ds.Name), "'", "''"), ds.PartitionBy, ds.PartitionBy, ds.PartitionBy)
-	rows, err := db.QueryContext(ctx, q, dept, p)
-	if err != nil {
-		return nil, fmt.Errorf("previous entities of %s: %w", ds.Name, err)
-	}
-	defer rows.Close()
-	var out []map[string]string
-	for rows.Next() {
-		var code, name string
-		if err := rows.Scan(&code, &name); err != nil {
-			return nil, err
-		}
-		out = append(out, map[string]string{"enterprise_code": code, "enterprise_name": name})
-	}
-	return out, rows.Err()
-}

@@ -6,7 +6,6 @@ import (
 	"github.com/waymark-data/waymark"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/waymark-data/waymark/connectors"
+	"github.com/waymark-data/waymark/internal/config"
 	"github.com/waymark-data/waymark/dashboards"
 	"github.com/waymark-data/waymark/models"
 	"github.com/waymark-data/waymark/pipelines"
@@ -45,7 +45,7 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 		chosen = jobs
 	}
 	r := &pipelines.Runner{
-		Lake: a.lake(), Datasets: ds, Refs: refs, Loc: a.cfg.Location(), Log: a.log, FeedbackDir: a.cfg.FeedbackDir,
+		Lake: a.lake(), Datasets: ds, Refs: refs, Loc: a.cfg.Location(), Log: a.log, FeedbackDir: a.cfg.FeedbackDir, Secret: config.Secret,
 		Limits: connectors.Limits{MaxBytes: a.cfg.Limits.MaxFileBytes, MaxUnzippedBytes: a.cfg.Limits.MaxUnzippedBytes, MaxRows: a.cfg.Limits.MaxRows},
 	}
 	if isTerminal(a.out) {
@@ -69,11 +69,10 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 }
 
 // jobVars are the placeholders a job's settings may use: the configured
-// sources, {inbox}, {data} and {state} (the job's own state file).
+// sources, {inbox}, {data} and {job}.
 func (a *app) jobVars(j pipelines.Job) map[string]string {
 	vars := map[string]string{
 		"inbox": a.cfg.InboxDir, "data": a.cfg.DataDir, "job": j.Name,
-		"state": filepath.Join(a.cfg.LakeDir, "_state", j.Name+".json"),
 	}
 	for k, v := range a.cfg.Sources {
 		vars[k] = v

@@ -193,3 +193,8 @@ func (c Config) Location() *time.Location {
 	}
 	return c.loc
 }
+
+// Secret returns a secret a job's settings name by variable (auth_env,
+// password_env). Secrets come from the environment only, never from
+// waymark.yaml, so they stay out of files and version control.
+func Secret(name string) (string, bool) { return os.LookupEnv(name) }

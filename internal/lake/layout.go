@@ -18,6 +18,8 @@ import (
 //	_quarantine/<dataset>/part-<id>.parquet      rejected rows with reasons
 //	_manifest/<dataset>/<sha256>.json            what became of each input
 //	_runs/date=<yyyy-mm-dd>/run-<run id>.parquet one ledger row per job run
+//	_state/<job>.json                            a job's state between runs
+//	_locks/<dataset>.lock                        one ingest per data set
 type Lake struct {
 	Root string
 }
@@ -43,9 +45,41 @@ func (l Lake) QuarantinePath(dataset, id string) string {
 	return filepath.Join(l.Root, "_quarantine", dataset, "part-"+id+".parquet")
 }
 
+// QuarantineDir holds every data set's rejected rows.
+func (l Lake) QuarantineDir() string { return filepath.Join(l.Root, "_quarantine") }
+
 // ManifestPath records the outcome of one input.
 func (l Lake) ManifestPath(dataset, sum string) string {
 	return filepath.Join(l.Root, "_manifest", dataset, sum+".json")
+}
+
+// IncomingPath is the temporary name an input's bytes are written under while they are being
+// checksummed, before they take their content-addressed name.
+func (l Lake) IncomingPath(dataset string) string {
+	return filepath.Join(l.Root, "_raw", dataset, "incoming")
+}
+
+// StatePath is a job's own state between runs (an HTTP source's ETag and
+// Last-Modified validators), kept beside the lake it feeds.
+func (l Lake) StatePath(job string) string {
+	return filepath.Join(l.Root, "_state", job+".json")
+}
+
+// ReadState returns a job's saved state, or nothing when it has none.
+func (l Lake) ReadState(job string) ([]byte, error) {
+	b, err := os.ReadFile(l.StatePath(job))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}
+
+// WriteState replaces a job's state atomically.
+func (l Lake) WriteState(job string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(l.StatePath(job)), 0o755); err != nil {
+		return err
+	}
+	return WriteFileAtomic(l.StatePath(job), b)
 }
 
 // RunPath is the ledger file of one run.

@@ -1,0 +1,105 @@
+package waymark_test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/waymark-data/waymark"
+
+// floor places a package of ours on one of the floors of ARCHITECTURE in
+// README.md: the face (the binary and the CLI), the capabilities (ingest,
+// models, dashboards, publish, demo…), the connectors beside them, and the
+// plumbing (internal/ and the content root) under all of them.
+func floor(pkg string) string {
+	rel := strings.TrimPrefix(strings.TrimPrefix(pkg, module), "/")
+	switch {
+	case rel == "cmd/waymark" || rel == "internal/cli":
+		return "face"
+	case rel == "" || strings.HasPrefix(rel, "internal/"):
+		return "plumbing"
+	case rel == "connectors" || strings.HasPrefix(rel, "connectors/"):
+		return "connector"
+	default:
+		return "capability"
+	}
+}
+
+// TestImportsOnlyGoDown fails when an import arrow points up: plumbing that
+// imports a capability, a connector that imports a capability or writes
+// the lake, anything but the binary that imports the CLI, or the DuckDB
+// driver imported outside internal/warehouse.
+func TestImportsOnlyGoDown(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	checked := 0
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		pkg, from := f[0], floor(f[0])
+		checked++
+		for _, imp := range f[1:] {
+			if strings.HasPrefix(imp, "github.com/duckdb/") && pkg != module+"/internal/warehouse" {
+				t.Errorf("%s imports the DuckDB driver: only internal/warehouse opens DuckDB", pkg)
+			}
+			if imp != module && !strings.HasPrefix(imp, module+"/") {
+				continue
+			}
+			to := floor(imp)
+			switch {
+			case imp == module+"/internal/cli" && pkg != module+"/cmd/waymark":
+				t.Errorf("%s imports the CLI", pkg)
+			case from == "plumbing" && to != "plumbing":
+				t.Errorf("plumbing %s imports the %s %s", pkg, to, imp)
+			case from == "connector" && (to == "capability" || to == "face"):
+				t.Errorf("connector %s imports the %s %s", pkg, to, imp)
+			case from == "connector" && imp == module+"/internal/lake":
+				t.Errorf("connector %s imports internal/lake: connectors read sources, the runner writes the lake", pkg)
+			case from == "capability" && to == "face":
+				t.Errorf("capability %s imports the face %s", pkg, imp)
+			}
+		}
+	}
+	if checked < 10 {
+		t.Fatalf("go list returned %d packages", checked)
+	}
+}
+
+// TestLakePathsOnlyInLake fails when code outside internal/lake spells one
+// of the lake's own folders: the layout is a contract kept in one place.
+func TestLakePathsOnlyInLake(t *testing.T) {
+	folder := regexp.MustCompile(`"_(raw|manifest|quarantine|runs|state|locks)"|"_(raw|manifest|quarantine|runs|state|locks)/`)
+	err := filepath.WalkDir(".", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (p == "internal/lake" || strings.HasPrefix(d.Name(), ".") && p != ".") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if folder.MatchString(line) {
+				t.Errorf("%s:%d builds a lake path: %s", p, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

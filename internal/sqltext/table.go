@@ -1,0 +1,33 @@
+package sqltext
+
+import "database/sql"
+
+// Table is a query result held in memory: what a report section or a
+// listing prints.
+type Table struct {
+	Title   string
+	Columns []string
+	Rows    [][]any
+}
+
+// Collect reads every row of rows into a Table and closes rows.
+func Collect(rows *sql.Rows) (Table, error) {
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return Table{}, err
+	}
+	t := Table{Columns: cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return Table{}, err
+		}
+		t.Rows = append(t.Rows, vals)
+	}
+	return t, rows.Err()
+}
