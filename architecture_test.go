@@ -103,3 +103,22 @@ func TestLakePathsOnlyInLake(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFaultsOnlyInTestBuilds: the crash switch is compiled only with the
+// faults tag; the binary users run cannot be told to kill itself.
+func TestFaultsOnlyInTestBuilds(t *testing.T) {
+	files := func(tags ...string) string {
+		args := append([]string{"list"}, tags...)
+		out, err := exec.Command("go", append(args, "-f", "{{.GoFiles}}", "./internal/faults")...).Output()
+		if err != nil {
+			t.Fatalf("go list: %v", err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got := files(); got != "[off.go]" {
+		t.Errorf("production build of internal/faults compiles %s, want only off.go", got)
+	}
+	if got := files("-tags", "faults"); !strings.Contains(got, "faults.go") {
+		t.Errorf("test build of internal/faults compiles %s, want faults.go", got)
+	}
+}

@@ -1,3 +1,5 @@
+//go:build faults
+
 // Package faults lets tests crash a real waymark process at a named point,
 // so crash safety is proven on the binary users run rather than on mocks.
 //
@@ -6,6 +8,9 @@
 // power cut or an OOM kill would, leaving no chance to clean up.
 // "point:delay=50ms": every time it reaches the point it sleeps, so a test
 // can interrupt slow work at a moment of its choosing.
+//
+// Faults exist only in test builds (go build -tags faults); in the binary
+// users run, Point is an empty function and nothing reads WAYMARK_FAULTS.
 package faults
 
 import (

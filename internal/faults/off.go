@@ -1,0 +1,6 @@
+//go:build !faults
+
+package faults
+
+// Point does nothing outside test builds (see the package comment).
+func Point(string) {}
