@@ -87,4 +87,3 @@ produces.`,
 	cmd.Flags().StringVar(&out, "out", "", "output directory (default: templates_dir)")
 	return cmd
 }
-

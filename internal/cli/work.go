@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/waymark-data/waymark/connectors"
-	"github.com/waymark-data/waymark/internal/config"
 	"github.com/waymark-data/waymark/dashboards"
+	"github.com/waymark-data/waymark/internal/config"
 	"github.com/waymark-data/waymark/models"
 	"github.com/waymark-data/waymark/pipelines"
 )
