@@ -9,6 +9,7 @@ import (
 
 	"github.com/waymark-data/waymark"
 	"github.com/waymark-data/waymark/internal/lake"
+	"github.com/waymark-data/waymark/internal/sqltext"
 	"github.com/waymark-data/waymark/pipelines"
 )
 
@@ -42,28 +43,18 @@ func queryMaps(t *testing.T, db *sql.DB, q string, args ...any) []map[string]str
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)
 	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var out []map[string]string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]string{}
-		for i, c := range cols {
+	tab, err := sqltext.Collect(rows)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	out := make([]map[string]string, len(tab.Rows))
+	for r, vals := range tab.Rows {
+		out[r] = map[string]string{}
+		for i, c := range tab.Columns {
 			if vals[i] != nil {
-				m[c] = fmt.Sprint(vals[i])
+				out[r][c] = fmt.Sprint(vals[i])
 			}
 		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
