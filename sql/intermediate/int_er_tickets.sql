@@ -38,8 +38,8 @@ names AS (
 tickets AS (
     SELECT l.problem_id, l.department, coalesce(l.enterprise_code, n.enterprise_code) AS enterprise_code,
            l.enterprise_name, l.received_date, l.description, l.complexity, l.assigned_unit,
-           l.plan_date, l.resolved_date, l.status, l.revision AS updates, l._file, l._row
-    FROM stg_er_problem_ledger l
+           l.plan_date, l.resolved_date, l.status, l.updates, l._file, l._row
+    FROM (SELECT *, count(*) OVER (PARTITION BY problem_id) AS updates FROM stg_er_problem_ledger) l
     LEFT JOIN names n USING (enterprise_name)
     WHERE l.is_latest
 ),

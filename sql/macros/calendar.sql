@@ -24,7 +24,7 @@ CREATE OR REPLACE MACRO is_working_day(d) AS coalesce(
 -- a (a date typed in the wrong order stays visible instead of becoming 0).
 CREATE OR REPLACE MACRO working_days_between_fwd(a, b) AS (
     -- Monday to Friday in (a, b]
-    len(list_filter(generate_series(CAST(a AS DATE) + 1, CAST(b AS DATE), INTERVAL 1 DAY), x -> isodow(x) <= 5))
+    len(list_filter(generate_series(CAST(a AS DATE) + 1, CAST(b AS DATE), INTERVAL 1 DAY), lambda wd_day: isodow(wd_day) <= 5))
     -- minus the holidays that fall on those weekdays
     - (SELECT count(*) FROM seed_calendar_cn c
        WHERE c.kind = 'holiday' AND isodow(CAST(c.date AS DATE)) <= 5
