@@ -43,12 +43,12 @@ months AS (
 ),
 monthly AS (
     SELECT m.indicator_id, m.cumulative, mo.period,
-           coalesce(sum(CASE m.measure WHEN 'count' THEN 1 ELSE a.participants END), 0) AS value,
+           CASE m.measure WHEN 'count' THEN count(a.activity_id) ELSE coalesce(sum(a.participants), 0) END AS value,
            count(DISTINCT a.department) AS reporters
     FROM measures m
     CROSS JOIN months mo
     LEFT JOIN int_sl_activities a ON a.activity_type = m.activity_type AND a.period = mo.period
-    GROUP BY ALL
+    GROUP BY m.indicator_id, m.cumulative, m.measure, mo.period
 ),
 activities AS (
     SELECT indicator_id, CAST(year(period) AS INTEGER) AS year, period,
