@@ -196,174 +196,24 @@ func answers(refs pipelines.Refs, departments, canon string) bool {
 	return false
 }
 
-var industries = []string{"煤炭开采和洗选业", "电力、热力生产和供应业", "化学原料和化学制品制造业", "非金属矿物制品业", "石油、煤炭及其他燃料加工业"}
-
-// enterpriseMonthly: 30 large industrial enterprises; a few stop, run at
-// low capacity, make losses or produce less than a year before.
+// enterpriseMonthly: 30 large industrial enterprises, with the year before
+// the demo back-filled, and the 28号 departments' indicator reports (see
+// er_enterprises.go, er_reports.go).
 func enterpriseMonthly(in Input, r *rand.Rand, sum Summary) error {
-	ds := in.Datasets["er_enterprise_monthly"]
-	type ent struct {
-		code, name, industry string
-		base                 float64
-		weak                 bool
-	}
-	var ents []ent
-	for i := 0; i < 30; i++ {
-		ents = append(ents, ent{code: fmt.Sprintf("91150627MA0P%06d", 1000+i*7), name: fmt.Sprintf("伊金霍洛旗规上企业%02d有限公司", i+1),
-			industry: industries[i%len(industries)], base: 800 + r.Float64()*9000, weak: i%6 == 0})
-	}
-	for _, m := range in.months() {
-		var rows []map[string]any
-		for i, e := range ents {
-			growth := 1 + 0.05*float64(m.Year()-2023) + 0.04*(r.Float64()-0.5)
-			if e.weak {
-				growth -= 0.15 + 0.1*r.Float64()
-			}
-			status, capUse := "正常生产", 70+25*r.Float64()
-			if e.weak && (m.Month() == time.February || i == 0 && m.Year() == 2023 && m.Month() < 6) {
-				status, capUse = "停产", 0
-			} else if e.weak {
-				status, capUse = "半停产", 35+20*r.Float64()
-			}
-			out := e.base * growth
-			prev := e.base * (1 + 0.05*float64(m.Year()-2024))
-			if status == "停产" {
-				out = 0
-			}
-			profit := out * (0.08 + 0.06*r.Float64())
-			if e.weak {
-				profit = -out*0.05 - 30*r.Float64()
-			}
-			rows = append(rows, map[string]any{"period": m.Format("2006-01"), "department": "旗工业和信息化局", "enterprise_code": e.code,
-				"enterprise_name": e.name, "industry": e.industry, "production_status": status,
-				"capacity_utilisation_pct": round1(capUse), "output_value_wan": round1(out), "output_value_prev_year_wan": round1(prev),
-				"profit_wan": round1(profit)})
-		}
-		p, err := submission{ds: ds, dir: in.dir(ds.Name), name: "规上企业月度统计_" + m.Format("2006-01") + ".xlsx",
-			title: "规上工业企业生产经营月度统计 " + m.Format("2006年1月"), rows: rows, sent: in.sentOn(m, 4, 15)}.write()
-		if err != nil {
-			return err
-		}
-		sum.add(ds.Name, p)
-	}
-	return nil
+	return erEnterpriseMonthly(in, sum)
 }
 
-var problems = []string{"用电价格偏高", "煤炭运输车辆排队", "流动资金紧张", "环评审批进度慢", "用地手续不全", "技术工人招聘难", "天然气供应不足", "应收账款拖欠"}
+// problemLedger: the enterprise problem ledger, sent each quarter (see
+// er_enterprises.go).
+func problemLedger(in Input, r *rand.Rand, sum Summary) error { return erProblemLedger(in, sum) }
 
-// problemLedger: the ledger is sent each quarter with every open and
-// newly closed problem; a later row for the same problem is its update.
-func problemLedger(in Input, r *rand.Rand, sum Summary) error {
-	ds := in.Datasets["er_problem_ledger"]
-	type prob struct {
-		id, ent, text, complexity, unit string
-		received, plan, resolved        time.Time
-	}
-	var all []prob
-	for i := 0; i < 60; i++ {
-		rec := in.First.AddDate(0, 0, r.IntN(int(in.Last.Sub(in.First).Hours()/24)))
-		c := "一般性问题"
-		days := 5 + r.IntN(35) // most general problems close within a month
-		if i%4 == 0 {
-			c = "复杂性问题"
-			days = 30 + r.IntN(90)
-		}
-		p := prob{id: fmt.Sprintf("QY-%d-%03d", rec.Year(), i+1), ent: fmt.Sprintf("伊金霍洛旗规上企业%02d有限公司", i%30+1),
-			text: problems[i%len(problems)], complexity: c, unit: []string{"旗能源局", "旗工业和信息化局", "旗自然资源局", "旗发展和改革委员会"}[i%4],
-			received: rec, resolved: rec.AddDate(0, 0, days)}
-		if c == "复杂性问题" {
-			p.plan = rec.AddDate(0, 0, 3+r.IntN(6)) // the 5-working-day rule, sometimes missed
-		}
-		all = append(all, p)
-	}
-	for q := in.First; !q.After(in.Last); q = q.AddDate(0, 3, 0) {
-		end := q.AddDate(0, 3, 0)
-		var rows []map[string]any
-		for _, p := range all {
-			if !p.received.Before(end) {
-				continue
-			}
-			if p.resolved.Before(q) {
-				continue // closed before this quarter: reported already
-			}
-			row := map[string]any{"problem_id": p.id, "department": "旗工业和信息化局", "enterprise_name": p.ent,
-				"received_date": p.received.Format("2006-01-02"), "description": p.text, "complexity": p.complexity,
-				"assigned_unit": p.unit, "status": "办理中"}
-			if !p.plan.IsZero() && p.plan.Before(end) {
-				row["plan_date"] = p.plan.Format("2006-01-02")
-			}
-			if p.resolved.Before(end) {
-				row["resolved_date"], row["status"] = p.resolved.Format("2006-01-02"), "已办结"
-			}
-			rows = append(rows, row)
-		}
-		if len(rows) == 0 {
-			continue
-		}
-		sent := time.Date(end.Year(), end.Month(), 4, 10, 0, 0, 0, in.Loc)
-		p, err := submission{ds: ds, dir: in.dir(ds.Name), name: "企业诉求问题台账_" + q.Format("2006-01") + ".xlsx",
-			title: "企业诉求问题台账", rows: rows, sent: sent}.write()
-		if err != nil {
-			return err
-		}
-		sum.add(ds.Name, p)
-	}
-	return nil
-}
+// activities: science-popularisation events as each department logs them
+// (see sl_activities.go).
+func activities(in Input, r *rand.Rand, sum Summary) error { return slActivities(in, sum) }
 
-// activities: science-popularisation events as each department logs them.
-func activities(in Input, r *rand.Rand, sum Summary) error {
-	ds := in.Datasets["sl_activities"]
-	kinds := map[string][]string{
-		"旗科协": {"科普展览", "青少年科技志愿服务"}, "旗教体局": {"科普讲座", "青少年科技志愿服务"},
-		"旗农牧局": {"农牧民技术培训"}, "旗总工会": {"专业技术人才培训"},
-	}
-	places := []string{"阿勒腾席热镇", "札萨克镇", "纳林陶亥镇", "乌兰木伦镇", "伊金霍洛镇", "红庆河镇", "苏布尔嘎镇"}
-	n := 0
-	for _, dept := range ds.Departments {
-		for _, m := range in.months() {
-			var rows []map[string]any
-			for k := 0; k < 1+r.IntN(3); k++ {
-				n++
-				kind := kinds[dept][r.IntN(len(kinds[dept]))]
-				day := time.Date(m.Year(), m.Month(), 1+r.IntN(27), 0, 0, 0, 0, time.UTC)
-				rows = append(rows, map[string]any{"activity_id": fmt.Sprintf("KP-%s-%04d", m.Format("2006"), n), "department": dept,
-					"activity_date": day.Format("2006-01-02"), "activity_type": kind, "title": kind + "（" + places[n%len(places)] + "）",
-					"place": places[n%len(places)], "participants": 30 + r.IntN(400)})
-			}
-			p, err := submission{ds: ds, dir: in.dir(ds.Name), name: fmt.Sprintf("%s_科普活动_%s.xlsx", dept, m.Format("2006-01")),
-				title: dept + " 科普活动登记", rows: rows, sent: in.sentOn(m, 3, 11)}.write()
-			if err != nil {
-				return err
-			}
-			sum.add(ds.Name, p)
-		}
-	}
-	return nil
-}
-
-// surveys: the yearly citizen science-literacy sample survey.
-func surveys(in Input, r *rand.Rand, sum Summary) error {
-	ds := in.Datasets["sl_survey_results"]
-	rates := map[int]float64{2023: 11.8, 2024: 12.9, 2025: 14.1}
-	for y := in.First.Year(); y <= in.Last.Year(); y++ {
-		var rows []map[string]any
-		for gi, g := range []string{"全体公民", "青少年", "农牧民", "产业工人"} {
-			n := 1200 + 300*gi
-			rate := rates[y] + []float64{0, 6, -4, 1}[gi]
-			lit := int(math.Round(float64(n) * rate / 100))
-			rows = append(rows, map[string]any{"survey_year": y, "survey_date": fmt.Sprintf("%d-11-20", y), "department": "旗科协",
-				"group": g, "sample_size": n, "literate_count": lit, "literacy_rate_pct": round1(100 * float64(lit) / float64(n))})
-		}
-		p, err := submission{ds: ds, dir: in.dir(ds.Name), name: fmt.Sprintf("公民科学素质调查_%d.xlsx", y), title: "公民科学素质抽样调查结果",
-			rows: rows, sent: time.Date(y, 12, 10, 10, 0, 0, 0, in.Loc)}.write()
-		if err != nil {
-			return err
-		}
-		sum.add(ds.Name, p)
-	}
-	return nil
-}
+// surveys: the yearly citizen science-literacy sample survey, and the 34号
+// lead units' indicator reports (see sl_activities.go).
+func surveys(in Input, r *rand.Rand, sum Summary) error { return slSurveys(in, sum) }
 
 // projectProgress: the 11 projects' monthly investment against their totals.
 func projectProgress(in Input, r *rand.Rand, sum Summary) error {
