@@ -199,3 +199,23 @@ func TestZeroWastePathsCoverEveryIndicator(t *testing.T) {
 		"zw-44/2023 zw-44/2024 zw-44/2025 zw-45/2023 zw-45/2024 zw-45/2025 zw-49/2023 zw-49/2024 zw-49/2025"
 	checkRows(t, "milestone items", got, []map[string]string{{"items": want}})
 }
+
+func TestReportedCountIsTheRunningTotal(t *testing.T) {
+	// zw-09 (mines backfilling gangue, cumulative): 旗能源局 reports the
+	// total to date each month. The 2024 actual is December's total (8),
+	// not 2024's additions (2) nor a sum of the months.
+	rows := "period,department,indicator_id,value,unit\n"
+	for m, v := range []string{"4", "5", "6", "6"} {
+		rows += "2023-" + []string{"03", "06", "09", "12"}[m] + "-01,旗能源局,zw-09," + v + ",个\n"
+	}
+	for m, v := range []string{"6", "7", "8"} {
+		rows += "2024-" + []string{"04", "08", "12"}[m] + "-01,旗能源局,zw-09," + v + ",个\n"
+	}
+	db := buildGiven(t, map[string]string{"indicator_reports": rows})
+	got := queryMaps(t, db, `SELECT year, actual, status FROM mart_scorecard WHERE indicator_id = 'zw-09' ORDER BY year`)
+	checkRows(t, "zw-09", got, []map[string]string{
+		{"year": "2023", "actual": "6", "status": "met"},
+		{"year": "2024", "actual": "8", "status": "met"},
+		{"year": "2025", "actual": "", "status": "not_evaluable"},
+	})
+}
