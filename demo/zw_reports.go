@@ -20,9 +20,9 @@ type zwDemo struct {
 // indicator_reports' department list. Later years continue the last
 // year's change.
 var zwDemoLevels = map[string]zwDemo{
-	"zw-17": {levels: map[int]float64{2023: 87.5, 2024: 91.2}},             // standard packaging share, toward 98 in 2025
-	"zw-20": {levels: map[int]float64{2023: 58.4, 2024: 61.9}},             // industrial hazardous waste utilised
-	"zw-40": {levels: map[int]float64{2023: 13, 2024: 22}},                 // zero-waste cells, a running total
+	"zw-17": {levels: map[int]float64{2023: 87.5, 2024: 91.2}},               // standard packaging share, toward 98 in 2025
+	"zw-20": {levels: map[int]float64{2023: 58.4, 2024: 61.9}},               // industrial hazardous waste utilised
+	"zw-40": {levels: map[int]float64{2023: 13, 2024: 22}},                   // zero-waste cells, a running total
 	"zw-48": {levels: map[int]float64{2023: 64.0, 2024: 70.5}, yearly: true}, // publicity reach, third-party survey
 	"zw-50": {levels: map[int]float64{2023: 72.6, 2024: 77.1}, yearly: true}, // public satisfaction, third-party survey
 }
