@@ -98,8 +98,10 @@ reports AS (
     WHERE is_latest
 ),
 -- Each indicator report goes to one target year of its indicator (see the
--- header); a report naming a year without a milestone target is not counted.
-indicator_reports AS (
+-- header). Not counted, though kept in stg_milestone_reports: a report for
+-- an indicator without a milestone target, or naming a year that has none,
+-- or naming neither an indicator nor a task.
+indicator_item_reports AS (
     SELECT r.*, i.item_id
     FROM reports r
     JOIN indicator_items i
@@ -118,7 +120,7 @@ task_reports AS (
 ),
 item_reports AS (
     SELECT ir.*, coalesce(u.unit_rank, 1000) AS unit_rank
-    FROM (SELECT * FROM indicator_reports UNION ALL BY NAME SELECT * FROM task_reports) ir
+    FROM (SELECT * FROM indicator_item_reports UNION ALL BY NAME SELECT * FROM task_reports) ir
     LEFT JOIN item_units u ON u.item_id = ir.item_id AND u.department = ir.department
 ),
 counting AS (
@@ -195,7 +197,7 @@ SELECT
         WHEN 'late'    THEN date_diff('day', r.deadline, r.done_date)
         WHEN 'overdue' THEN date_diff('day', r.deadline, r.as_of_date)
     END                                            AS days_late,
-    CASE r.result WHEN 'on_time' THEN 1.0 WHEN 'late' THEN 0.0 WHEN 'overdue' THEN 0.0 END AS actual,
+    CAST(CASE r.result WHEN 'on_time' THEN 1 WHEN 'late' THEN 0 WHEN 'overdue' THEN 0 END AS DOUBLE) AS actual,
     -- The month the result was settled: when the item was done, or the
     -- deadline's month for an overdue one.
     CASE
