@@ -92,7 +92,7 @@ item_units AS (
 ),
 reports AS (
     SELECT
-        period, department, indicator_id, target_year, task_id, state_date, evidence, _checksum, _row,
+        period, department, indicator_id, target_year, task_id, state_date, evidence, _checksum, _sheet, _row,
         CASE state WHEN '已完成' THEN 'done' WHEN '推进中' THEN 'in_progress' WHEN '未启动' THEN 'not_started' END AS state
     FROM stg_milestone_reports
     WHERE is_latest
@@ -108,7 +108,7 @@ indicator_item_reports AS (
       ON i.indicator_id = r.indicator_id
      AND (r.target_year IS NULL OR i.target_year = r.target_year)
     QUALIFY row_number() OVER (
-        PARTITION BY r._checksum, r._row
+        PARTITION BY r._checksum, r._sheet, r._row
         ORDER BY CASE WHEN i.target_year = year(r.period) THEN 0 WHEN i.target_year > year(r.period) THEN 1 ELSE 2 END,
                  abs(i.target_year - year(r.period))
     ) = 1
