@@ -51,6 +51,7 @@ func All(in Input) (Summary, error) {
 	r := rand.New(rand.NewPCG(34, 31))
 	steps := []func(Input, *rand.Rand, Summary) error{
 		indicatorReports, enterpriseMonthly, problemLedger, activities, surveys, projectProgress, inspections, sensors,
+		milestoneReports,
 	}
 	for _, step := range steps {
 		if err := step(in, r, sum); err != nil {
@@ -65,6 +66,23 @@ func (sum Summary) add(ds string, paths ...string) { sum[ds] += len(paths) }
 // trajectory gives an indicator's plausible value in a year: from its
 // printed baseline toward its printed targets, with a slight miss on some.
 func trajectory(row map[string]string, year int, r *rand.Rand) (float64, bool) {
+	v, ok := planned(row, year)
+	if !ok {
+		return 0, false
+	}
+	dir := targets.Direction(row["direction"])
+	// Most indicators land near their target, a few fall short.
+	miss := (r.Float64() - 0.7) * 0.04 * math.Max(1, math.Abs(v))
+	if dir == targets.Lower {
+		miss = -miss
+	}
+	return math.Round((v+miss)*100) / 100, true
+}
+
+// planned is where an indicator's printed baseline and targets put it in a
+// year: the figure printed for that year, else a straight line between
+// the printed years around it, else the nearest printed figure.
+func planned(row map[string]string, year int) (float64, bool) {
 	pts := map[int]float64{}
 	dir := targets.Direction(row["direction"])
 	if t := targets.Parse(row["baseline"], targets.Neutral); t.Value != nil {
@@ -98,19 +116,22 @@ func trajectory(row map[string]string, year int, r *rand.Rand) (float64, bool) {
 		}
 		v = pts[y]
 	}
-	// Most indicators land near their target, a few fall short.
-	miss := (r.Float64() - 0.7) * 0.04 * math.Max(1, math.Abs(v))
-	if dir == targets.Lower {
-		miss = -miss
-	}
-	return math.Round((v+miss)*100) / 100, true
+	return v, true
 }
 
 // indicatorReports: each department's monthly figures for its indicators,
 // in the formats departments really use; one department is often late,
-// one misses the last month, and one writes the wrong unit once.
+// one misses the last month, and one writes the wrong unit once. A count
+// whose targets are totals to date (cumulative) is reported as the running
+// total, growing month by month. Zero-waste indicators without a printed
+// figure, and the units outside the data set's department list that lead
+// one (旗无废办, 旗邮政公司, the third-party evaluator's yearly survey), get
+// figures from zwDemoLevels.
 func indicatorReports(in Input, r *rand.Rand, sum Summary) error {
 	ds := in.Datasets["indicator_reports"]
+	// The zero-waste additions draw from their own stream, so the shared
+	// one (r) reaches the data sets after this one as it did before.
+	zr := rand.New(rand.NewPCG(31, 14))
 	inds := in.Refs["indicators.indicator_id"]
 	ids := make([]string, 0, len(inds))
 	for id := range inds {
@@ -134,8 +155,14 @@ func indicatorReports(in Input, r *rand.Rand, sum Summary) error {
 					continue
 				}
 				v, ok := trajectory(row, m.Year(), r)
-				if !ok {
-					continue
+				switch {
+				case !ok:
+					// No printed figure to aim at (逐年提高 every year).
+					if v, ok = zwDemoLevel(row, m, zr); !ok {
+						continue
+					}
+				case row["cumulative"] == "true":
+					v = runningTotal(row, m, v)
 				}
 				v = plausible(row, v)
 				unit := row["unit"]
@@ -165,7 +192,7 @@ func indicatorReports(in Input, r *rand.Rand, sum Summary) error {
 			sum.add(ds.Name, p)
 		}
 	}
-	return nil
+	return zwOtherReporters(in, zr, sum)
 }
 
 // wholeUnits are counted in whole things: no department reports 0.99 parks.
@@ -215,43 +242,65 @@ func activities(in Input, r *rand.Rand, sum Summary) error { return slActivities
 // lead units' indicator reports (see sl_activities.go).
 func surveys(in Input, r *rand.Rand, sum Summary) error { return slSurveys(in, sum) }
 
-// projectProgress: the 11 projects' monthly investment against their totals.
-func projectProgress(in Input, r *rand.Rand, sum Summary) error {
+// projectProgress: the 11 projects' monthly ledger, investment against
+// their printed totals (see zwProjectSchedule): most keep to a straight
+// line from their printed start to their deadline, one finishes early,
+// one falls behind and misses its deadline, and one month's file is sent
+// again to correct a typing slip.
+func projectProgress(in Input, _ *rand.Rand, sum Summary) error {
 	ds := in.Datasets["zw_project_progress"]
+	// Its own stream: the ledger stays the same whatever the data sets
+	// before it draw.
+	r := rand.New(rand.NewPCG(31, 2))
 	projects := in.Refs["zw_projects.project_id"]
 	ids := make([]string, 0, len(projects))
 	for id := range projects {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	cum := map[string]float64{}
+	schedules := map[string]*zwProjectSchedule{}
+	for _, id := range ids {
+		schedules[id] = newProjectSchedule(projects[id], in.First)
+	}
 	months := in.months()
 	for mi, m := range months {
 		var rows []map[string]any
 		for _, id := range ids {
-			total, _ := strconv.ParseFloat(projects[id]["investment_wan"], 64)
-			deadline, _ := time.Parse("2006-01-02", projects[id]["deadline_date"])
-			span := math.Max(1, deadline.Sub(in.First).Hours()/24/30)
-			month := 0.0
-			status := "在建"
-			if cum[id] >= total {
-				status = "已投运"
-			} else {
-				month = math.Min(total-cum[id], total/span*(0.6+0.8*r.Float64()))
-				cum[id] += month
-				if cum[id] >= total {
-					status = "已完工"
+			month, cum, status := schedules[id].next(m, r)
+			rows = append(rows, map[string]any{"period": m.Format("2006-01"), "department": "旗发展和改革委员会", "project_id": id,
+				"project_name": projects[id]["name_zh"], "investment_month_wan": month, "investment_cumulative_wan": cum, "status": status})
+		}
+		name := "无废城市项目进展_" + m.Format("2006-01")
+		if mi == 16 {
+			// The clerk typed one cumulative figure without its decimal
+			// point; the corrected file follows a week later and replaces
+			// the first whole.
+			slip := make([]map[string]any, len(rows))
+			for i, row := range rows {
+				slip[i] = row
+				if row["project_id"] == "zwp-06" {
+					c := map[string]any{}
+					for k, v := range row {
+						c[k] = v
+					}
+					c["investment_cumulative_wan"] = row["investment_cumulative_wan"].(float64) * 10
+					slip[i] = c
 				}
 			}
-			if mi < 2 && total > 20000 {
-				status, month = "前期工作", 0
-				cum[id] = 0
+			p, err := submission{ds: ds, dir: in.dir(ds.Name), name: name + ".xlsx",
+				title: "“无废城市”建设项目进展月报", rows: slip, sent: in.sentOn(m, 4, 8)}.write()
+			if err != nil {
+				return err
 			}
-			rows = append(rows, map[string]any{"period": m.Format("2006-01"), "department": "旗发展和改革委员会", "project_id": id,
-				"project_name": projects[id]["name_zh"], "investment_month_wan": round1(month), "investment_cumulative_wan": round1(cum[id]), "status": status})
+			sum.add(ds.Name, p)
+			name += "_更正"
 		}
-		p, err := submission{ds: ds, dir: in.dir(ds.Name), name: "无废城市项目进展_" + m.Format("2006-01") + ".xlsx",
-			title: "“无废城市”建设项目进展月报", rows: rows, sent: in.sentOn(m, 5, 9)}.write()
+		sent := in.sentOn(m, 4, 9)
+		if mi == 16 {
+			sent = in.sentOn(m, 11, 15)
+		}
+		p, err := submission{ds: ds, dir: in.dir(ds.Name), name: name + ".xlsx",
+			title: "“无废城市”建设项目进展月报", rows: rows, sent: sent}.write()
 		if err != nil {
 			return err
 		}
