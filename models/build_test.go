@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"github.com/waymark-data/waymark"
 	"io/fs"
 	"log/slog"
@@ -57,7 +58,9 @@ func TestTargetStatus(t *testing.T) {
 		{"5", "increase_yoy", nan, nan, "not_evaluable"},
 		{"4.9", "negative_growth", nan, "5", "met"},
 		{"5", "negative_growth", nan, "5", "not_met"},
-		{"1", "milestone", nan, nan, "not_evaluable"},
+		{"1", "milestone", nan, nan, "met"},           // done by the deadline
+		{"0", "milestone", nan, nan, "not_met"},       // late, or overdue undone
+		{nan, "milestone", nan, nan, "not_evaluable"}, // open, not yet due
 		{"1", "none", nan, nan, "not_evaluable"},
 		{nan, ">=", "60", nan, "not_evaluable"}, // nothing reported
 		{"60", ">=", nan, nan, "not_evaluable"},
@@ -204,5 +207,35 @@ func TestBuildSeesOnlyFinishedInputs(t *testing.T) {
 	db.QueryRow("SELECT count(*) FROM lake_sensor_readings").Scan(&n)
 	if n != 3 {
 		t.Errorf("build sees %d rows, want the 3 of the finished input only", n)
+	}
+}
+
+// TestStagingFollowsContracts: each lake data set's staging model applies
+// the supersede rule and keys its contract declares, so the YAML contract
+// and the SQL a reader sees never disagree.
+func TestStagingFollowsContracts(t *testing.T) {
+	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n, d := range ds {
+		b, err := fs.ReadFile(waymark.SQL(""), "staging/stg_"+n+".sql")
+		if err != nil {
+			t.Errorf("data set %s: %v", n, err)
+			continue
+		}
+		var want string
+		if d.Supersede == "submission" {
+			want = fmt.Sprintf("supersede_by_submission('lake_%s', '%s')", n, d.PartitionBy)
+		} else {
+			keys := make([]string, len(d.Keys))
+			for i, k := range d.Keys {
+				keys[i] = "'" + k + "'"
+			}
+			want = fmt.Sprintf("supersede_by_key('lake_%s', [%s])", n, strings.Join(keys, ", "))
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("sql/staging/stg_%s.sql does not apply its contract's rule %s", n, want)
+		}
 	}
 }

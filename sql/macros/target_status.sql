@@ -6,8 +6,12 @@
 -- Returns 'met', 'not_met' or 'not_evaluable'.
 CREATE OR REPLACE MACRO target_status(actual, comparator, target_value, prev_actual) AS
 CASE
-    WHEN comparator IS NULL OR comparator IN ('none', 'milestone') THEN 'not_evaluable'
+    WHEN comparator IS NULL OR comparator = 'none' THEN 'not_evaluable'
     WHEN actual IS NULL THEN 'not_evaluable'
+    -- A milestone's actual is 1 when it was done by its deadline and 0 when
+    -- it was done late or the deadline passed undone (int_milestones); an
+    -- open milestone before its deadline has no actual yet.
+    WHEN comparator = 'milestone' THEN IF(actual >= 1, 'met', 'not_met')
     WHEN comparator IN ('=', '<=', '<', '>=', '>') AND target_value IS NULL THEN 'not_evaluable'
     WHEN comparator = '>=' THEN IF(round(actual, 9) >= round(target_value, 9), 'met', 'not_met')
     WHEN comparator = '>'  THEN IF(round(actual, 9) >  round(target_value, 9), 'met', 'not_met')
