@@ -1,4 +1,5 @@
--- Departments' monthly indicator figures, every row ever accepted. A
--- department's corrected file for a month replaces its earlier file for
--- that month whole: a figure the correction leaves out is no longer current.
-SELECT * FROM supersede_by_submission('lake_indicator_reports', 'period')
+-- Departments' monthly indicator figures, every row ever accepted. A later
+-- figure for the same month, department and indicator replaces the earlier
+-- one; a department's files for different plans in one month (sent by
+-- different offices) therefore never erase each other.
+SELECT * FROM supersede_by_key('lake_indicator_reports', ['period', 'department', 'indicator_id'])
