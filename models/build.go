@@ -222,6 +222,13 @@ var seedGroups = map[string]string{
 	"paths_":      "seed_indicator_paths",
 }
 
+// seedGroupColumns are the headers of grouped seeds that may have no file
+// yet (a plan without its paths_<plan>.csv): the table still exists, empty
+// and all text, so models can read it before every plan has written one.
+var seedGroupColumns = map[string][]string{
+	"seed_indicator_paths": {"indicator_id", "path", "datasets", "formula", "grain", "year_aggregation", "model", "notes"},
+}
+
 // seedTable maps a seed file to its table: grouped files share one table,
 // everything else gets seed_<file>.
 func seedTable(file string) string {
@@ -267,6 +274,18 @@ func loadSeeds(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 		names = append(names, t)
 	}
 	sort.Strings(names)
+	for _, t := range slices.Sorted(maps.Keys(seedGroupColumns)) {
+		if groups[t] != nil {
+			continue
+		}
+		defs := make([]string, len(seedGroupColumns[t]))
+		for i, c := range seedGroupColumns[t] {
+			defs[i] = sqltext.Ident(c) + " VARCHAR"
+		}
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", t, strings.Join(defs, ", "))); err != nil {
+			return err
+		}
+	}
 	for _, t := range names {
 		list := make([]string, len(groups[t]))
 		for i, p := range groups[t] {
