@@ -25,8 +25,10 @@
 --  * lead department: the lead unit printed, else the first department
 --    listed; lead leader: the banner leader whose effective-dated
 --    responsibilities (stg_responsibilities) cover that department on the
---    as-of date (else the build date, capped at the deadline), preferring a
---    record from the indicator's own document; else the leader printed.
+--    as-of date (else the build date, capped at the deadline): duties set
+--    by the indicator's own document or standing duties (a document that is
+--    no plan, such as 38号), preferring its own document, then the latest;
+--    else the leader printed.
 --  * path: from seeds/paths_<plan>.csv (seed_indicator_paths); reference
 --    facts and uncomputable indicators get no light.
 WITH clock AS (
@@ -128,9 +130,10 @@ judged AS (
            END AS progress_pct,
            CASE
                WHEN per_period THEN 100.0
-               WHEN as_of_period IS NULL THEN NULL
+               -- a line only where progress can be measured along it
+               WHEN coalesce(comparator, '') NOT IN ('=', '<=', '<', '>=', '>') OR target IS NULL OR as_of_period IS NULL THEN NULL
                WHEN kind = 'flow' THEN 100.0 * month(as_of_period) / 12
-               WHEN baseline_year IS NULL OR baseline_year >= year THEN NULL
+               WHEN baseline IS NULL OR baseline_year IS NULL OR baseline_year >= year THEN NULL
                ELSE 100.0 * least(greatest(
                         date_diff('day', make_date(baseline_year, 12, 31), last_day(as_of_period))
                         / date_diff('day', make_date(baseline_year, 12, 31), deadline), 0), 1)
@@ -146,6 +149,9 @@ leaders AS (
     JOIN duties d
       ON d.unit = j.lead_department
      AND j.judged_at BETWEEN d.effective_from AND coalesce(d.effective_to, DATE '9999-12-31')
+     -- a duty set by another plan (a special action of 28号) says nothing
+     -- about this plan's indicators; standing duties (38号) apply to all
+     AND (d.doc_no = j.doc_no OR d.doc_no NOT IN (SELECT doc_no FROM stg_plans))
     -- a record from the indicator's own document first, then the latest
     QUALIFY row_number() OVER (PARTITION BY j.indicator_id, j.year
                                ORDER BY d.doc_no = j.doc_no DESC, d.effective_from DESC, d.leader_id) = 1

@@ -94,7 +94,7 @@ SELECT
     CASE
         WHEN fm.indicator_id IS NOT NULL THEN NULL
         WHEN f.refused IS NOT NULL THEN f.refused
-        WHEN e.period <= f.last_period THEN 'reported: the actual stands'
+        WHEN e.period <= f.last_period THEN 'not after the last actual'
     END                                                    AS forecast_reason
 FROM month_ends e
 JOIN ind i USING (indicator_id)
