@@ -156,11 +156,16 @@ leaders AS (
     QUALIFY row_number() OVER (PARTITION BY j.indicator_id, j.year
                                ORDER BY d.doc_no = j.doc_no DESC, d.effective_from DESC, d.leader_id) = 1
 ),
+lined AS (
+    -- expected progress only where progress is measured along the same line
+    SELECT * REPLACE (IF(progress_pct IS NULL, NULL, expected_pct) AS expected_pct)
+    FROM judged
+),
 lit AS (
     SELECT j.*,
            traffic_light(IF(j.path IN ('reference_fact', 'uncomputable'), NULL, j.status),
                          j.progress_pct, j.expected_pct, j.deadline_passed) AS tl
-    FROM judged j
+    FROM lined j
 )
 SELECT
     j.indicator_id,
