@@ -127,10 +127,14 @@ func writeLit(out io.Writer, rows *sql.Rows, colour bool) error {
 	if err := writeTable(&buf, cells(cols, data)); err != nil {
 		return err
 	}
-	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	return colourLines(out, strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n"), data, li)
+}
+
+// colourLines prints a table's lines (a header, then one per row of data),
+// each row in the colour its light cell (column li, e.g. "绿 green") names.
+func colourLines(out io.Writer, lines []string, data [][]any, li int) error {
 	for i, line := range lines {
-		if i > 0 {
-			// the light cell reads "绿 green": its last word names the colour
+		if i > 0 && i <= len(data) {
 			f := strings.Fields(text(data[i-1][li]))
 			if len(f) > 0 && lightColour[f[len(f)-1]] != "" {
 				line = lightColour[f[len(f)-1]] + line + "\x1b[0m"
