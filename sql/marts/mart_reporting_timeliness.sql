@@ -46,7 +46,7 @@ arrived AS (
            min(s.submitted_at)         AS first_submitted_at,
            max(s.submitted_at)         AS last_submitted_at,
            count(DISTINCT s.checksum)  AS files,
-           sum(s.rows)                 AS rows
+           CAST(sum(s.rows) AS BIGINT) AS rows
     FROM lake_submissions s
     JOIN monthly USING (dataset)
     LEFT JOIN dept_names n ON n.name = s.department
