@@ -15,7 +15,8 @@
 --  * progress_pct: how far the actual has come from the baseline toward
 --    the target, 100 * (actual - baseline) / (target - baseline), for
 --    numeric targets with a numeric baseline; for a flow (a sum that
---    restarts each year) 100 * actual / target, the year starting at 0.
+--    restarts each year) 100 * actual / target, the year starting at 0
+--    (none for a flow under a ceiling, "≤ X a year").
 --  * expected_pct: where the straight line from the baseline (at the end of
 --    the baseline year) to the target (at the end of the target year)
 --    stands at the end of the as-of month; for a flow, the share of the
@@ -124,6 +125,8 @@ judged AS (
            CASE
                WHEN per_period THEN share_met
                WHEN coalesce(comparator, '') NOT IN ('=', '<=', '<', '>=', '>') OR target IS NULL OR actual IS NULL THEN NULL
+               -- a flow under a ceiling has no way "toward" its target
+               WHEN kind = 'flow' AND comparator IN ('<', '<=') THEN NULL
                WHEN kind = 'flow' THEN 100.0 * actual / nullif(target, 0)
                WHEN baseline IS NULL OR baseline_year IS NULL OR baseline_year >= year THEN NULL
                ELSE 100.0 * (actual - baseline) / nullif(target - baseline, 0)
