@@ -40,6 +40,17 @@ type Options struct {
 	// columns may be given too; _checksum, _row and _submitted_at get
 	// defaults). Tests use it to run the real models on known inputs.
 	Given map[string]string
+	// Now is the build's clock (build_context.today, what "overdue" and
+	// "deadline passed" are judged against); zero means time.Now().
+	Now time.Time
+	// Select limits the models run to dbt-style selectors ("m", "+m",
+	// "m+"): the others are copied from the previous version. With no
+	// previous version everything is built.
+	Select []string
+	// Previous is the finished version to compare with and copy from,
+	// attached read-only during the build; Run sets it to the current
+	// version when there is one.
+	Previous string
 }
 
 // Result describes a published version.
@@ -48,6 +59,11 @@ type Result struct {
 	Models   int
 	Tests    int
 	Duration time.Duration
+	// Built lists the models run when Select limited the build; the
+	// others were copied from the previous version.
+	Built []string
+	// Warnings are the warn-severity tests that found rows.
+	Warnings []TestResult
 }
 
 // Run builds and publishes a new warehouse version.
@@ -56,6 +72,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	log := o.Log
 	if log == nil {
 		log = slog.Default()
+	}
+	if o.Previous == "" && o.Store != nil {
+		if cur, err := o.Store.Current(); err == nil {
+			if _, err := os.Stat(cur); err == nil {
+				o.Previous = cur
+			}
+		}
 	}
 	var res Result
 	p, err := o.Store.Build(ctx, func(ctx context.Context, db *sql.DB) error {
@@ -74,43 +97,111 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	if err := LoadReference(ctx, db, o.Seeds); err != nil {
 		return err
 	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	// The build's clock, in the warehouse's time zone: models judge
+	// deadlines against build_context.today, never against now() itself,
+	// so a test can pin the date.
+	if _, err := db.ExecContext(ctx, `CREATE TABLE build_context AS
+		SELECT CAST(? AS TIMESTAMPTZ) AS built_at, CAST(CAST(? AS TIMESTAMPTZ) AS DATE) AS today,
+		       current_setting('TimeZone') AS time_zone`, now.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano)); err != nil {
+		return fmt.Errorf("build context: %w", err)
+	}
+	if err := loadContracts(ctx, db, o.Datasets); err != nil {
+		return err
+	}
 	if err := loadLake(ctx, db, o.Lake, o.Datasets, o.Given); err != nil {
+		return err
+	}
+	if err := loadSubmissions(ctx, db, o.Lake, o.Datasets); err != nil {
+		return err
+	}
+	attached := false
+	if o.Previous != "" {
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("ATTACH %s AS previous (READ_ONLY)", sqltext.String(o.Previous))); err != nil {
+			if len(o.Select) > 0 {
+				return fmt.Errorf("open the current version to copy unselected models from: %w", err)
+			}
+			log.Warn("previous version not readable: no history or changes this build", "path", o.Previous, "err", err)
+		} else {
+			attached = true
+			defer db.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE IF EXISTS previous")
+		}
+	}
+	if err := loadHistory(ctx, db, attached); err != nil {
 		return err
 	}
 	if err := runSQLFiles(ctx, db, o.SQL, "macros/*.sql"); err != nil {
 		return err
 	}
-	models, err := loadModels(o.SQL)
+	p, err := LoadProject(o.SQL)
 	if err != nil {
 		return err
 	}
-	if err := stagedDatasets(models, o.Datasets); err != nil {
+	if err := stagedDatasets(p.Models, o.Datasets); err != nil {
 		return err
 	}
-	for _, m := range models {
+	var selected map[string]bool
+	if len(o.Select) > 0 {
+		if selected, err = Select(p.Models, o.Select); err != nil {
+			return err
+		}
+		if !attached {
+			log.Info("no current version to copy from: building every model", "select", strings.Join(o.Select, " "))
+			selected = nil
+		}
+	}
+	have := map[string]bool{}
+	if selected != nil {
+		tables, err := db.QueryContext(ctx, `SELECT table_name FROM duckdb_tables() WHERE database_name = 'previous' AND schema_name = 'main'`)
+		if err != nil {
+			return err
+		}
+		for tables.Next() {
+			var t string
+			tables.Scan(&t)
+			have[t] = true
+		}
+		tables.Close()
+	}
+	for _, m := range p.Models {
 		t0 := time.Now()
 		stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", sqltext.Ident(m.Name), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
+		if selected != nil && !selected[m.Name] {
+			if have[m.Name] {
+				stmt = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM previous.main.%s", sqltext.Ident(m.Name), sqltext.Ident(m.Name))
+			} else {
+				log.Info("model not in the current version: building it", "name", m.Name)
+				selected[m.Name] = true
+			}
+		}
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
 		}
-		log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds())
+		log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "copied", selected != nil && !selected[m.Name])
 	}
-	res.Models = len(models)
-	fails, n, err := runTests(ctx, db, o.SQL)
-	if err != nil {
+	res.Models = len(p.Models)
+	if selected != nil {
+		res.Built = sortedKeys(selected)
+	}
+	if err := writeDocs(ctx, db, p); err != nil {
 		return err
 	}
-	res.Tests = n
-	if len(fails) > 0 {
-		var b strings.Builder
-		fmt.Fprintf(&b, "%d of %d data tests failed:", len(fails), n)
-		for _, f := range fails {
-			fmt.Fprintf(&b, "\n  sql/tests/%s.sql: %d rows, e.g. %s", f.Name, f.Rows, f.Example)
+	results := RunTests(ctx, db, p.Tests)
+	res.Tests = len(results)
+	for _, r := range results {
+		if r.Status() == "warn" {
+			res.Warnings = append(res.Warnings, r)
+			log.Warn("data test", "result", r.String())
 		}
-		return fmt.Errorf("%s", b.String())
 	}
-	_, err = db.ExecContext(ctx, `CREATE TABLE waymark_build AS SELECT now() AS built_at, ? AS lake_root, ? AS models, ? AS tests`,
-		o.Lake.Root, len(models), n)
+	if err := failures(results); err != nil {
+		return err
+	}
+	_, err = db.ExecContext(ctx, `CREATE TABLE waymark_build AS SELECT (SELECT built_at FROM build_context) AS built_at, ? AS lake_root, ? AS models, ? AS tests`,
+		o.Lake.Root, len(p.Models), len(results))
 	return err
 }
 
@@ -129,6 +220,13 @@ func LoadReference(ctx context.Context, db *sql.DB, seeds fs.FS) error {
 var seedGroups = map[string]string{
 	"indicators_": "seed_indicators",
 	"paths_":      "seed_indicator_paths",
+}
+
+// seedGroupColumns are the headers of grouped seeds that may have no file
+// yet (a plan without its paths_<plan>.csv): the table still exists, empty
+// and all text, so models can read it before every plan has written one.
+var seedGroupColumns = map[string][]string{
+	"seed_indicator_paths": {"indicator_id", "path", "datasets", "formula", "grain", "year_aggregation", "model", "notes"},
 }
 
 // seedTable maps a seed file to its table: grouped files share one table,
@@ -176,6 +274,18 @@ func loadSeeds(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 		names = append(names, t)
 	}
 	sort.Strings(names)
+	for _, t := range slices.Sorted(maps.Keys(seedGroupColumns)) {
+		if groups[t] != nil {
+			continue
+		}
+		defs := make([]string, len(seedGroupColumns[t]))
+		for i, c := range seedGroupColumns[t] {
+			defs[i] = sqltext.Ident(c) + " VARCHAR"
+		}
+		if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", t, strings.Join(defs, ", "))); err != nil {
+			return err
+		}
+	}
 	for _, t := range names {
 		list := make([]string, len(groups[t]))
 		for i, p := range groups[t] {

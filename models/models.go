@@ -48,6 +48,26 @@ func loadModels(fsys fs.FS) ([]Model, error) {
 
 var reComment = regexp.MustCompile(`(?m)--.*$`)
 
+// mentions reports whether m's SQL (comments aside) names another model:
+// the one rule that makes a dependency.
+func mentions(m Model, name string) bool {
+	return regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\b`).MatchString(reComment.ReplaceAllString(m.SQL, ""))
+}
+
+// parents maps every model to the models it reads, across layers.
+func parents(all []Model) map[string][]string {
+	out := make(map[string][]string, len(all))
+	for _, m := range all {
+		out[m.Name] = nil
+		for _, o := range all {
+			if o.Name != m.Name && mentions(m, o.Name) {
+				out[m.Name] = append(out[m.Name], o.Name)
+			}
+		}
+	}
+	return out
+}
+
 // topo orders models so each runs after the models it names.
 func topo(ms []Model) ([]Model, error) {
 	sort.Slice(ms, func(i, j int) bool { return ms[i].Name < ms[j].Name })
@@ -57,9 +77,8 @@ func topo(ms []Model) ([]Model, error) {
 	}
 	deps := make([][]int, len(ms))
 	for i, m := range ms {
-		body := reComment.ReplaceAllString(m.SQL, "")
 		for j, o := range ms {
-			if i != j && regexp.MustCompile(`\b`+regexp.QuoteMeta(o.Name)+`\b`).MatchString(body) {
+			if i != j && mentions(m, o.Name) {
 				deps[i] = append(deps[i], j)
 			}
 		}
@@ -109,42 +128,6 @@ func runSQLFiles(ctx context.Context, db *sql.DB, fsys fs.FS, pattern string) er
 		}
 	}
 	return nil
-}
-
-// TestFailure is a data test that returned rows.
-type TestFailure struct {
-	Name    string
-	Rows    int
-	Example string
-}
-
-// runTests runs every tests/*.sql; each must return no rows. All tests
-// run, so one build reports every broken fact at once.
-func runTests(ctx context.Context, db *sql.DB, fsys fs.FS) ([]TestFailure, int, error) {
-	files, err := fs.Glob(fsys, "tests/*.sql")
-	if err != nil {
-		return nil, 0, err
-	}
-	sort.Strings(files)
-	var fails []TestFailure
-	for _, f := range files {
-		b, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return nil, 0, err
-		}
-		rows, err := db.QueryContext(ctx, string(b))
-		if err != nil {
-			return nil, 0, fmt.Errorf("sql/%s: %w", f, err)
-		}
-		n, example, err := drain(rows)
-		if err != nil {
-			return nil, 0, fmt.Errorf("sql/%s: %w", f, err)
-		}
-		if n > 0 {
-			fails = append(fails, TestFailure{Name: strings.TrimSuffix(path.Base(f), ".sql"), Rows: n, Example: example})
-		}
-	}
-	return fails, len(files), nil
 }
 
 func drain(rows *sql.Rows) (int, string, error) {

@@ -1,0 +1,257 @@
+package models
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/waymark-data/waymark/internal/sqltext"
+)
+
+// Project is the SQL model tree: models in build order, the YAML beside
+// them, and every data test (YAML tests, then sql/tests/*.sql).
+type Project struct {
+	Models []Model
+	Docs   map[string]*Doc
+	Tests  []DataTest
+}
+
+// LoadProject reads the models, their YAML and the tests of fsys (the
+// sql/ tree).
+func LoadProject(fsys fs.FS) (*Project, error) {
+	ms, err := loadModels(fsys)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := loadDocs(fsys, ms)
+	if err != nil {
+		return nil, err
+	}
+	tests := yamlTests(ms, docs)
+	singular, err := singularTests(fsys)
+	if err != nil {
+		return nil, err
+	}
+	return &Project{Models: ms, Docs: docs, Tests: append(tests, singular...)}, nil
+}
+
+// singularTests are the sql/tests/*.sql files: each returns the rows that
+// break a fact, and blocks the build when it returns any.
+func singularTests(fsys fs.FS) ([]DataTest, error) {
+	files, err := fs.Glob(fsys, "tests/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var out []DataTest
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f, err)
+		}
+		out = append(out, DataTest{Name: strings.TrimSuffix(path.Base(f), ".sql"), Kind: "singular",
+			Severity: SeverityError, File: f, SQL: string(b)})
+	}
+	return out, nil
+}
+
+// TestResult is the outcome of one data test.
+type TestResult struct {
+	DataTest
+	// Rows is how many rows broke the test; Example describes the first.
+	Rows    int
+	Example string
+	// Err is set when the test could not run (a table or column missing).
+	Err error
+}
+
+// Status is pass, warn (a warn-severity test found rows), fail (an
+// error-severity test found rows) or error (the test could not run).
+func (r TestResult) Status() string {
+	switch {
+	case r.Err != nil:
+		return "error"
+	case r.Rows == 0:
+		return "pass"
+	case r.Severity == SeverityWarn:
+		return "warn"
+	}
+	return "fail"
+}
+
+// Blocking reports whether the result keeps a build from being published.
+func (r TestResult) Blocking() bool {
+	s := r.Status()
+	return s == "fail" || s == "error"
+}
+
+// String is one line for a log or a terminal: where the test is written,
+// its name, and what broke it.
+func (r TestResult) String() string {
+	where := "sql/" + r.File
+	if r.Kind != "singular" {
+		where += ": " + r.Name
+	}
+	switch r.Status() {
+	case "error":
+		return fmt.Sprintf("%s: could not run: %v", where, r.Err)
+	case "pass":
+		return where + ": pass"
+	}
+	return fmt.Sprintf("%s: %d rows, e.g. %s", where, r.Rows, r.Example)
+}
+
+// RunTests runs every test on db. All tests run, so one build reports
+// every broken fact at once.
+func RunTests(ctx context.Context, db *sql.DB, tests []DataTest) []TestResult {
+	out := make([]TestResult, len(tests))
+	for i, t := range tests {
+		out[i].DataTest = t
+		rows, err := db.QueryContext(ctx, t.SQL)
+		if err != nil {
+			out[i].Err = err
+			continue
+		}
+		out[i].Rows, out[i].Example, out[i].Err = drain(rows)
+	}
+	return out
+}
+
+// failures formats the blocking results as one error.
+func failures(results []TestResult) error {
+	var bad []TestResult
+	for _, r := range results {
+		if r.Blocking() {
+			bad = append(bad, r)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of %d data tests failed:", len(bad), len(results))
+	for _, r := range bad {
+		b.WriteString("\n  " + r.String())
+	}
+	return fmt.Errorf("%s", b.String())
+}
+
+// writeDocs stores each model's description and its columns (type from
+// the built table, description and unit from the YAML) in model_docs and
+// model_columns, so SQL users and the docs read them from the warehouse.
+// A YAML column that the model does not have is an error: the docs would
+// describe something that is not there.
+func writeDocs(ctx context.Context, db *sql.DB, p *Project) error {
+	stmts := []string{
+		`CREATE OR REPLACE TABLE model_docs (model VARCHAR, layer VARCHAR, sql_file VARCHAR, yaml_file VARCHAR,
+			description VARCHAR, owner VARCHAR, columns INTEGER, tests INTEGER)`,
+		`CREATE OR REPLACE TABLE model_columns (model VARCHAR, column_name VARCHAR, position INTEGER, data_type VARCHAR,
+			description VARCHAR, unit VARCHAR, tests VARCHAR[])`,
+	}
+	for _, s := range stmts {
+		if _, err := db.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	nTests := map[string]int{}
+	colTests := map[[2]string][]string{}
+	for _, t := range p.Tests {
+		nTests[t.Model]++
+		if t.Column != "" {
+			k := [2]string{t.Model, t.Column}
+			colTests[k] = append(colTests[k], t.Kind)
+		}
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, m := range p.Models {
+		d := p.Docs[m.Name]
+		if d == nil {
+			d = &Doc{}
+		}
+		cols, err := tableColumns(ctx, tx, m.Name)
+		if err != nil {
+			return err
+		}
+		have := map[string]bool{}
+		for i, c := range cols {
+			have[c.name] = true
+			var desc, unit any
+			for _, cd := range d.Columns {
+				if cd.Name == c.name {
+					desc, unit = nullIfEmpty(strings.TrimSpace(cd.Description)), nullIfEmpty(cd.Unit)
+				}
+			}
+			tests := "[" + strings.Join(quoteAll(colTests[[2]string{m.Name, c.name}]), ", ") + "]"
+			if _, err := tx.ExecContext(ctx, `INSERT INTO model_columns VALUES (?, ?, ?, ?, ?, ?, CAST(`+tests+` AS VARCHAR[]))`,
+				m.Name, c.name, i+1, c.typ, desc, unit); err != nil {
+				return err
+			}
+		}
+		for _, cd := range d.Columns {
+			if !have[cd.Name] {
+				return fmt.Errorf("sql/%s: column %s is not a column of %s (it has: %s)", d.Path, cd.Name, m.Name, strings.Join(names(cols), ", "))
+			}
+		}
+		var yamlFile any
+		if d.Path != "" {
+			yamlFile = "sql/" + d.Path
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO model_docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.Name, m.Layer, "sql/"+m.Layer+"/"+m.Name+".sql", yamlFile,
+			nullIfEmpty(strings.TrimSpace(d.Description)), nullIfEmpty(d.Owner), len(cols), nTests[m.Name]); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+type tableColumn struct{ name, typ string }
+
+func tableColumns(ctx context.Context, tx *sql.Tx, table string) ([]tableColumn, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT column_name, data_type FROM information_schema.columns
+		WHERE table_schema = 'main' AND table_catalog = current_database() AND table_name = ? ORDER BY ordinal_position`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tableColumn
+	for rows.Next() {
+		var c tableColumn
+		if err := rows.Scan(&c.name, &c.typ); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func names(cols []tableColumn) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.name
+	}
+	return out
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = sqltext.String(s)
+	}
+	return out
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
