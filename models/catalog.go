@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -77,7 +76,7 @@ func Catalog(ctx context.Context, seeds fs.FS, timeZone string, q CatalogQuery) 
 	if q.Plan != "" {
 		id, err := ResolvePlan(ctx, db, q.Plan)
 		if err != nil {
-			return sqltext.Table{}, err
+			return sqltext.Table{}, fmt.Errorf("--plan %w", err)
 		}
 		conds = append(conds, "i.plan_id = ?")
 		params = append(params, id)
@@ -107,36 +106,4 @@ func Catalog(ctx context.Context, seeds fs.FS, timeZone string, q CatalogQuery) 
 		return sqltext.Table{}, err
 	}
 	return sqltext.Collect(rows)
-}
-
-// ResolvePlan turns what a user typed for a plan (plan id, document number,
-// or a unique suffix of at least three characters such as 31号) into the
-// plan id; db holds the seeds. An unknown or ambiguous plan is a
-// BadQueryError: better no answer than a guess.
-func ResolvePlan(ctx context.Context, db *sql.DB, plan string) (string, error) {
-	rows, err := db.QueryContext(ctx, `SELECT plan_id FROM seed_plans WHERE plan_id = $1 OR doc_no = $1
-		OR (length($1) >= 3 AND suffix(doc_no, $1)) ORDER BY plan_id`, plan)
-	if err != nil {
-		return "", err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return "", err
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return "", err
-	}
-	if len(ids) != 1 {
-		what := "matches no plan id or document number"
-		if len(ids) > 1 {
-			what = "matches several plans (" + strings.Join(ids, ", ") + "): give more of the document number"
-		}
-		return "", BadQueryError{fmt.Sprintf("--plan %q %s (see `waymark catalog plans`)", plan, what)}
-	}
-	return ids[0], nil
 }

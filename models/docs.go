@@ -344,12 +344,22 @@ func (t TestSpec) sql(model, column string) string {
 		return fmt.Sprintf("SELECT %s, count(*) AS n FROM %s WHERE %s AND %s IS NOT NULL GROUP BY ALL HAVING count(*) > 1 ORDER BY n DESC",
 			col, tbl, where, col)
 	case "accepted_values":
+		// Values are written as text in YAML; a numeric value also matches
+		// numerically, so [0, 1] accepts a DOUBLE 0.0 (which reads '0.0').
 		vals := make([]string, len(t.Values))
+		var nums []string
 		for i, v := range t.Values {
 			vals[i] = sqltext.String(v)
+			if f, err := strconv.ParseFloat(v, 64); err == nil {
+				nums = append(nums, num(f))
+			}
 		}
-		return fmt.Sprintf("SELECT %s, count(*) AS n FROM %s WHERE %s AND %s IS NOT NULL AND CAST(%s AS VARCHAR) NOT IN (%s) GROUP BY ALL ORDER BY n DESC",
-			col, tbl, where, col, col, strings.Join(vals, ", "))
+		accepted := fmt.Sprintf("CAST(%s AS VARCHAR) IN (%s)", col, strings.Join(vals, ", "))
+		if len(nums) > 0 {
+			accepted += fmt.Sprintf(" OR TRY_CAST(%s AS DOUBLE) IN (%s)", col, strings.Join(nums, ", "))
+		}
+		return fmt.Sprintf("SELECT %s, count(*) AS n FROM %s WHERE %s AND %s IS NOT NULL AND NOT (%s) GROUP BY ALL ORDER BY n DESC",
+			col, tbl, where, col, accepted)
 	case "relationships":
 		return fmt.Sprintf("SELECT c.%s, count(*) AS n FROM %s c WHERE %s AND c.%s IS NOT NULL AND c.%s NOT IN (SELECT p.%s FROM %s p WHERE p.%s IS NOT NULL) GROUP BY ALL ORDER BY n DESC",
 			col, tbl, where, col, col, sqltext.Ident(t.Field), sqltext.Ident(t.To), sqltext.Ident(t.Field))

@@ -48,7 +48,7 @@ or just 31号); --department takes a department's name or any alias (旗工信�
 			t, err := models.Catalog(cmd.Context(), waymark.Seeds(a.cfg.SeedsDir), a.cfg.TimeZone,
 				models.CatalogQuery{What: what, Plan: plan, Department: dept, Brief: format == "table"})
 			var bad models.BadQueryError
-			if errors.As(err, &bad) {
+			if errors.As(err, &bad) || errors.Is(err, models.ErrPlan) {
 				return UsageError{err}
 			}
 			if err != nil {

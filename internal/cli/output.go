@@ -65,16 +65,7 @@ func writeData(out io.Writer, cols []string, data [][]any, format string) error 
 		w.Flush()
 		return w.Error()
 	default:
-		cells := make([][]string, 0, len(data)+1)
-		cells = append(cells, cols)
-		for _, r := range data {
-			rec := make([]string, len(r))
-			for j, v := range r {
-				rec[j] = text(v)
-			}
-			cells = append(cells, rec)
-		}
-		return writeTable(out, cells)
+		return writeTable(out, cells(cols, data))
 	}
 }
 
