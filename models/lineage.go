@@ -186,3 +186,104 @@ func headComment(sqlText string) string {
 	}
 	return strings.Join(lines, " ")
 }
+
+// IndicatorPath is how an indicator gets its number: the row of the paths
+// seed (seeds/paths_<plan>.csv, table seed_indicator_paths) when the
+// warehouse has one, else what the warehouse shows (an actual from
+// department reports or from records, a milestone target).
+type IndicatorPath struct {
+	IndicatorID     string   `json:"indicator_id"`
+	Path            string   `json:"path"`
+	Datasets        []string `json:"datasets"`
+	Formula         string   `json:"formula"`
+	Grain           string   `json:"grain"`
+	YearAggregation string   `json:"year_aggregation"`
+	Model           string   `json:"model"`
+	Notes           string   `json:"notes"`
+	// FromSeed is false when the path was inferred (no paths seed row).
+	FromSeed bool `json:"from_seed"`
+}
+
+// ReadIndicatorPath finds how indicator id gets its number in db (a built
+// warehouse, or one holding the seeds and the models). indicators maps
+// each lake data set to the indicators (ids or Chinese names) its
+// contract says it feeds, for the inferred path; g is the models' lineage.
+func ReadIndicatorPath(ctx context.Context, db *sql.DB, g Graph, id string, indicators map[string][]string) (IndicatorPath, error) {
+	p := IndicatorPath{IndicatorID: id}
+	if tableExists(ctx, db, "seed_indicator_paths") {
+		var ds, formula, grain, agg, model, notes sql.NullString
+		err := db.QueryRowContext(ctx, `SELECT path, datasets, formula, grain, year_aggregation, model, notes
+			FROM seed_indicator_paths WHERE indicator_id = ?`, id).Scan(&p.Path, &ds, &formula, &grain, &agg, &model, &notes)
+		if err == nil {
+			p.FromSeed = true
+			p.Formula, p.Grain, p.YearAggregation, p.Model, p.Notes = formula.String, grain.String, agg.String, model.String, notes.String
+			for _, d := range strings.Split(ds.String, ";") {
+				if d = strings.TrimSpace(d); d != "" {
+					p.Datasets = append(p.Datasets, d)
+				}
+			}
+			return p, nil
+		}
+		if err != sql.ErrNoRows {
+			return p, err
+		}
+	}
+	var name, agg, freq string
+	if err := db.QueryRowContext(ctx, `SELECT name_zh, coalesce(aggregation, 'last'), coalesce(frequency, '') FROM seed_indicators WHERE indicator_id = ?`, id).
+		Scan(&name, &agg, &freq); err != nil {
+		if err == sql.ErrNoRows {
+			return p, fmt.Errorf("no indicator %q (waymark catalog lists them)", id)
+		}
+		return p, err
+	}
+	p.Grain, p.YearAggregation = freq, agg
+	var source sql.NullString
+	if tableExists(ctx, db, "int_indicator_actuals") {
+		db.QueryRowContext(ctx, `SELECT any_value(source) FROM int_indicator_actuals WHERE indicator_id = ?`, id).Scan(&source)
+	}
+	switch {
+	case source.String == "reports":
+		p.Path, p.Model, p.Datasets = "reported", "int_actuals_reports", []string{"indicator_reports"}
+		p.Formula = "the lead department's monthly figure; " + map[string]string{"sum": "monthly figures add up over the year", "last": "the latest month's figure is the year's"}[agg]
+	case source.Valid:
+		p.Path = "computed"
+		// The per-plan model that names the indicator (by id or name).
+		for _, n := range g.Nodes {
+			body := reComment.ReplaceAllString(n.SQL, "")
+			if strings.HasPrefix(n.Name, "int_actuals_") && (strings.Contains(body, "'"+id+"'") || strings.Contains(body, "'"+name+"'")) {
+				p.Model = n.Name
+				break
+			}
+		}
+		for ds, ins := range indicators {
+			if slices.Contains(ins, id) || slices.Contains(ins, name) {
+				p.Datasets = append(p.Datasets, ds)
+			}
+		}
+		if p.Model != "" {
+			for _, t := range g.Tables(p.Model) {
+				if ds, ok := strings.CutPrefix(t, "lake_"); ok && !slices.Contains(p.Datasets, ds) && ds != "quarantine" && ds != "runs" {
+					p.Datasets = append(p.Datasets, ds)
+				}
+			}
+		}
+		slices.Sort(p.Datasets)
+		p.Formula = "see the model's SQL"
+	default:
+		var milestone bool
+		db.QueryRowContext(ctx, `SELECT bool_or(comparator = 'milestone') FROM targets WHERE indicator_id = ? AND kind = 'target'`, id).Scan(&milestone)
+		if milestone {
+			p.Path = "milestone"
+		} else {
+			p.Path = "no data yet"
+		}
+	}
+	p.Notes = "inferred: the warehouse has no seed_indicator_paths row for it"
+	return p, nil
+}
+
+func tableExists(ctx context.Context, db *sql.DB, name string) bool {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = ?`, name).Scan(&n)
+	return err == nil && n > 0
+}
