@@ -268,7 +268,10 @@ func ReadIndicatorPath(ctx context.Context, db *sql.DB, g Graph, id string, indi
 			}
 		}
 		slices.Sort(p.Datasets)
-		p.Formula = "see the model's SQL"
+		// The catalog's aggregation says how department reports add up; a
+		// model computing from records may do otherwise (a ratio of sums).
+		p.YearAggregation = ""
+		p.Formula = "see the model's SQL (" + p.Model + ")"
 	default:
 		var milestone bool
 		db.QueryRowContext(ctx, `SELECT bool_or(comparator = 'milestone') FROM targets WHERE indicator_id = ? AND kind = 'target'`, id).Scan(&milestone)
