@@ -189,7 +189,16 @@ func Run(ctx context.Context, o Options) (*Manifest, error) {
 			return nil, err
 		}
 	}
-	inputs, err := loadLake(ctx, db, o.Lake, o.Datasets, need, cutoff)
+	// A data set's rows outside the periods asked for cannot change which
+	// revision counts inside them when revisions stay within a month (a
+	// file per month, or the month's column in the key): leave them in
+	// the lake.
+	only := map[string]string{}
+	if d := o.Datasets[sel.Name]; sel.Kind == "dataset" && d.PartitionBy != "" && (from != nil || to != nil) &&
+		(d.Supersede == "submission" || slices.Contains(d.Keys, d.PartitionBy)) {
+		only["lake_"+d.Name] = monthBounds(d.PartitionBy, from, to)
+	}
+	inputs, err := loadLake(ctx, db, o.Lake, o.Datasets, need, cutoff, only)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +231,7 @@ func Run(ctx context.Context, o Options) (*Manifest, error) {
 	var extra []string
 	for d := range sources {
 		if !need["lake_"+d] {
-			more, err := loadLake(ctx, db, o.Lake, map[string]*pipelines.Dataset{d: o.Datasets[d]}, map[string]bool{"lake_" + d: true}, cutoff)
+			more, err := loadLake(ctx, db, o.Lake, map[string]*pipelines.Dataset{d: o.Datasets[d]}, map[string]bool{"lake_" + d: true}, cutoff, nil)
 			if err != nil {
 				return nil, err
 			}
@@ -375,7 +384,7 @@ func indicatorsByDataset(ds map[string]*pipelines.Dataset) map[string][]string {
 // files, leaving out rows submitted at or after cutoff (when set); it
 // returns the checksums of the inputs kept. A table's columns come from
 // the contract, as in the build.
-func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset, need map[string]bool, cutoff *time.Time) ([]string, error) {
+func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset, need map[string]bool, cutoff *time.Time, only map[string]string) ([]string, error) {
 	var inputs []string
 	var quarantine []string
 	for _, n := range slices.Sorted(maps.Keys(datasets)) {
@@ -397,13 +406,13 @@ func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]
 		}
 		quarantine = append(quarantine, qfiles...)
 		if need["lake_"+n] {
-			if err := lakeTable(ctx, db, "lake_"+n, files, datasets[n].LakeColumns(), "_submitted_at", cutoff); err != nil {
+			if err := lakeTable(ctx, db, "lake_"+n, files, datasets[n].LakeColumns(), "_submitted_at", cutoff, only["lake_"+n]); err != nil {
 				return nil, err
 			}
 		}
 	}
 	if need["lake_quarantine"] {
-		if err := lakeTable(ctx, db, "lake_quarantine", quarantine, pipelines.QuarantineColumns, "submitted_at", cutoff); err != nil {
+		if err := lakeTable(ctx, db, "lake_quarantine", quarantine, pipelines.QuarantineColumns, "submitted_at", cutoff, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -412,7 +421,7 @@ func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]
 		if err != nil {
 			return nil, err
 		}
-		if err := lakeTable(ctx, db, "lake_runs", runs, pipelines.RunColumns, "started_at", cutoff); err != nil {
+		if err := lakeTable(ctx, db, "lake_runs", runs, pipelines.RunColumns, "started_at", cutoff, ""); err != nil {
 			return nil, err
 		}
 	}
@@ -424,7 +433,7 @@ func submittedBefore(s string, cutoff time.Time) bool {
 	return err != nil || t.Before(cutoff)
 }
 
-func lakeTable(ctx context.Context, db *sql.DB, name string, files []string, cols []lake.Column, timeCol string, cutoff *time.Time) error {
+func lakeTable(ctx context.Context, db *sql.DB, name string, files []string, cols []lake.Column, timeCol string, cutoff *time.Time, cond string) error {
 	defs := make([]string, len(cols))
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -441,9 +450,16 @@ func lakeTable(ctx context.Context, db *sql.DB, name string, files []string, col
 	for i, f := range files {
 		list[i] = sqltext.String(f)
 	}
-	where := ""
+	var conds []string
 	if cutoff != nil {
-		where = fmt.Sprintf(" WHERE %s < TIMESTAMPTZ %s", sqltext.Ident(timeCol), sqltext.String(cutoff.UTC().Format("2006-01-02 15:04:05+00")))
+		conds = append(conds, fmt.Sprintf("%s < TIMESTAMPTZ %s", sqltext.Ident(timeCol), sqltext.String(cutoff.UTC().Format("2006-01-02 15:04:05+00"))))
+	}
+	if cond != "" {
+		conds = append(conds, cond)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
 	}
 	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)%s",
 		name, strings.Join(names, ", "), strings.Join(names, ", "), strings.Join(list, ", "), where)
@@ -451,6 +467,18 @@ func lakeTable(ctx context.Context, db *sql.DB, name string, files []string, col
 		return fmt.Errorf("load %s: %w", name, err)
 	}
 	return nil
+}
+
+// monthBounds is the SQL condition keeping the months from..to of col.
+func monthBounds(col string, from, to *time.Time) string {
+	var conds []string
+	if from != nil {
+		conds = append(conds, fmt.Sprintf("date_trunc('month', %s) >= DATE '%s'", sqltext.Ident(col), from.Format("2006-01-02")))
+	}
+	if to != nil {
+		conds = append(conds, fmt.Sprintf("date_trunc('month', %s) <= DATE '%s'", sqltext.Ident(col), to.Format("2006-01-02")))
+	}
+	return strings.Join(conds, " AND ")
 }
 
 // buildID names what the export was computed from: the lake inputs kept,
