@@ -251,9 +251,15 @@ func Run(ctx context.Context, o Options) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Written beside under another name and renamed when whole: a folder
+	// named like the export is always a finished one.
+	final := o.Dir
+	o.Dir = filepath.Join(filepath.Dir(final), "."+filepath.Base(final)+".partial")
+	os.RemoveAll(o.Dir)
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, err
 	}
+	defer os.RemoveAll(o.Dir)
 	docs := loadDocs(o.SQL)
 	man := &Manifest{Export: sel, Inputs: len(inputs), Waymark: o.Version}
 	var dict []tableDoc
@@ -288,6 +294,10 @@ func Run(ctx context.Context, o Options) (*Manifest, error) {
 	}
 	if err := os.WriteFile(filepath.Join(o.Dir, "manifest.json"), append(b, '\n'), 0o644); err != nil {
 		return nil, err
+	}
+	os.Remove(final) // an empty folder the user made for it
+	if err := os.Rename(o.Dir, final); err != nil {
+		return nil, fmt.Errorf("finish export %s: %w", final, err)
 	}
 	return man, nil
 }

@@ -274,7 +274,7 @@ func ReadIndicatorPath(ctx context.Context, db *sql.DB, g Graph, id string, indi
 		p.Formula = "see the model's SQL (" + p.Model + ")"
 	default:
 		var milestone bool
-		db.QueryRowContext(ctx, `SELECT bool_or(comparator = 'milestone') FROM targets WHERE indicator_id = ? AND kind = 'target'`, id).Scan(&milestone)
+		db.QueryRowContext(ctx, `SELECT bool_and(comparator = 'milestone') FROM targets WHERE indicator_id = ? AND kind = 'target'`, id).Scan(&milestone)
 		if milestone {
 			p.Path = "milestone"
 		} else {
