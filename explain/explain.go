@@ -305,8 +305,12 @@ func chain(g models.Graph, p models.IndicatorPath, datasets map[string]*pipeline
 	}
 	top := "mart_scorecard"
 	if p.Model != "" {
-		if path := g.Path(top, p.Model); path != nil {
-			add(path)
+		if _, ok := g.Node(p.Model); ok {
+			if path := g.Path(top, p.Model); path != nil {
+				add(path)
+			} else {
+				add([]string{p.Model}) // the scorecard does not read it (yet)
+			}
 			top = p.Model
 		}
 	}

@@ -115,7 +115,12 @@ func (e *Explanation) Text(w io.Writer) error {
 		b.WriteString(indent(analyst.Render(q, false)))
 	}
 	if len(e.Grain) > 0 {
-		fmt.Fprintf(&b, "\nPer-period or per-case rows (int_indicator_grain): %d\n", len(e.Grain))
+		fmt.Fprintf(&b, "\nPer-period or per-case rows of %d (int_indicator_grain):\n", e.Year)
+		g := sqltext.Table{Columns: []string{"grain", "period_key", "period", "actual", "detail"}}
+		for _, r := range e.Grain {
+			g.Rows = append(g.Rows, []any{r["grain"], r["period_key"], r["period"], r["actual"], r["detail"]})
+		}
+		b.WriteString(indent(analyst.Render(g, false)))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
