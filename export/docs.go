@@ -205,7 +205,7 @@ func (d dict) json() []byte {
 	return append(b, '\n')
 }
 
-func dictionary(ctx context.Context, db *sql.DB, o Options, sel Selection, tables []tableDoc, paths []models.IndicatorPath, docs map[string]modelDoc) (dict, error) {
+func dictionary(ctx context.Context, db *sql.DB, o Options, sel Selection, tables []tableDoc, paths []models.IndicatorPath, upstream []string) (dict, error) {
 	d := dict{Export: sel, Notes: map[string]string{
 		"timestamps": "TIMESTAMP columns are instants (isAdjustedToUTC=true, microseconds): readers show them in UTC; periods and deadlines are cut in " + sel.TimeZone + ".",
 		"decimals":   "Figures as submitted are DECIMAL(18, s) with s the fewest decimal places that hold every value of the column in this export (at most 6); computed values (ratios, year-to-date actuals) are DOUBLE.",
@@ -263,6 +263,9 @@ func dictionary(ctx context.Context, db *sql.DB, o Options, sel Selection, table
 		for _, n := range p.Datasets {
 			names[n] = true
 		}
+	}
+	for _, n := range upstream {
+		names[n] = true
 	}
 	for _, n := range slices.Sorted(mapsKeys(names)) {
 		ds := o.Datasets[n]

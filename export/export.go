@@ -273,7 +273,16 @@ func Run(ctx context.Context, o Options) (*Manifest, error) {
 		dict = append(dict, tableDoc{Name: t.name, Description: t.description, Source: t.source, Rows: tm.Rows,
 			Partitioning: partitioning(t), Files: tm.Files, Columns: cols})
 	}
-	d, err := dictionary(ctx, db, o, sel, dict, paths, docs)
+	// The contracts of the data sets a model reads, directly or not.
+	var upstream []string
+	if sel.Kind == "model" {
+		for _, t := range g.Tables(sel.Name) {
+			if n, ok := strings.CutPrefix(t, "lake_"); ok && o.Datasets[n] != nil {
+				upstream = append(upstream, n)
+			}
+		}
+	}
+	d, err := dictionary(ctx, db, o, sel, dict, paths, upstream)
 	if err != nil {
 		return nil, err
 	}
