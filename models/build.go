@@ -104,10 +104,8 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	// The build's clock, in the warehouse's time zone: models judge
 	// deadlines against build_context.today, never against now() itself,
 	// so a test can pin the date.
-	if _, err := db.ExecContext(ctx, `CREATE TABLE build_context AS
-		SELECT CAST(? AS TIMESTAMPTZ) AS built_at, CAST(CAST(? AS TIMESTAMPTZ) AS DATE) AS today,
-		       current_setting('TimeZone') AS time_zone`, now.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano)); err != nil {
-		return fmt.Errorf("build context: %w", err)
+	if err := createBuildContext(ctx, db, now); err != nil {
+		return err
 	}
 	if err := loadContracts(ctx, db, o.Datasets); err != nil {
 		return err
@@ -541,6 +539,18 @@ func stagedDatasets(models []Model, datasets map[string]*pipelines.Dataset) erro
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("data sets without a staging model (write one with supersede_by_key or supersede_by_submission, see sql/macros/supersede.sql): %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// createBuildContext records the build's clock: models judge deadlines
+// against build_context.today, never against now() itself, so a test or an
+// as-of export can pin the date.
+func createBuildContext(ctx context.Context, db *sql.DB, now time.Time) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE build_context AS
+		SELECT CAST(? AS TIMESTAMPTZ) AS built_at, CAST(CAST(? AS TIMESTAMPTZ) AS DATE) AS today,
+		       current_setting('TimeZone') AS time_zone`, now.UTC().Format(time.RFC3339Nano), now.UTC().Format(time.RFC3339Nano)); err != nil {
+		return fmt.Errorf("build context: %w", err)
 	}
 	return nil
 }

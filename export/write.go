@@ -1,0 +1,335 @@
+package export
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/waymark-data/waymark/internal/lake"
+	"github.com/waymark-data/waymark/internal/sqltext"
+)
+
+// rowGroupRows sizes row groups for readers: big enough to compress well
+// and to skip by statistics, small enough that pandas or R reading one
+// group at a time stays light.
+const rowGroupRows = 100_000
+
+// maxScale is the most decimal places a submitted figure keeps.
+const maxScale = 6
+
+// column is one exported column and how its values are written.
+type column struct {
+	name   string
+	dbType string
+	typ    lake.Type
+	scale  int // >= 0: DECIMAL(18, scale) written as unscaled INT64
+	json   bool
+	doc    columnDoc
+}
+
+func (c column) parquetType() string {
+	switch {
+	case c.scale >= 0:
+		return fmt.Sprintf("DECIMAL(18,%d)", c.scale)
+	case c.json:
+		return "STRING (JSON)"
+	}
+	return map[lake.Type]string{lake.String: "STRING", lake.Int64: "INT64", lake.Float64: "DOUBLE", lake.Date: "DATE",
+		lake.Timestamp: "TIMESTAMP(MICROS, UTC)", lake.Bool: "BOOLEAN"}[c.typ]
+}
+
+func columnFor(name, dbType string) column {
+	c := column{name: name, dbType: dbType, typ: lake.String, scale: -1}
+	switch {
+	case dbType == "TINYINT", dbType == "SMALLINT", dbType == "INTEGER", dbType == "BIGINT",
+		dbType == "UTINYINT", dbType == "USMALLINT", dbType == "UINTEGER":
+		c.typ = lake.Int64
+	case dbType == "DOUBLE", dbType == "FLOAT", strings.HasPrefix(dbType, "DECIMAL"), dbType == "HUGEINT", dbType == "UBIGINT":
+		c.typ = lake.Float64
+	case dbType == "DATE":
+		c.typ = lake.Date
+	case strings.HasPrefix(dbType, "TIMESTAMP"):
+		c.typ = lake.Timestamp
+	case dbType == "BOOLEAN":
+		c.typ = lake.Bool
+	case strings.HasSuffix(dbType, "[]"), strings.HasPrefix(dbType, "STRUCT"), strings.HasPrefix(dbType, "MAP"):
+		c.json = true
+	}
+	return c
+}
+
+// writeTable writes one table: a file, or a file per month partition.
+func writeTable(ctx context.Context, db *sql.DB, o Options, sel Selection, t table, docs map[string]modelDoc) (TableManifest, []FileManifest, []column, error) {
+	tm := TableManifest{Name: t.name}
+	cols, err := describe(ctx, db, t.query)
+	if err != nil {
+		return tm, nil, nil, err
+	}
+	// Figures as submitted (the contract's decimal columns) keep their
+	// decimal places: DECIMAL with the fewest places that hold every value.
+	for i := range cols {
+		cols[i].doc = describeColumn(o, t, cols[i].name, docs)
+		if cols[i].doc.contractType == "decimal" && cols[i].typ == lake.Float64 {
+			s, err := scaleOf(ctx, db, t.query, cols[i].name)
+			if err != nil {
+				return tm, nil, nil, err
+			}
+			cols[i].typ, cols[i].scale = lake.Int64, s
+		}
+	}
+	units := map[string]string{}
+	for _, c := range cols {
+		if c.doc.Unit != "" {
+			units[c.name] = c.doc.Unit
+		}
+	}
+	unitJSON, _ := json.Marshal(units)
+	meta := map[string]string{
+		"waymark.table":     t.name,
+		"waymark.source":    t.source,
+		"waymark.export":    sel.Kind + " " + sel.Name,
+		"waymark.as_of":     sel.AsOf,
+		"waymark.build_id":  sel.BuildID,
+		"waymark.time_zone": sel.TimeZone,
+		"waymark.units":     string(unitJSON),
+	}
+	if sel.Cutoff != "" {
+		meta["waymark.submitted_before"] = sel.Cutoff
+	}
+	if sel.AsOf == "" {
+		meta["waymark.as_of"] = "latest"
+	}
+	var files []FileManifest
+	write := func(rel, query string, m map[string]string) error {
+		fm, err := writeParquet(ctx, db, filepath.Join(o.Dir, rel), query, cols, m)
+		if err != nil {
+			return err
+		}
+		fm.Path = filepath.ToSlash(rel)
+		files = append(files, fm)
+		tm.Files = append(tm.Files, fm.Path)
+		tm.Rows += fm.Rows
+		return nil
+	}
+	if t.partition == "" {
+		return tm, files, cols, write(t.name+".parquet", t.query+" ORDER BY ALL", meta)
+	}
+	col := sqltext.Ident(t.partition)
+	months, err := strings1(ctx, db, fmt.Sprintf("SELECT DISTINCT strftime(date_trunc('month', %s), '%%Y-%%m') AS m FROM (%s) ORDER BY m", col, t.query))
+	if err != nil {
+		return tm, nil, nil, err
+	}
+	for _, m := range months {
+		pm := map[string]string{"waymark.partition": "month=" + m}
+		for k, v := range meta {
+			pm[k] = v
+		}
+		q := fmt.Sprintf("SELECT * FROM (%s) WHERE strftime(date_trunc('month', %s), '%%Y-%%m') = %s ORDER BY ALL", t.query, col, sqltext.String(m))
+		if err := write(filepath.Join(t.name, "month="+m, "part-0.parquet"), q, pm); err != nil {
+			return tm, nil, nil, err
+		}
+	}
+	if len(months) == 0 {
+		// No rows: still one (empty) file, so readers find the schema.
+		return tm, files, cols, write(filepath.Join(t.name, "part-0.parquet"), t.query, meta)
+	}
+	return tm, files, cols, nil
+}
+
+func describe(ctx context.Context, db *sql.DB, query string) ([]column, error) {
+	rows, err := db.QueryContext(ctx, "SELECT column_name, column_type FROM (DESCRIBE "+query+")")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []column
+	for rows.Next() {
+		var n, t string
+		if err := rows.Scan(&n, &t); err != nil {
+			return nil, err
+		}
+		cols = append(cols, columnFor(n, t))
+	}
+	return cols, rows.Err()
+}
+
+// scaleOf finds the fewest decimal places (at most maxScale) that hold
+// every value of a column exactly, as a person typed them.
+func scaleOf(ctx context.Context, db *sql.DB, query, col string) (int, error) {
+	c := sqltext.Ident(col)
+	var cases []string
+	for s := 0; s < maxScale; s++ {
+		cases = append(cases, fmt.Sprintf("WHEN abs(%s - round(%s, %d)) <= 1e-9 * greatest(1, abs(%s)) THEN %d", c, c, s, c, s))
+	}
+	var n sql.NullInt64
+	q := fmt.Sprintf("SELECT max(CASE WHEN %s IS NULL THEN 0 %s ELSE %d END) FROM (%s)", c, strings.Join(cases, " "), maxScale, query)
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return 0, err
+	}
+	return int(n.Int64), nil
+}
+
+// writeParquet writes the rows of query to path and returns its size and
+// checksum.
+func writeParquet(ctx context.Context, db *sql.DB, path, query string, cols []column, meta map[string]string) (FileManifest, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return FileManifest{}, err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return FileManifest{}, err
+	}
+	defer f.Close()
+	lc := make([]lake.Column, len(cols))
+	dec := map[string]int{}
+	for i, c := range cols {
+		lc[i] = lake.Column{Name: c.name, Type: c.typ}
+		if c.scale >= 0 {
+			dec[c.name] = c.scale
+		}
+	}
+	h := sha256.New()
+	w := lake.NewRowWriterWith(io.MultiWriter(f, h), "schema", lc, lake.WriterOptions{Metadata: meta, Decimals: dec})
+	rows, err := db.QueryContext(ctx, query)
+	if err != nil {
+		return FileManifest{}, err
+	}
+	defer rows.Close()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	row := make([]lake.Value, len(cols))
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return FileManifest{}, err
+		}
+		for i, c := range cols {
+			if row[i], err = c.value(vals[i]); err != nil {
+				return FileManifest{}, err
+			}
+		}
+		if err := w.WriteValues(row); err != nil {
+			return FileManifest{}, err
+		}
+		if w.Rows()%rowGroupRows == 0 {
+			if err := w.EndRowGroup(); err != nil {
+				return FileManifest{}, err
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return FileManifest{}, err
+	}
+	if err := w.Close(); err != nil {
+		return FileManifest{}, err
+	}
+	if err := f.Close(); err != nil {
+		return FileManifest{}, err
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return FileManifest{}, err
+	}
+	return FileManifest{Rows: w.Rows(), Bytes: st.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+func (c column) value(v any) (lake.Value, error) {
+	if v == nil {
+		return lake.Null(), nil
+	}
+	if c.json {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return lake.Value{}, fmt.Errorf("column %s: %w", c.name, err)
+		}
+		return lake.Str(string(b)), nil
+	}
+	switch c.typ {
+	case lake.String:
+		switch x := v.(type) {
+		case string:
+			return lake.Str(x), nil
+		case []byte:
+			return lake.Str(string(x)), nil
+		}
+		return lake.Str(fmt.Sprint(v)), nil
+	case lake.Int64:
+		if c.scale >= 0 {
+			f, ok := number(v)
+			if !ok {
+				break
+			}
+			return lake.Int(int64(math.Round(f * math.Pow10(c.scale)))), nil
+		}
+		switch x := v.(type) {
+		case int64:
+			return lake.Int(x), nil
+		case int32:
+			return lake.Int(int64(x)), nil
+		case int16:
+			return lake.Int(int64(x)), nil
+		case int8:
+			return lake.Int(int64(x)), nil
+		case uint8:
+			return lake.Int(int64(x)), nil
+		case uint16:
+			return lake.Int(int64(x)), nil
+		case uint32:
+			return lake.Int(int64(x)), nil
+		}
+	case lake.Float64:
+		if f, ok := number(v); ok {
+			return lake.Float(f), nil
+		}
+	case lake.Date:
+		if t, ok := v.(time.Time); ok {
+			return lake.Day(t), nil
+		}
+	case lake.Timestamp:
+		if t, ok := v.(time.Time); ok {
+			return lake.Micros(t), nil
+		}
+	case lake.Bool:
+		if b, ok := v.(bool); ok {
+			if b {
+				return lake.Int(1), nil
+			}
+			return lake.Int(0), nil
+		}
+	}
+	return lake.Value{}, fmt.Errorf("column %s (%s): unexpected value %v (%T)", c.name, c.dbType, v, v)
+}
+
+func number(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case interface{ Float64() float64 }:
+		return x.Float64(), true
+	case fmt.Stringer:
+		f, err := strconv.ParseFloat(x.String(), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+var reSpaces = regexp.MustCompile(`\s+`)
