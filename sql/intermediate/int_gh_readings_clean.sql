@@ -28,14 +28,17 @@
 --   2×       the shifted match must beat the match as stamped this much
 WITH readings AS (
     SELECT
+        r.rowid AS rid,
+        -- one integer per site and channel: the neighbour checks sort on it
+        hash(r.station_id, r.channel) AS series,
         r.station_id AS site_id, r.sensor_id, r.channel, r.ts, r.value, r.unit,
         r._file, r._row, r._submitted_at, r.revision, r.is_latest,
         c.valid_min, c.valid_max, c.unit AS channel_unit, c.spike_delta,
         c.stuck_hours, c.stuck_ignores_zero,
-        -- the slot a reading covers ends at the first interval boundary at
-        -- or after its stamp: a rain gauge's 10:00 reading is the rain of
-        -- 09:00–10:00, as rain gauges report it
-        to_timestamp(ceil(epoch(r.ts) / (60 * c.interval_minutes)) * 60 * c.interval_minutes) AS slot_end,
+        -- the slot a reading covers ends at the interval boundary nearest
+        -- its stamp (loggers stamp a few seconds off): a rain gauge's 10:00
+        -- reading is the rain of 09:00–10:00, as rain gauges report it
+        to_timestamp(round(epoch(r.ts) / (60 * c.interval_minutes)) * 60 * c.interval_minutes) AS slot_end,
         s.site_id IS NOT NULL AS known_site
     FROM stg_sensor_readings r
     JOIN int_gh_channels c USING (channel)
@@ -49,7 +52,7 @@ WITH readings AS (
 -- by some hours has a clock that is off by those hours (a logger left on
 -- UTC is 8 hours behind Beijing time). Hour h is the hour ending at h.
 gauge_rain AS (
-    SELECT site_id, CAST(ceil(epoch(ts) / 3600) AS BIGINT) AS h, sum(value) AS rain
+    SELECT site_id, CAST(ceil(epoch(slot_end) / 3600) AS BIGINT) AS h, sum(value) AS rain
     FROM readings
     WHERE channel = 'rainfall_mm' AND is_latest AND known_site
       AND value BETWEEN valid_min AND valid_max
@@ -128,86 +131,76 @@ checked AS (
 -- they are found by grouping and only their readings are ranked.
 usable AS (
     -- only what the neighbour checks need: windows over 1.2 M rows stay
-    -- narrow, and the full rows are joined back at the end
-    SELECT site_id, channel, sensor_id, ts, slot_end, value, _submitted_at, _row,
+    -- narrow (integer keys), and the verdicts join back by row id
+    SELECT rid, series, ts, slot_end, value, _submitted_at, _row,
            spike_delta, stuck_hours, stuck_ignores_zero
     FROM checked
     WHERE flag IS NULL
 ),
 crowded AS (
-    SELECT site_id, channel, slot_end FROM usable GROUP BY ALL HAVING count(*) > 1
+    SELECT series, slot_end FROM usable GROUP BY ALL HAVING count(*) > 1
 ),
 doubles AS (
-    SELECT u.site_id, u.channel, u.sensor_id, u.ts, u.slot_end
-    FROM usable u SEMI JOIN crowded c USING (site_id, channel, slot_end)
-    QUALIFY row_number() OVER (PARTITION BY u.site_id, u.channel, u.slot_end ORDER BY u.ts, u._submitted_at, u._row) > 1
+    SELECT u.rid, u.slot_end
+    FROM usable u SEMI JOIN crowded c USING (series, slot_end)
+    QUALIFY row_number() OVER (PARTITION BY u.series, u.slot_end ORDER BY u.ts, u._submitted_at, u._row) > 1
 ),
 single AS (
-    SELECT * FROM usable u ANTI JOIN doubles d USING (site_id, channel, sensor_id, ts)
+    SELECT * FROM usable ANTI JOIN doubles USING (rid)
 ),
 
 -- Spikes: compared with the neighbouring usable readings (level channels
 -- only: rain is spiky by nature).
 spiked AS (
-    SELECT site_id, channel, sensor_id, ts, value, prev_value, next_value, spike_delta,
+    SELECT rid, value, prev_value, next_value, spike_delta,
         abs(value - prev_value) > spike_delta
         AND abs(value - next_value) > spike_delta
         AND sign(value - prev_value) = sign(value - next_value) AS is_spike
     FROM (
-        SELECT *,
+        SELECT rid, value, spike_delta,
             lag(value)  OVER w AS prev_value,
             lead(value) OVER w AS next_value
         FROM single
         WHERE spike_delta IS NOT NULL
-        WINDOW w AS (PARTITION BY site_id, channel ORDER BY ts)
+        WINDOW w AS (PARTITION BY series ORDER BY ts)
     )
 ),
 
 -- Stuck: runs of one value among the readings left; a run lasting
 -- stuck_hours or more is a frozen sensor, from its second reading on
 -- (the first is a real reading, taken when it froze).
-unspiked AS (
-    SELECT s.site_id, s.channel, s.sensor_id, s.ts, s.value, s.stuck_hours, s.stuck_ignores_zero
-    FROM single s ANTI JOIN (SELECT * FROM spiked WHERE is_spike) k USING (site_id, channel, sensor_id, ts)
-),
-runs AS (
-    SELECT *,
-        max(CASE WHEN starts_run THEN ts END) OVER (PARTITION BY site_id, channel ORDER BY ts ROWS UNBOUNDED PRECEDING) AS run_start
-    FROM (
-        SELECT *, value IS DISTINCT FROM lag(value) OVER (PARTITION BY site_id, channel ORDER BY ts) AS starts_run
-        FROM unspiked
-    )
-),
-repeats AS (
-    -- readings that repeat the one before (a run's later readings); a run
-    -- of zeros on a rain gauge is a dry spell
-    SELECT * FROM runs WHERE NOT starts_run AND NOT (stuck_ignores_zero AND value = 0)
+islands AS (
+    -- consecutive readings of one value share an island: the reading's
+    -- place in its series minus its place among the series' readings of
+    -- that value is constant along a run (two row numbers are far cheaper
+    -- than a running aggregate over 1.2 M rows)
+    SELECT rid, series, ts, value, stuck_hours, stuck_ignores_zero,
+        row_number() OVER (PARTITION BY series ORDER BY ts)
+          - row_number() OVER (PARTITION BY series, value ORDER BY ts) AS island
+    FROM single
+    ANTI JOIN (SELECT rid FROM spiked WHERE is_spike) USING (rid)
 ),
 long_runs AS (
-    SELECT site_id, channel, run_start, max(ts) AS run_end
-    FROM repeats
-    GROUP BY site_id, channel, run_start
-    HAVING max(ts) - run_start >= to_hours(any_value(stuck_hours))
-),
-stuck AS (
-    SELECT r.site_id, r.channel, r.sensor_id, r.ts, r.value, r.run_start, l.run_end
-    FROM repeats r JOIN long_runs l USING (site_id, channel, run_start)
+    SELECT series, value, island, min(ts) AS run_start, max(ts) AS run_end
+    FROM islands
+    -- a run of zeros on a rain gauge is a dry spell, not a fault
+    WHERE NOT (stuck_ignores_zero AND value = 0)
+    GROUP BY series, value, island
+    HAVING max(ts) - min(ts) >= to_hours(any_value(stuck_hours))
 ),
 verdict AS (
-    SELECT site_id, channel, sensor_id, ts,
-           'spike' AS flag,
+    SELECT rid, 'spike' AS flag,
            'spike: ' || value || ' between ' || prev_value || ' and ' || next_value || ' (limit ' || spike_delta || ')' AS reason
     FROM spiked WHERE is_spike
     UNION ALL
-    SELECT site_id, channel, sensor_id, ts,
-           'duplicate',
+    SELECT rid, 'duplicate',
            'a second reading for the slot ending ' || strftime(slot_end, '%Y-%m-%d %H:%M') || ' (the first one counts)'
     FROM doubles
     UNION ALL
-    SELECT site_id, channel, sensor_id, ts,
-           'stuck',
-           'stuck: ' || value || ' unchanged from ' || strftime(run_start, '%Y-%m-%d %H:%M') || ' to ' || strftime(run_end, '%Y-%m-%d %H:%M')
-    FROM stuck
+    SELECT i.rid, 'stuck',
+           'stuck: ' || i.value || ' unchanged from ' || strftime(l.run_start, '%Y-%m-%d %H:%M') || ' to ' || strftime(l.run_end, '%Y-%m-%d %H:%M')
+    FROM islands i JOIN long_runs l USING (series, value, island)
+    WHERE i.ts > l.run_start
 )
 SELECT
     c.site_id,
@@ -226,7 +219,5 @@ SELECT
     c._row,
     c._submitted_at
 FROM checked c
--- verdict holds only readings that passed the first checks, at most one
--- row each (the key of a latest reading is unique)
-LEFT JOIN verdict v
-       ON v.site_id = c.site_id AND v.channel = c.channel AND v.sensor_id = c.sensor_id AND v.ts = c.ts
+-- verdicts exist only for readings that passed the first checks, one each
+LEFT JOIN verdict v USING (rid)

@@ -24,7 +24,8 @@ WITH hourly AS (
     -- one pass over the readings: per site and hour, each channel's figure
     SELECT
         site_id,
-        CAST(ceil(epoch(ts) / 3600) AS BIGINT)                                         AS h,
+        -- the hour a reading's slot ends in (the slot, not the raw stamp)
+        CAST(ceil(epoch(slot_end) / 3600) AS BIGINT)                                   AS h,
         count(*)                                                                       AS readings,
         count(*) FILTER (WHERE is_valid)                                               AS valid_readings,
         sum(value) FILTER (WHERE is_valid AND channel = 'rainfall_mm')                 AS rain_1h,
