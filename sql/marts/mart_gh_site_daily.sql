@@ -26,9 +26,9 @@ SELECT
     ['none', 'blue', 'yellow', 'orange', 'red'][max(h.warning_rank) + 1] AS warning_level,
     ['无', '蓝色', '黄色', '橙色', '红色'][max(h.warning_rank) + 1]        AS warning_level_zh,
     count(*) FILTER (WHERE h.warning_rank >= 1)                 AS warning_hours,
-    sum(h.readings)                                             AS readings,
-    sum(h.valid_readings)                                       AS valid_readings,
-    sum(h.flagged_readings)                                     AS flagged_readings
+    CAST(sum(h.readings) AS BIGINT)                             AS readings,
+    CAST(sum(h.valid_readings) AS BIGINT)                       AS valid_readings,
+    CAST(sum(h.flagged_readings) AS BIGINT)                     AS flagged_readings
 FROM int_gh_site_hourly h
 LEFT JOIN stg_hazard_sites s USING (site_id)
 GROUP BY h.site_id, s.name_zh, s.type_zh, s.zone_code, s.town_zh, h.day

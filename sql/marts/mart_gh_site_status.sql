@@ -15,13 +15,13 @@ latest AS (
 ),
 week AS (
     SELECT c.site_id,
-        sum(c.expected)     AS expected_7d,
-        sum(c.valid)        AS valid_7d,
-        sum(c.duplicate)    AS duplicate_7d,
-        sum(c.time_shifted) AS time_shifted_7d,
-        sum(c.out_of_range) AS out_of_range_7d,
-        sum(c.spike)        AS spike_7d,
-        sum(c.stuck)        AS stuck_7d
+        CAST(sum(c.expected) AS BIGINT) AS expected_7d,
+        CAST(sum(c.valid) AS BIGINT) AS valid_7d,
+        CAST(sum(c.duplicate) AS BIGINT) AS duplicate_7d,
+        CAST(sum(c.time_shifted) AS BIGINT) AS time_shifted_7d,
+        CAST(sum(c.out_of_range) AS BIGINT) AS out_of_range_7d,
+        CAST(sum(c.spike) AS BIGINT) AS spike_7d,
+        CAST(sum(c.stuck) AS BIGINT) AS stuck_7d
     FROM mart_gh_completeness c, as_of a
     WHERE c.day > CAST(a.as_of AS DATE) - 7
     GROUP BY c.site_id
