@@ -1,14 +1,15 @@
 -- 33号 hazard-site sensor readings (rain gauges, surface-displacement
 -- gauges, crack meters) with a quality verdict: every reading the lake
 -- holds for a GH- station, every revision, one row each. quality_flag is
--- 'ok' or the first problem found, in this order:
+-- 'ok' or the first problem found, checked in this order:
 --   unknown_site  the station is not in the hazard-site registry
---   duplicate     a resend superseded by a later delivery of the same
---                 sensor, channel and time, or a second reading in a slot
---                 the site already has a reading for (a double write)
+--   duplicate     a resend, superseded by a later delivery of the same
+--                 sensor, channel and time
 --   time_shifted  stamped after it was handed over (a clock running
 --                 ahead), or from a logger whose clock is off: its rain
 --                 matches the other gauges only when shifted by hours
+--   duplicate     a second reading in a slot the site already has a
+--                 reading for (a double write; the first in range counts)
 --   out_of_range  outside the channel's physical range (error codes such
 --                 as -999 land here) or in another unit
 --   spike         jumps away from both neighbours by more than the
@@ -106,8 +107,6 @@ checked AS (
             WHEN NOT r.is_latest THEN 'duplicate'
             WHEN r.ts > r._submitted_at + INTERVAL 1 HOUR THEN 'time_shifted'
             WHEN k.site_id IS NOT NULL THEN 'time_shifted'
-            WHEN r.value < r.valid_min OR r.value > r.valid_max
-              OR coalesce(r.unit, r.channel_unit) <> r.channel_unit THEN 'out_of_range'
         END AS flag,
         CASE
             WHEN NOT r.known_site THEN 'station ' || r.site_id || ' is not in the hazard-site registry'
@@ -118,35 +117,36 @@ checked AS (
                 'logger clock ' || abs(k.offset_hours) || ' h ' || IF(k.offset_hours > 0, 'behind', 'ahead of') ||
                 ' the banner''s other rain gauges (its rain matches theirs ' || round(k.best_score / nullif(k.stamped_score, 0), 1) ||
                 '× better shifted by ' || k.offset_hours || ' h, over ' || k.wet_hours || ' wet hours)'
-            WHEN coalesce(r.unit, r.channel_unit) <> r.channel_unit THEN 'unit ' || r.unit || ', the channel is in ' || r.channel_unit
-            WHEN r.value < r.valid_min OR r.value > r.valid_max THEN
-                'value ' || r.value || ' outside ' || r.valid_min || '..' || r.valid_max || ' ' || r.channel_unit
-        END AS reason
+        END AS reason,
+        -- out of the channel's physical range, or in another unit
+        r.value < r.valid_min OR r.value > r.valid_max OR coalesce(r.unit, r.channel_unit) <> r.channel_unit AS out_of_range
     FROM readings r
     LEFT JOIN clock_off k ON k.site_id = r.site_id
 ),
 
 -- A second reading in a slot the site already has (double writes, two
--- sensors on one channel): the first one counts. Such slots are rare, so
--- they are found by grouping and only their readings are ranked.
-usable AS (
+-- sensors on one channel): one counts, the others are duplicates. The one
+-- that counts is the first in range (an error code does not push a good
+-- reading out), else the first. Such slots are rare, so they are found by
+-- grouping and only their readings are ranked.
+stamped AS (
     -- only what the neighbour checks need: windows over 1.2 M rows stay
     -- narrow (integer keys), and the verdicts join back by row id
-    SELECT rid, series, ts, slot_end, value, _submitted_at, _row,
+    SELECT rid, series, ts, slot_end, value, out_of_range, _submitted_at, _row,
            spike_delta, stuck_hours, stuck_ignores_zero
     FROM checked
     WHERE flag IS NULL
 ),
 crowded AS (
-    SELECT series, slot_end FROM usable GROUP BY ALL HAVING count(*) > 1
+    SELECT series, slot_end FROM stamped GROUP BY ALL HAVING count(*) > 1
 ),
 doubles AS (
-    SELECT u.rid, u.slot_end
-    FROM usable u SEMI JOIN crowded c USING (series, slot_end)
-    QUALIFY row_number() OVER (PARTITION BY u.series, u.slot_end ORDER BY u.ts, u._submitted_at, u._row) > 1
+    SELECT s.rid, s.slot_end
+    FROM stamped s SEMI JOIN crowded c USING (series, slot_end)
+    QUALIFY row_number() OVER (PARTITION BY s.series, s.slot_end ORDER BY s.out_of_range, s.ts, s._submitted_at, s._row) > 1
 ),
 single AS (
-    SELECT * FROM usable ANTI JOIN doubles USING (rid)
+    SELECT * FROM stamped ANTI JOIN doubles USING (rid) WHERE NOT out_of_range
 ),
 
 -- Spikes: compared with the neighbouring usable readings (level channels
@@ -189,7 +189,13 @@ long_runs AS (
     HAVING max(ts) - min(ts) >= to_hours(any_value(stuck_hours))
 ),
 verdict AS (
-    SELECT rid, 'spike' AS flag,
+    SELECT c.rid, 'out_of_range' AS flag,
+           CASE WHEN coalesce(c.unit, c.channel_unit) <> c.channel_unit THEN 'unit ' || c.unit || ', the channel is in ' || c.channel_unit
+                ELSE 'value ' || c.value || ' outside ' || c.valid_min || '..' || c.valid_max || ' ' || c.channel_unit END AS reason
+    FROM checked c ANTI JOIN doubles USING (rid)
+    WHERE c.flag IS NULL AND c.out_of_range
+    UNION ALL
+    SELECT rid, 'spike',
            'spike: ' || value || ' between ' || prev_value || ' and ' || next_value || ' (limit ' || spike_delta || ')' AS reason
     FROM spiked WHERE is_spike
     UNION ALL

@@ -68,10 +68,17 @@ site_hour AS (
 ),
 measures AS (
     UNPIVOT (
-        -- judged as shown: rounded like the output columns
+        -- judged as shown: rounded like the output columns. Only hours where
+        -- some measure reaches the lowest blue threshold any site has for
+        -- it can warn: the rest (nearly all) skip the threshold join.
         SELECT site_id, h, round(rain_1h, 3) AS rain_1h, round(rain_24h, 3) AS rain_24h, round(rain_72h, 3) AS rain_72h,
                round(abs(displacement_rate_mm_d), 3) AS displacement_24h, round(abs(crack_rate_mm_d), 3) AS crack_24h
         FROM site_hour
+        WHERE rain_1h  >= (SELECT min(blue) FROM int_gh_thresholds WHERE channel = 'rainfall_mm' AND "window" = '1h')
+           OR rain_24h >= (SELECT min(blue) FROM int_gh_thresholds WHERE channel = 'rainfall_mm' AND "window" = '24h')
+           OR rain_72h >= (SELECT min(blue) FROM int_gh_thresholds WHERE channel = 'rainfall_mm' AND "window" = '72h')
+           OR abs(displacement_rate_mm_d) >= (SELECT min(blue) FROM int_gh_thresholds WHERE channel = 'displacement_mm' AND "window" = '24h')
+           OR abs(crack_rate_mm_d) >= (SELECT min(blue) FROM int_gh_thresholds WHERE channel = 'crack_mm' AND "window" = '24h')
     )
     ON rain_1h, rain_24h, rain_72h, displacement_24h, crack_24h
     INTO NAME measure VALUE value
@@ -107,10 +114,10 @@ worst AS (
 SELECT
     s.site_id,
     to_timestamp(s.h * 3600)                                   AS hour_end,
-    s.day,
+    d.day,
     -- the hour began inside 33号's key prevention period (5月1日至9月30日)
-    s.day BETWEEN make_date(year(s.day), k.from_month, k.from_day)
-              AND make_date(year(s.day), k.to_month, k.to_day) AS in_key_period,
+    d.day BETWEEN make_date(year(d.day), k.from_month, k.from_day)
+              AND make_date(year(d.day), k.to_month, k.to_day) AS in_key_period,
     s.readings,
     s.valid_readings,
     s.readings - s.valid_readings                              AS flagged_readings,
@@ -132,9 +139,10 @@ SELECT
     w.t.value                                                  AS trigger_value,
     w.t.threshold                                              AS trigger_threshold,
     w.triggers
-FROM (
-    -- the local day the hour began in (the session's time zone)
-    SELECT *, CAST(to_timestamp((h - 1) * 3600) AS DATE) AS day FROM site_hour
-) s
+FROM site_hour s
+-- the local day the hour began in (the session's time zone), worked out
+-- once per distinct hour rather than once per row
+JOIN (SELECT h, CAST(to_timestamp((h - 1) * 3600) AS DATE) AS day
+      FROM (SELECT DISTINCT h FROM site_hour)) d USING (h)
 LEFT JOIN worst w USING (site_id, h)
 CROSS JOIN int_gh_key_period k

@@ -28,24 +28,33 @@ owed AS (
     JOIN int_gh_channels c ON list_contains(c.site_types, s.type)
 ),
 readings AS (
-    SELECT r.site_id, r.channel, r.slot_end, r.is_latest, r.is_valid, r.quality_flag,
-           CAST(r.slot_end - to_minutes(c.interval_minutes) AS DATE) AS day
-    FROM int_gh_readings_clean r
-    JOIN int_gh_channels c USING (channel)
-    WHERE r.quality_flag <> 'unknown_site'
+    -- the hour a reading's slot ends in; its slot began in that hour
+    SELECT site_id, channel, is_latest, is_valid, quality_flag,
+           CAST(ceil(epoch(slot_end) / 3600) AS BIGINT) AS h
+    FROM int_gh_readings_clean
+    WHERE quality_flag <> 'unknown_site'
+),
+hour_days AS (
+    -- the local day each hour began in (the session's time zone), worked
+    -- out once per distinct hour rather than once per reading
+    SELECT h, CAST(to_timestamp((h - 1) * 3600) AS DATE) AS day
+    FROM (SELECT DISTINCT h FROM readings)
 ),
 counted AS (
+    -- a slot has at most one reading that is neither a duplicate nor
+    -- time-shifted (int_gh_readings_clean), and at most one valid one
     SELECT
-        site_id, channel, day,
-        count(DISTINCT slot_end) FILTER (WHERE is_latest AND quality_flag <> 'time_shifted') AS received,
-        count(DISTINCT slot_end) FILTER (WHERE is_valid)                                    AS valid,
-        count(*) FILTER (WHERE quality_flag = 'duplicate')                                  AS duplicate,
-        count(*) FILTER (WHERE quality_flag = 'time_shifted')                               AS time_shifted,
-        count(*) FILTER (WHERE quality_flag = 'out_of_range')                               AS out_of_range,
-        count(*) FILTER (WHERE quality_flag = 'spike')                                      AS spike,
-        count(*) FILTER (WHERE quality_flag = 'stuck')                                      AS stuck
-    FROM readings
-    GROUP BY site_id, channel, day
+        r.site_id, r.channel, d.day,
+        count(*) FILTER (WHERE r.is_latest AND r.quality_flag NOT IN ('time_shifted', 'duplicate')) AS received,
+        count(*) FILTER (WHERE r.is_valid)                         AS valid,
+        count(*) FILTER (WHERE r.quality_flag = 'duplicate')       AS duplicate,
+        count(*) FILTER (WHERE r.quality_flag = 'time_shifted')    AS time_shifted,
+        count(*) FILTER (WHERE r.quality_flag = 'out_of_range')    AS out_of_range,
+        count(*) FILTER (WHERE r.quality_flag = 'spike')           AS spike,
+        count(*) FILTER (WHERE r.quality_flag = 'stuck')           AS stuck
+    FROM readings r
+    JOIN hour_days d USING (h)
+    GROUP BY r.site_id, r.channel, d.day
 ),
 pairs AS (
     SELECT site_id, channel, true AS owed FROM owed

@@ -5,10 +5,10 @@
 SELECT channel, 'given ' || count(*) || ' times' AS problem
 FROM seed_gh_sensor_channels GROUP BY channel HAVING count(*) > 1
 UNION ALL
-SELECT channel, 'interval_minutes must divide a day (1440 minutes)'
+SELECT channel, 'interval_minutes must divide an hour (1, 2, 5, 10, 15, 30, 60 …)'
 FROM seed_gh_sensor_channels
 WHERE TRY_CAST(interval_minutes AS INTEGER) IS NULL OR CAST(interval_minutes AS INTEGER) <= 0
-   OR 1440 % CAST(interval_minutes AS INTEGER) <> 0
+   OR 60 % CAST(interval_minutes AS INTEGER) <> 0
 UNION ALL
 SELECT channel, 'valid_min must be a number below valid_max'
 FROM seed_gh_sensor_channels
