@@ -115,8 +115,9 @@ checked AS (
                 'stamped ' || strftime(r.ts, '%Y-%m-%d %H:%M') || ', after it was handed over at ' || strftime(r._submitted_at, '%Y-%m-%d %H:%M') || ': the logger clock ran ahead'
             WHEN k.site_id IS NOT NULL THEN
                 'logger clock ' || abs(k.offset_hours) || ' h ' || IF(k.offset_hours > 0, 'behind', 'ahead of') ||
-                ' the banner''s other rain gauges (its rain matches theirs ' || round(k.best_score / nullif(k.stamped_score, 0), 1) ||
-                '× better shifted by ' || k.offset_hours || ' h, over ' || k.wet_hours || ' wet hours)'
+                ' the banner''s other rain gauges: over ' || k.wet_hours || ' wet hours its rain matches theirs ' ||
+                CASE WHEN k.stamped_score > 0 THEN round(k.best_score / k.stamped_score, 1) || '× better' ELSE 'only' END ||
+                ' when shifted by ' || k.offset_hours || ' h'
         END AS reason,
         -- out of the channel's physical range, or in another unit
         r.value < r.valid_min OR r.value > r.valid_max OR coalesce(r.unit, r.channel_unit) <> r.channel_unit AS out_of_range
