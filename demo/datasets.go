@@ -310,8 +310,11 @@ func projectProgress(in Input, _ *rand.Rand, sum Summary) error {
 }
 
 // inspections: every site is inspected monthly in the key prevention
-// period (1 May – 30 September); heavy rain brings a few warnings, and one
-// danger is reported later than the 4-hour rule allows.
+// period (1 May – 30 September); heavy rain brings a few warnings, some
+// reported in time and some late. The July storm (gh_weather.go) brings a
+// red danger at its centre reported after 3.5 hours (the 2-hour rule for a
+// major danger is broken) and a small collapse reported within 4 hours; an
+// August collapse is reported after 5.5 hours (the 4-hour rule is broken).
 func inspections(in Input, r *rand.Rand, sum Summary) error {
 	ds := in.Datasets["gh_inspections"]
 	sites := in.Refs["hazard_sites.site_id"]
@@ -340,6 +343,9 @@ func inspections(in Input, r *rand.Rand, sum Summary) error {
 				row["reported_at"] = obs.Add(delay).Format("2006-01-02 15:04:05")
 			}
 			rows = append(rows, row)
+		}
+		if m.Year() == in.First.Year() {
+			rows = append(rows, emergencies(m, in.Loc)...)
 		}
 		p, err := submission{ds: ds, dir: in.dir(ds.Name), name: "隐患点巡查记录_" + m.Format("2006-01") + ".xlsx",
 			title: "地质灾害隐患点巡查与预警记录", rows: rows, sent: in.sentOn(m, 2, 16)}.write()

@@ -13,9 +13,11 @@ import (
 
 // sensors writes a year of hourly logger dumps for the 68 hazard sites
 // (a rain gauge and a surface-displacement gauge at each, a crack meter at
-// the collapse sites) and the hazardous-waste storage monitors. Rain falls
-// mostly in June–August; the data has what real loggers produce: gaps,
-// spikes, a stuck sensor and a logger whose clock runs on UTC.
+// the collapse sites) and the hazardous-waste storage monitors. Rain follows
+// the climate 33号 describes (gh_weather.go), with a July storm that brings
+// a red warning; the data has what real loggers produce: gaps, spikes,
+// stuck sensors, a logger whose clock runs on UTC, and the faults of
+// loggerFaults (gh_faults.go).
 func sensors(in Input, r *rand.Rand, sum Summary) error {
 	ds := in.Datasets["sensor_readings"]
 	dir := in.dir(ds.Name)
@@ -29,22 +31,9 @@ func sensors(in Input, r *rand.Rand, sum Summary) error {
 		end = last
 	}
 	hours := int(end.Sub(start).Hours())
-	// One banner-wide rain series: storms cover the whole banner, each
-	// gauge sees its own share of them.
-	rain := make([]float64, hours)
-	for h := range rain {
-		m := start.Add(time.Duration(h) * time.Hour).Month()
-		p := 0.005
-		switch m {
-		case time.June, time.July, time.August:
-			p = 0.06
-		case time.May, time.September:
-			p = 0.03
-		}
-		if r.Float64() < p {
-			rain[h] = r.ExpFloat64() * 1.8
-		}
-	}
+	// One banner-wide rain series: showers cover the whole banner, each
+	// gauge sees its own share of them; the July storm adds to a few sites.
+	rain := bannerRain(start, hours, r)
 	sites := in.Refs["hazard_sites.site_id"]
 	ids := make([]string, 0, len(sites))
 	for id := range sites {
@@ -59,9 +48,11 @@ func sensors(in Input, r *rand.Rand, sum Summary) error {
 		if collapse && si%2 == 0 {
 			stuckFrom = 24 * (150 + r.IntN(60)) // a crack meter freezes for two weeks
 		}
+		fault := loggerFaults[id]
 		disp, crack := 0.0, 2+r.Float64()*3
 		files := map[time.Month]*bufio.Writer{}
 		var handles []*os.File
+		var resent []string // lines the logger sends a second time
 		for h := 0; h < hours; h++ {
 			t := start.Add(time.Duration(h) * time.Hour)
 			w, ok := files[t.Month()]
@@ -76,33 +67,44 @@ func sensors(in Input, r *rand.Rand, sum Summary) error {
 				files[t.Month()] = w
 				fmt.Fprintln(w, "station,sensor,channel,time,value,unit")
 			}
-			rr := rain[h] * (0.7 + 0.6*r.Float64())
-			disp += 0.002 + 0.05*rr*r.Float64()
+			rr := rain[h]*(0.7+0.6*r.Float64()) + stormRain(id, t, start)
+			disp += 0.002 + 0.05*rr*r.Float64() + stormMovement(id, t, start)
 			if stuckFrom < 0 || h < stuckFrom || h > stuckFrom+24*14 {
 				crack += 0.001 + 0.02*rr*r.Float64()
 			}
 			if h >= gapFrom && h < gapFrom+gapLen {
 				continue
 			}
-			stamp := t.Format("2006-01-02 15:04:05")
+			stamp := t
 			if utcClock {
-				stamp = t.UTC().Format("2006-01-02 15:04:05")
+				stamp = time.Date(t.UTC().Year(), t.UTC().Month(), t.UTC().Day(), t.UTC().Hour(), 0, 0, 0, in.Loc)
 			}
 			d := disp
 			if r.IntN(20000) == 0 {
 				d = 999.9 // a spike: the gauge's error code read as a value
 			}
-			fmt.Fprintf(w, "%s,%s-RG,rainfall_mm,%s,%.1f,mm\n", id, id, stamp, rr)
-			fmt.Fprintf(w, "%s,%s-DS,displacement_mm,%s,%.2f,mm\n", id, id, stamp, d)
-			if collapse {
-				fmt.Fprintf(w, "%s,%s-CK,crack_mm,%s,%.2f,mm\n", id, id, stamp, crack)
+			d = fault.displacement(t, d)
+			stamp = fault.clock(t, stamp)
+			var lines []string
+			for _, s := range fault.stamps(t, stamp) {
+				lines = append(lines,
+					fmt.Sprintf("%s,%s-RG,rainfall_mm,%s,%.1f,mm\n", id, id, s, rr),
+					fmt.Sprintf("%s,%s-DS,displacement_mm,%s,%.2f,mm\n", id, id, s, d))
+				if collapse {
+					lines = append(lines, fmt.Sprintf("%s,%s-CK,crack_mm,%s,%.2f,mm\n", id, id, s, crack))
+				}
+			}
+			for _, l := range lines {
+				w.WriteString(l)
+			}
+			if fault.resend(t) {
+				resent = append(resent, lines...)
 			}
 		}
-		for m, w := range files {
+		for _, w := range files {
 			if err := w.Flush(); err != nil {
 				return err
 			}
-			_ = m
 		}
 		for _, f := range handles {
 			name := f.Name()
@@ -113,6 +115,13 @@ func sensors(in Input, r *rand.Rand, sum Summary) error {
 			sent := time.Date(y, time.Month(mo)+1, 2, 10, 0, 0, 0, in.Loc)
 			os.Chtimes(name, sent, sent)
 			sum.add(ds.Name, name)
+		}
+		if len(resent) > 0 {
+			p, err := fault.writeResend(dir, id, resent, in.Loc)
+			if err != nil {
+				return err
+			}
+			sum.add(ds.Name, p)
 		}
 	}
 	if err := storageMonitors(in, r, sum, start, hours); err != nil {
