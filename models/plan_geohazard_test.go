@@ -10,7 +10,7 @@ import (
 // Tests of 伊政办发〔2023〕33号's models (int_gh_*, int_grain_geohazard,
 // mart_gh_*): known readings and inspection records in, known figures out.
 
-var shanghai = func() *time.Location {
+var shanghaiZone = func() *time.Location {
 	l, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
 		panic(err)
@@ -24,7 +24,7 @@ func local(s string) time.Time {
 	if len(s) > len(layout) {
 		layout += ":05"
 	}
-	t, err := time.ParseInLocation(layout, s, shanghai)
+	t, err := time.ParseInLocation(layout, s, shanghaiZone)
 	if err != nil {
 		panic(err)
 	}
