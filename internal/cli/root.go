@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -58,6 +59,8 @@ type app struct {
 	cfg        config.Config
 	log        *slog.Logger
 	out        io.Writer
+	// lockWait is how long ingest jobs wait for a data set's lock (flag).
+	lockWait time.Duration
 }
 
 func (a *app) lake() lake.Lake { return lake.Lake{Root: a.cfg.LakeDir} }
