@@ -130,7 +130,9 @@ func (a *app) setup(errOut io.Writer) error {
 	}
 	cfg, err := config.Load(a.configPath)
 	if err != nil {
-		return err
+		// A config file that is missing, unreadable or wrong is how
+		// waymark was called, not work that failed: exit 2.
+		return UsageError{err}
 	}
 	a.cfg = cfg
 	return nil
