@@ -342,6 +342,10 @@ func lakeTable(ctx context.Context, db *sql.DB, table string, files []string, co
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", table, strings.Join(defs, ", "))); err != nil {
 		return fmt.Errorf("create %s: %w", table, err)
 	}
+	files, err := setAsideUnreadable(ctx, db, table, files, cols)
+	if err != nil {
+		return err
+	}
 	if len(files) == 0 {
 		return nil
 	}

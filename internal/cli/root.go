@@ -128,6 +128,9 @@ func (a *app) setup(errOut io.Writer) error {
 	default:
 		return UsageError{fmt.Errorf("--log-format %q: want text or json", a.logFormat)}
 	}
+	// Packages that warn without a logger of their own (the build setting
+	// a lake file aside) write to slog's default: make it this one.
+	slog.SetDefault(a.log)
 	cfg, err := config.Load(a.configPath)
 	if err != nil {
 		// A config file that is missing, unreadable or wrong is how
