@@ -186,6 +186,7 @@ func Run(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 			return res, explain(o, fmt.Errorf("publish %s: %w", t, err))
 		}
 		res.Tables[t] = n
+		faults.Point("publish.table")
 	}
 	faults.Point("publish.before-swap")
 	// The swap: one transaction drops the old serving tables and schema

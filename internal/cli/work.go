@@ -156,7 +156,7 @@ func printRun(w io.Writer, r pipelines.RunResult) {
 		r.Job, r.Status, r.ItemsNew, r.ItemsDuplicate, r.ItemsRejected, r.RowsAccepted, r.RowsRejected,
 		max(r.FinishedAt.Sub(r.StartedAt), 0).Round(time.Millisecond))
 	for _, it := range r.Rejected {
-		fmt.Fprintf(w, "  rejected whole: %s: %s\n", it.Name, it.Reason)
+		fmt.Fprintf(w, "  rejected whole: %s: %s\n", it.Name, strings.TrimPrefix(it.Reason, it.Name+": "))
 	}
 	if len(r.Rejected) > 0 || r.RowsRejected > 0 {
 		for _, f := range r.Feedback {
