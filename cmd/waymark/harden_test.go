@@ -230,10 +230,14 @@ func TestKilledAtRandomPoints(t *testing.T) {
 	}
 	// ingest kills a run at a random point, checks what is visible, and
 	// runs it again to completion.
-	ingest := func(round int) {
+	// files new files reach ingest.rows once each and lake.before-rename
+	// about four times each (raw bytes, partition, quarantine, manifest).
+	ingest := func(round, files int) {
 		t.Helper()
-		point := []string{"lake.before-rename", "ingest.rows"}[rng.IntN(2)]
-		n := 1 + rng.IntN(6)
+		point, n := "ingest.rows", 1+rng.IntN(files)
+		if rng.IntN(2) == 0 {
+			point, n = "lake.before-rename", 1+rng.IntN(4*files)
+		}
 		r := runFor(t, 2*time.Minute, dir, []string{fmt.Sprintf("WAYMARK_FAULTS=%s:%d", point, n)}, "ingest", "zw_industrial_solid_waste_inbox")
 		t.Logf("round %d: ingest with %s:%d exit %d", round, point, n, r.code)
 		whole(fmt.Sprintf("after killing ingest at %s:%d", point, n))
@@ -252,7 +256,7 @@ func TestKilledAtRandomPoints(t *testing.T) {
 	for _, m := range []string{"2023-01", "2023-02", "2023-03"} {
 		wasteCSV(t, filepath.Join(inbox, m+".csv"), m, 20, true)
 	}
-	ingest(1)
+	ingest(1, 3)
 	if r := runFor(t, 3*time.Minute, dir, nil, "build"); r.code != 0 {
 		t.Fatalf("build: %s", r.stderr)
 	}
@@ -272,7 +276,7 @@ func TestKilledAtRandomPoints(t *testing.T) {
 	for _, m := range []string{"2023-04", "2023-05"} {
 		wasteCSV(t, filepath.Join(inbox, m+".csv"), m, 20, true)
 	}
-	ingest(2)
+	ingest(2, 2)
 	if r := runFor(t, 3*time.Minute, dir, []string{"WAYMARK_FAULTS=warehouse.before-publish:1"}, "build"); r.code != -1 {
 		t.Fatalf("the fault did not kill the build (exit %d): %s", r.code, r.stderr)
 	}
