@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/waymark-data/waymark/internal/testenv"
 )
@@ -417,5 +420,75 @@ func TestNoSpaceLeavesNoCorruptFile(t *testing.T) {
 	}
 	if got := count(t, dir, "lake_zw_industrial_solid_waste"); got != "count_star()\n5000" {
 		t.Errorf("lake rows %q, want 5000", got)
+	}
+}
+
+// TestServeStreamsMQTT runs serve with the MQTT job as a continuous
+// subscription: readings published while it runs reach the warehouse (new
+// MQTT data triggers a rebuild) without the stream ever ending, and the
+// logger job of the same data set runs on its schedule beside it.
+func TestServeStreamsMQTT(t *testing.T) {
+	broker := testenv.StartMosquitto(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "waymark.yaml"), []byte("schedules:\n  sensor_loggers: \"@every 1s\"\n"), 0o644)
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	cmd := exec.Command(bin, "serve", "--build-every", "1s", "--listen", metricsAddr, "--log-format", "json")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "WAYMARK_SOURCE_MQTT_BROKER="+broker.URL)
+	logs := &syncBuffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	waitFor(t, 30*time.Second, "serve to subscribe", func() bool { return strings.Contains(logs.String(), `"streams":1`) })
+	time.Sleep(time.Second)
+	pub := paho.NewClient(paho.NewClientOptions().AddBroker(broker.URL).SetClientID("serve-test-pub"))
+	if tok := pub.Connect(); tok.Wait() && tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	defer pub.Disconnect(100)
+	send := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			ts := time.Date(2023, 7, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
+			tok := pub.Publish("waymark/sensors/GH-002/rainfall_mm", 1, false,
+				fmt.Sprintf(`{"sensor_id":"GH-002-RG","ts":"%s","value":%d.5,"unit":"mm"}`, ts.Format(time.RFC3339), i%7))
+			if tok.Wait(); tok.Error() != nil {
+				t.Fatal(tok.Error())
+			}
+		}
+	}
+	readings := func() string {
+		r := run(t, dir, nil, "sql", "--format", "csv", "SELECT count(*) FROM lake_sensor_readings")
+		return strings.TrimSpace(strings.TrimPrefix(r.stdout, "count_star()\n"))
+	}
+	send(0, 200)
+	waitFor(t, 90*time.Second, "the streamed readings in the warehouse", func() bool { return readings() == "200" })
+	// The stream goes on: more readings, and a logger dump for the same
+	// data set, picked up by the scheduled job beside the stream.
+	send(200, 50)
+	inbox := filepath.Join(dir, "data/inbox/sensor_readings")
+	os.MkdirAll(inbox, 0o755)
+	os.WriteFile(filepath.Join(inbox, "GH-003.csv"), []byte("站点编号,设备编号,通道,时间,读数,单位\nGH-003,GH-003-RG,rainfall_mm,2023-06-01 08:00:00,1.5,mm\n"), 0o644)
+	waitFor(t, 90*time.Second, "the second readings and the logger dump in the warehouse", func() bool { return readings() == "251" })
+	resp, err := http.Get("http://" + metricsAddr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `waymark_ingest_runs_total{job="sensor_mqtt",status="ok"}`) {
+		t.Errorf("/metrics does not count the stream's runs:\n%s", body)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve did not exit cleanly: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop within 30 s of SIGTERM")
 	}
 }

@@ -49,9 +49,6 @@ inbox for the next run), then serve exits 0.`,
 	return cmd
 }
 
-// streamWindow is how often a streaming job's progress is closed as a run:
-// a ledger row, the metrics, and a rebuild when it brought data.
-const streamWindow = time.Minute
 
 func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duration, listen string) error {
 	ds, refs, err := a.contracts()
@@ -122,7 +119,10 @@ func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duratio
 			running.Add(1)
 			go func() {
 				defer running.Done()
-				a.stream(ctx, r, j, ran)
+				// A stream's progress is closed as a run (a ledger row, the
+				// metrics, a rebuild when it brought data) once per build
+				// interval: new readings wait for no more than one rebuild.
+				a.stream(ctx, r, j, max(buildEvery, time.Second), ran)
 			}()
 			continue
 		}
@@ -175,11 +175,11 @@ func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duratio
 // stream keeps a streaming job running until ctx ends: when its source
 // fails (the broker is down) the failure is recorded as a run and the
 // stream starts again after a pause that grows up to five minutes.
-func (a *app) stream(ctx context.Context, r *pipelines.Runner, j pipelines.Job, ran func(pipelines.RunResult)) {
+func (a *app) stream(ctx context.Context, r *pipelines.Runner, j pipelines.Job, window time.Duration, ran func(pipelines.RunResult)) {
 	pause := time.Second
 	for ctx.Err() == nil {
 		t0 := time.Now()
-		err := r.RunStream(ctx, j, streamWindow, ran)
+		err := r.RunStream(ctx, j, window, ran)
 		if ctx.Err() != nil {
 			return
 		}
