@@ -11,72 +11,83 @@ import (
 	"github.com/waymark-data/waymark/internal/sqltext"
 )
 
-// setAsideUnreadable checks that the committed lake files of a table read
-// as the load will read them, and returns those that do. A file that does
-// not (a truncated or foreign file, strings that are not valid UTF-8, a
-// column that cannot be cast to the contract's type) is set aside: listed
-// in lake_unreadable with DuckDB's reason, and warned about, so that one
-// bad partition never stops the warehouse; the rest builds.
+// loadReadable loads a lake table's committed files with load, setting
+// aside any file that cannot be read, so that one bad partition never
+// stops the warehouse: a truncated or foreign file, strings that are not
+// valid UTF-8, a column that cannot be cast to the contract's type. Such a
+// file is listed in lake_unreadable (the table, the file, DuckDB's reason)
+// and warned about, and every other file loads.
 //
-// The check costs one scan of the table's files, reading every column the
-// load reads (a column no query uses would not be decoded, and an invalid
-// string would slip through to the load). Only when that scan fails are
-// the files checked in halves, down to the bad ones.
-func setAsideUnreadable(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column) ([]string, error) {
+// Loading all files at once is the common case and costs nothing more. A
+// load is one statement, so a failed one has inserted nothing. When it
+// fails, a read-only probe of the same files tells whether the files are
+// to blame (a full disk or a bad query is not, and fails the build as
+// before); if they are, the files are loaded in halves down to the bad
+// ones: a few statements for a few bad files among thousands.
+func loadReadable(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column, load func([]string) error) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS lake_unreadable (lake_table VARCHAR, file VARCHAR, reason VARCHAR)`); err != nil {
-		return nil, err
+		return err
 	}
 	if len(files) == 0 {
-		return files, nil
+		return nil
 	}
+	err := load(files)
+	if err == nil {
+		return nil
+	}
+	if probe(ctx, db, files, cols) == nil {
+		return err // the files read: the load failed for another reason
+	}
+	return setAside(ctx, db, table, files, cols, load)
+}
+
+// setAside loads files known to hold at least one unreadable file.
+func setAside(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column, load func([]string) error) error {
+	err := load(files)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if len(files) > 1 {
+		half := len(files) / 2
+		if err := setAside(ctx, db, table, files[:half], cols, load); err != nil {
+			return err
+		}
+		return setAside(ctx, db, table, files[half:], cols, load)
+	}
+	perr := probe(ctx, db, files, cols)
+	if perr == nil {
+		return err // this file reads: something else failed
+	}
+	reason := perr.Error()
+	if len(reason) > 1000 {
+		reason = reason[:1000] + "…"
+	}
+	slog.Default().Warn("build: a lake file cannot be read; it is set aside (see lake_unreadable) and the rest builds",
+		"table", table, "file", files[0], "reason", reason)
+	_, err = db.ExecContext(ctx, `INSERT INTO lake_unreadable VALUES (?, ?, ?)`, table, files[0], reason)
+	return err
+}
+
+// probe reads files as a load would, writing nothing: every column cast to
+// its contract type, every string materialised (a column no expression
+// uses would not even be decoded).
+func probe(ctx context.Context, db *sql.DB, files []string, cols []lake.Column) error {
 	aggs := make([]string, len(cols))
 	for i, c := range cols {
-		// count(CAST(...)) makes DuckDB read, decode and cast the column;
-		// length() makes it materialise every string.
 		e := fmt.Sprintf("CAST(%s AS %s)", sqltext.Ident(c.Name), c.Type.SQL())
 		if c.Type == lake.String {
 			e = "length(" + e + ")"
 		}
 		aggs[i] = "count(" + e + ")"
 	}
-	probe := func(list []string) error {
-		q := make([]string, len(list))
-		for i, f := range list {
-			q[i] = sqltext.String(f)
-		}
-		_, err := db.ExecContext(ctx, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)",
-			strings.Join(aggs, ", "), strings.Join(q, ", ")))
-		return err
+	list := make([]string, len(files))
+	for i, f := range files {
+		list[i] = sqltext.String(f)
 	}
-	var good []string
-	var check func(list []string) error
-	check = func(list []string) error {
-		err := probe(list)
-		if err == nil {
-			good = append(good, list...)
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if len(list) > 1 {
-			half := len(list) / 2
-			if err := check(list[:half]); err != nil {
-				return err
-			}
-			return check(list[half:])
-		}
-		reason := err.Error()
-		if len(reason) > 1000 {
-			reason = reason[:1000] + "…"
-		}
-		slog.Default().Warn("build: a lake file cannot be read and is set aside; the rest builds (see lake_unreadable)",
-			"table", table, "file", list[0], "reason", reason)
-		_, err = db.ExecContext(ctx, `INSERT INTO lake_unreadable VALUES (?, ?, ?)`, table, list[0], reason)
-		return err
-	}
-	if err := check(files); err != nil {
-		return nil, err
-	}
-	return good, nil
+	_, err := db.ExecContext(ctx, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)",
+		strings.Join(aggs, ", "), strings.Join(list, ", ")))
+	return err
 }

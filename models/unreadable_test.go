@@ -88,3 +88,26 @@ func TestBadPartitionIsSetAside(t *testing.T) {
 		t.Errorf("zw-18 2023 = %v beside a bad sensor file, want 60", r)
 	}
 }
+
+// TestOtherLoadFailuresStillFail: when the files read but the load fails
+// for another reason (a full disk), nothing is set aside: the build fails
+// as it should, rather than succeeding with empty tables.
+func TestOtherLoadFailuresStillFail(t *testing.T) {
+	l := lake.Lake{Root: t.TempDir()}
+	cols := []lake.Column{{Name: "x", Type: lake.Int64}}
+	w := l.NewPartitionedWriter("ds", "", "one", cols)
+	w.Write("", []lake.Value{lake.Int(1)})
+	files, err := w.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := memDB(t)
+	full := fmt.Errorf("IO Error: could not write: No space left on device")
+	err = loadReadable(context.Background(), db, "lake_ds", files, cols, func([]string) error { return full })
+	if err != full {
+		t.Errorf("load failing for another reason returned %v, want its error", err)
+	}
+	if got := queryMaps(t, db, `SELECT * FROM lake_unreadable`); len(got) != 0 {
+		t.Errorf("readable files set aside: %v", got)
+	}
+}
