@@ -49,7 +49,6 @@ inbox for the next run), then serve exits 0.`,
 	return cmd
 }
 
-
 func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duration, listen string) error {
 	ds, refs, err := a.contracts()
 	if err != nil {
