@@ -201,22 +201,24 @@ func (f *Folder) ack(path string, ok bool) error {
 	if !ok {
 		sub = rejectedDir
 	}
+	// The very same bytes sent again (a re-run of the demo, a department
+	// sending twice) are already kept, in _archive or in _rejected, and in
+	// the lake's raw copy: a second copy would only grow the folder by a
+	// full copy each time.
+	for _, kept := range []string{archiveDir, rejectedDir} {
+		if same, _ := sameContent(path, filepath.Join(f.Path, kept, filepath.Base(path))); same {
+			if err := os.Remove(path); err != nil {
+				return fmt.Errorf("archive %s: %w", path, err)
+			}
+			return nil
+		}
+	}
 	dir := filepath.Join(f.Path, sub)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("archive %s: %w", path, err)
 	}
 	dst := filepath.Join(dir, filepath.Base(path))
 	if _, err := os.Stat(dst); err == nil {
-		if same, _ := sameContent(path, dst); same {
-			// The very same bytes sent again (a re-run of the demo, a
-			// department sending twice): the archive already holds them, and
-			// the lake's raw copy too; a second copy would only grow the
-			// archive by a full copy each time.
-			if err := os.Remove(path); err != nil {
-				return fmt.Errorf("archive %s: %w", path, err)
-			}
-			return nil
-		}
 		// Same name, other content: keep both, the older one stays untouched.
 		dst = filepath.Join(dir, time.Now().UTC().Format("20060102T150405.000Z")+"-"+filepath.Base(path))
 	}

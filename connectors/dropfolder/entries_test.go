@@ -108,4 +108,15 @@ func TestSameBytesAgainDoNotGrowTheArchive(t *testing.T) {
 	if arch, _ := os.ReadDir(filepath.Join(dir, "_archive")); len(arch) != 2 {
 		t.Errorf("archive holds %d files after a corrected file of the same name, want 2", len(arch))
 	}
+	// A file rejected whole and sent again unchanged: it was read again
+	// (the lake knows it) but is kept once, in _rejected.
+	os.WriteFile(filepath.Join(dir, "bad.xlsx"), []byte("not a workbook"), 0o644)
+	f.Pull(context.Background(), func(it connectors.Item) error { return it.Ack(false) })
+	os.WriteFile(filepath.Join(dir, "bad.xlsx"), []byte("not a workbook"), 0o644)
+	f.Pull(context.Background(), func(it connectors.Item) error { return it.Ack(true) }) // a duplicate is acknowledged ok
+	rej, _ := os.ReadDir(filepath.Join(dir, "_rejected"))
+	arch, _ = os.ReadDir(filepath.Join(dir, "_archive"))
+	if len(rej) != 1 || len(arch) != 2 {
+		t.Errorf("a rejected file sent again: %d in _rejected, %d in _archive; want 1 and still 2", len(rej), len(arch))
+	}
 }
