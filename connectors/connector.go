@@ -41,6 +41,14 @@ type Connector interface {
 	Close() error
 }
 
+// Streamer is a connector that can also run as a continuous subscription
+// (MQTT under `waymark serve`): Stream yields items as they form, each
+// acknowledged through its Ack once committed, and returns only when ctx
+// ends or the source cannot be reached.
+type Streamer interface {
+	Stream(ctx context.Context, yield func(Item) error) error
+}
+
 // Row is one raw row as the file holds it, before any typing.
 type Row struct {
 	Sheet  string

@@ -2,6 +2,7 @@ package connectors
 
 import (
 	"fmt"
+	"log/slog"
 	"maps"
 	"reflect"
 	"slices"
@@ -20,6 +21,17 @@ type Env struct {
 	// State keeps a connector's small state between runs (an HTTP source's
 	// validators); nil when the job has none.
 	State State
+	// Log receives a connector's warnings about what it passes over (a
+	// drop folder's symlinks and FIFOs); nil means slog's default.
+	Log *slog.Logger
+}
+
+// Logger returns env's log, or slog's default.
+func (e Env) Logger() *slog.Logger {
+	if e.Log != nil {
+		return e.Log
+	}
+	return slog.Default()
 }
 
 // State is a job's state between runs, stored atomically by the runner.

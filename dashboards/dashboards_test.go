@@ -38,7 +38,7 @@ func TestGenerateDashboardAndProvisioning(t *testing.T) {
 		}
 		q := targets[0].(map[string]any)
 		ds := q["datasource"].(map[string]any)
-		if ds["uid"] != DatasourceUID || ds["type"] != DatasourceType || !strings.Contains(q["rawSql"].(string), "waymark.") {
+		if ds["uid"] != DatasourceUID || ds["type"] != DatasourceType || !strings.Contains(q["rawSql"].(string), `"waymark".`) {
 			t.Errorf("panel %v query %v", p["title"], q)
 		}
 		if p["type"] == "timeseries" && !strings.Contains(q["rawSql"].(string), "AS time") {

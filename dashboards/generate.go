@@ -163,7 +163,7 @@ func Build(p Plan, schema string) (dashboard.Dashboard, error) {
 				Text:  dashboard.StringOrArrayOfString{String: &current},
 				Value: dashboard.StringOrArrayOfString{String: &current}}))
 
-	from := fmt.Sprintf("%s.mart_scorecard WHERE plan_id = %s AND year = $year", schema, sqltext.String(p.ID))
+	from := fmt.Sprintf("%s WHERE plan_id = %s AND year = $year", ServingTable(schema, "mart_scorecard"), sqltext.String(p.ID))
 	for i, s := range []struct{ status, label, color string }{
 		{"met", "达标 Met", "green"}, {"not_met", "未达标 Not met", "red"}, {"not_evaluable", "无法评估 Not evaluable", "gray"},
 	} {
@@ -190,8 +190,8 @@ FROM %s ORDER BY seq`, from)
 	y := uint32(18)
 	for i, s := range p.Series {
 		q := fmt.Sprintf(`SELECT period::timestamp AS time, actual AS %s
-FROM %s.mart_indicator_monthly WHERE indicator_id = %s AND $__timeFilter(period::timestamp) ORDER BY 1`,
-			sqltext.Ident(s.NameZh+" (累计)"), schema, sqltext.String(s.IndicatorID))
+FROM %s WHERE indicator_id = %s AND $__timeFilter(period::timestamp) ORDER BY 1`,
+			sqltext.Ident(s.NameZh+" (累计)"), ServingTable(schema, "mart_indicator_monthly"), sqltext.String(s.IndicatorID))
 		b = b.WithPanel(timeseries.NewPanelBuilder().
 			Title(s.NameZh).
 			Description(targetsText(s)).

@@ -7,6 +7,8 @@ package dashboards
 import (
 	"errors"
 
+	"github.com/waymark-data/waymark/internal/sqltext"
+
 	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 )
@@ -79,4 +81,12 @@ func (b *Query) Build() (variants.Dataquery, error) {
 		return nil, err
 	}
 	return b.q, nil
+}
+
+// ServingTable is a serving table as panel SQL names it: schema and table
+// quoted as identifiers, exactly as publish creates them, so a schema
+// such as "Waymark" or "county-2024" means the same in both (unquoted,
+// PostgreSQL would fold the one to lower case and reject the other).
+func ServingTable(schema, table string) string {
+	return sqltext.Ident(schema) + "." + sqltext.Ident(table)
 }

@@ -450,18 +450,19 @@ func lakeTable(ctx context.Context, db *sql.DB, table string, files []string, co
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", table, strings.Join(defs, ", "))); err != nil {
 		return fmt.Errorf("create %s: %w", table, err)
 	}
-	if len(files) == 0 {
-		return nil
+	load := func(files []string) error {
+		list := make([]string, len(files))
+		for i, f := range files {
+			list[i] = sqltext.String(f)
+		}
+		// Columns are named explicitly so files written under an older
+		// contract (fewer columns) still load: union_by_name fills NULLs.
+		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)",
+			table, strings.Join(names, ", "), strings.Join(names, ", "), strings.Join(list, ", "))
+		_, err := db.ExecContext(ctx, q)
+		return err
 	}
-	list := make([]string, len(files))
-	for i, f := range files {
-		list[i] = sqltext.String(f)
-	}
-	// Columns are named explicitly so files written under an older
-	// contract (fewer columns) still load: union_by_name fills NULLs.
-	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)",
-		table, strings.Join(names, ", "), strings.Join(names, ", "), strings.Join(list, ", "))
-	if _, err := db.ExecContext(ctx, q); err != nil {
+	if err := loadReadable(ctx, db, table, files, cols, load); err != nil {
 		return fmt.Errorf("load %s from %d files: %w", table, len(files), err)
 	}
 	return nil

@@ -47,6 +47,16 @@ func LoadRefs(seeds fs.FS, datasets map[string]*Dataset) (Refs, error) {
 	return refs, nil
 }
 
+// Department returns the canonical name of a department given under any
+// of its names, and whether the reference data knows it at all.
+func (r Refs) Department(name string) (string, bool) {
+	row, ok := r["departments.name_zh"][strings.TrimSpace(name)]
+	if !ok {
+		return "", false
+	}
+	return row["name_zh"], true
+}
+
 // readSeed reads <name>.csv, or every indicators_*.csv for "indicators".
 func readSeed(seeds fs.FS, name string) ([]map[string]string, error) {
 	files := []string{name + ".csv"}

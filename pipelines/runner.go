@@ -33,7 +33,7 @@ type Runner struct {
 	// Secret resolves the secrets job settings name (auth_env,
 	// password_env); the configuration provides it.
 	Secret func(name string) (string, bool)
-	Log  *slog.Logger
+	Log    *slog.Logger
 	// Now is the clock; tests pin it.
 	Now func() time.Time
 	// FeedbackDir receives per-department workbooks listing rejected rows;
@@ -42,6 +42,23 @@ type Runner struct {
 	// Progress, when set, is told as items start and finish and as rows
 	// are read, for a progress line on a terminal.
 	Progress func(Progress)
+	// LockWait is how long a run waits for another ingest of the same data
+	// set to finish (jobs of one data set queue rather than fail): 0 means
+	// DefaultLockWait, a negative value not at all.
+	LockWait time.Duration
+}
+
+// DefaultLockWait bounds how long a run waits for the data set's lock.
+const DefaultLockWait = 2 * time.Minute
+
+func (r *Runner) lockWait() time.Duration {
+	switch {
+	case r.LockWait == 0:
+		return DefaultLockWait
+	case r.LockWait < 0:
+		return 0
+	}
+	return r.LockWait
 }
 
 // Progress is where a run is.
@@ -71,6 +88,13 @@ type RunResult struct {
 	Error          string
 	// Feedback lists the department feedback workbooks written.
 	Feedback []string
+	// Rejected lists the items rejected whole, with the first reason.
+	Rejected []RejectedItem
+}
+
+// RejectedItem is an input that brought no row into the lake.
+type RejectedItem struct {
+	Name, Reason string
 }
 
 // NewRunID returns a sortable, unique run id.
@@ -82,29 +106,31 @@ func NewRunID(now time.Time) string {
 
 // RunJob pulls every new item of job into the lake. An item that fails is
 // quarantined whole and the run goes on; only lake write errors stop it.
+// Every run leaves one ledger row with its true status (ok, failed,
+// cancelled), also a run that fails before reading anything.
 func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 	now := r.now()
 	res := RunResult{RunID: NewRunID(now), Job: job.Name, Dataset: job.Dataset, StartedAt: now, Status: "ok"}
 	log := r.log().With("job", job.Name, "run_id", res.RunID)
 	ds, ok := r.Datasets[job.Dataset]
 	if !ok {
-		return res, fmt.Errorf("job %s: unknown data set %q", job.Name, job.Dataset)
+		return r.finish(log, res, fmt.Errorf("job %s: unknown data set %q", job.Name, job.Dataset))
 	}
 	if job.Department != "" {
 		job.Department = r.Refs.Canonical(job.Department)
 	}
-	conn, err := connectors.New(job.Connector, job.Expand(r.Vars), connectors.Env{Secret: r.Secret, State: jobState{r.Lake, job.Name}})
+	conn, err := connectors.New(job.Connector, job.Expand(r.Vars), r.env(job, log))
 	if err != nil {
-		return res, fmt.Errorf("job %s: %w", job.Name, err)
+		return r.finish(log, res, fmt.Errorf("job %s: %w", job.Name, err))
 	}
 	defer conn.Close()
-	unlock, err := r.Lake.Lock(ds.Name)
+	unlock, err := r.Lake.LockWait(ctx, ds.Name, r.lockWait())
 	if err != nil {
-		return res, fmt.Errorf("job %s: %w", job.Name, err)
+		return r.finish(log, res, fmt.Errorf("job %s: %w", job.Name, err))
 	}
 	defer unlock()
 	if _, err := r.Lake.SweepDataset(ds.Name); err != nil {
-		return res, err
+		return r.finish(log, res, err)
 	}
 	var feedback []feedbackEntry
 	runErr := conn.Pull(ctx, func(it connectors.Item) error {
@@ -125,6 +151,7 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 		case "rejected":
 			res.ItemsNew++
 			res.ItemsRejected++
+			res.Rejected = append(res.Rejected, rejectedItem(it.Name, probs))
 		default:
 			res.ItemsNew++
 		}
@@ -148,6 +175,12 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 		}
 	}
 	r.report(Progress{Job: job.Name, Items: res.ItemsSeen, Rows: res.RowsRead, Done: true})
+	return r.finish(log, res, runErr)
+}
+
+// finish records a run: its status from runErr, its end, a log line and
+// its ledger row.
+func (r *Runner) finish(log *slog.Logger, res RunResult, runErr error) (RunResult, error) {
 	res.FinishedAt = r.now()
 	if runErr != nil {
 		res.Status, res.Error = "failed", runErr.Error()
@@ -155,12 +188,43 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 			res.Status = "cancelled"
 		}
 	}
-	log.Info("run", "status", res.Status, "items_new", res.ItemsNew, "items_duplicate", res.ItemsDuplicate,
-		"rows_accepted", res.RowsAccepted, "rows_rejected", res.RowsRejected, "ms", res.FinishedAt.Sub(res.StartedAt).Milliseconds())
+	level := slog.LevelInfo
+	if res.Status == "failed" {
+		level = slog.LevelWarn
+	}
+	args := []any{"status", res.Status, "items_new", res.ItemsNew, "items_duplicate", res.ItemsDuplicate,
+		"rows_accepted", res.RowsAccepted, "rows_rejected", res.RowsRejected, "ms", res.FinishedAt.Sub(res.StartedAt).Milliseconds()}
+	if res.Error != "" {
+		args = append(args, "error", res.Error)
+	}
+	log.Log(context.Background(), level, "run", args...)
 	if err := r.writeLedger(res); err != nil {
 		return res, errors.Join(runErr, err)
 	}
 	return res, runErr
+}
+
+// Skip records a run that did not start (its source is not configured):
+// it gets a ledger row like any other, with status skipped and the reason.
+func (r *Runner) Skip(job Job, reason string) (RunResult, error) {
+	now := r.now()
+	res := RunResult{RunID: NewRunID(now), Job: job.Name, Dataset: job.Dataset, StartedAt: now, FinishedAt: now, Status: "skipped", Error: reason}
+	return res, r.writeLedger(res)
+}
+
+// env is what the job's connector may use: secrets, its state, and the log
+// for warnings about what it skips.
+func (r *Runner) env(job Job, log *slog.Logger) connectors.Env {
+	return connectors.Env{Secret: r.Secret, State: jobState{r.Lake, job.Name}, Log: log}
+}
+
+// rejectedItem names an item rejected whole and why (its first problem).
+func rejectedItem(name string, probs []Problem) RejectedItem {
+	ri := RejectedItem{Name: name}
+	if len(probs) > 0 {
+		ri.Reason = probs[0].Reason
+	}
+	return ri
 }
 
 func (r *Runner) report(p Progress) {
@@ -463,4 +527,4 @@ type jobState struct {
 }
 
 func (s jobState) Load() ([]byte, error) { return s.lake.ReadState(s.job) }
-func (s jobState) Save(b []byte) error    { return s.lake.WriteState(s.job, b) }
+func (s jobState) Save(b []byte) error   { return s.lake.WriteState(s.job, b) }

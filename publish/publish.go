@@ -9,17 +9,25 @@ package publish
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/waymark-data/waymark/internal/faults"
 )
 
 // Result says what was published.
 type Result struct {
 	Schema string
 	Tables map[string]int64
+	// Swept lists the staging schemas a killed publish had left, dropped
+	// by this one.
+	Swept []string
 }
 
 // Options configures a publish.
@@ -31,6 +39,13 @@ type Options struct {
 	// Reader, when set, is a role granted read access to the new schema
 	// (the role Grafana's data source logs in as).
 	Reader string
+	// LockTimeout bounds how long any statement, the swap above all, waits
+	// for a lock: the swap needs its tables exclusively, and a dashboard
+	// query running long would otherwise make it wait, and every dashboard
+	// read queue behind the waiting swap. Default 5s.
+	LockTimeout time.Duration
+	// StatementTimeout bounds every statement of the publish. Default 5m.
+	StatementTimeout time.Duration
 }
 
 // Tables lists the serving tables of a warehouse: every mart.
@@ -107,45 +122,107 @@ func columns(ctx context.Context, db *sql.DB, table string) ([]column, error) {
 
 func ident(s string) string { return pgx.Identifier{s}.Sanitize() }
 
-// Run publishes the marts of the warehouse db.
+// stagingPrefix names the schemas a publish loads into before the swap.
+func stagingPrefix(schema string) string { return schema + "_staging_" }
+
+// Run publishes the marts of the warehouse db. It holds an advisory lock for
+// the whole publish (two publishes never interleave), sweeps the staging
+// schemas a killed publish left, loads every mart into a new staging
+// schema and swaps it in with one transaction. The swap drops only what
+// Waymark put there, without CASCADE: if an object Waymark does not own
+// depends on a serving table (an analyst's view in another schema) or sits
+// in the serving schema, the publish fails naming it and the previous marts
+// stay served.
 func Run(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 	res := Result{Schema: o.Schema, Tables: map[string]int64{}}
 	if o.DSN == "" {
-		return res, fmt.Errorf("no PostgreSQL to publish to: set WAYMARK_PG_DSN (e.g. postgres://waymark@127.0.0.1:5432/waymark)")
+		return res, ErrNoDSN
+	}
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = 5 * time.Second
+	}
+	if o.StatementTimeout <= 0 {
+		o.StatementTimeout = 5 * time.Minute
 	}
 	tables, err := Tables(ctx, db)
 	if err != nil {
 		return res, err
 	}
-	pg, err := pgx.Connect(ctx, o.DSN)
+	cfg, err := pgx.ParseConfig(o.DSN)
+	if err != nil {
+		// The parser's message may quote the DSN, password and all.
+		return res, fmt.Errorf("WAYMARK_PG_DSN is not a valid PostgreSQL connection string")
+	}
+	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(o.LockTimeout.Milliseconds(), 10)
+	cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
+	cfg.RuntimeParams["application_name"] = "waymark publish"
+	if cfg.ConnectTimeout == 0 {
+		// A server that accepts and never answers must not hang a publish.
+		cfg.ConnectTimeout = 30 * time.Second
+	}
+	pg, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return res, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
 	defer pg.Close(context.Background())
-	staging := fmt.Sprintf("%s_staging_%d", o.Schema, time.Now().UnixNano())
-	if _, err := pg.Exec(ctx, "CREATE SCHEMA "+ident(staging)); err != nil {
-		return res, fmt.Errorf("create staging schema: %w", err)
+	// Session lock, released when the connection ends (a killed publish
+	// included): under it, every staging schema left over is one of ours
+	// from a publish that did not finish.
+	if _, err := pg.Exec(ctx, "SELECT pg_advisory_lock(hashtext($1))", "waymark publish "+o.Schema); err != nil {
+		return res, explain(o, fmt.Errorf("wait for another publish to %s: %w", o.Schema, err))
 	}
-	cleanup := func() { pg.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+ident(staging)+" CASCADE") }
+	if res.Swept, err = sweepStaging(ctx, pg, o.Schema); err != nil {
+		return res, err
+	}
+	staging := fmt.Sprintf("%s%d", stagingPrefix(o.Schema), time.Now().UnixNano())
+	if _, err := pg.Exec(ctx, "CREATE SCHEMA "+ident(staging)); err != nil {
+		return res, explain(o, fmt.Errorf("create staging schema: %w", err))
+	}
+	cleanup := func() { dropOwned(context.Background(), pg, staging) }
 	for _, t := range tables {
 		n, err := copyTable(ctx, db, pg, staging, t)
 		if err != nil {
 			cleanup()
-			return res, fmt.Errorf("publish %s: %w", t, err)
+			return res, explain(o, fmt.Errorf("publish %s: %w", t, err))
 		}
 		res.Tables[t] = n
+		faults.Point("publish.table")
 	}
-	// The swap: one transaction drops the old schema and renames the new
-	// one into its place.
+	faults.Point("publish.before-swap")
+	// The swap: one transaction drops the old serving tables and schema
+	// and renames the new one into their place.
 	tx, err := pg.Begin(ctx)
 	if err != nil {
 		cleanup()
 		return res, err
 	}
-	stmts := []string{
-		"DROP SCHEMA IF EXISTS " + ident(o.Schema) + " CASCADE",
-		"ALTER SCHEMA " + ident(staging) + " RENAME TO " + ident(o.Schema),
+	if err := swap(ctx, tx, o, staging); err != nil {
+		tx.Rollback(context.Background())
+		cleanup()
+		return res, explain(o, fmt.Errorf("swap schema %s: %w", o.Schema, err))
 	}
+	if err := tx.Commit(ctx); err != nil {
+		cleanup()
+		return res, explain(o, fmt.Errorf("swap schema %s: %w", o.Schema, err))
+	}
+	return res, nil
+}
+
+// ErrNoDSN means there is no PostgreSQL to publish to.
+var ErrNoDSN = errors.New("no PostgreSQL to publish to: set WAYMARK_PG_DSN (e.g. postgres://waymark@127.0.0.1:5432/waymark)")
+
+// swap replaces the serving schema with staging inside tx.
+func swap(ctx context.Context, tx pgx.Tx, o Options, staging string) error {
+	var exists bool
+	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", o.Schema).Scan(&exists); err != nil {
+		return err
+	}
+	if exists {
+		if err := dropSchema(ctx, tx, o.Schema); err != nil {
+			return err
+		}
+	}
+	stmts := []string{"ALTER SCHEMA " + ident(staging) + " RENAME TO " + ident(o.Schema)}
 	if o.Reader != "" {
 		stmts = append(stmts,
 			"GRANT USAGE ON SCHEMA "+ident(o.Schema)+" TO "+ident(o.Reader),
@@ -153,16 +230,104 @@ func Run(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 	}
 	for _, s := range stmts {
 		if _, err := tx.Exec(ctx, s); err != nil {
-			tx.Rollback(context.Background())
-			cleanup()
-			return res, fmt.Errorf("swap schema %s: %w", o.Schema, err)
+			return err
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
-		cleanup()
-		return res, fmt.Errorf("swap schema %s: %w", o.Schema, err)
+	return nil
+}
+
+// execer is a connection or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// dropSchema drops the mart tables Waymark published in schema, then the
+// schema, both without CASCADE: PostgreSQL refuses when anything else
+// depends on them or lives there, and that refusal is the answer.
+func dropSchema(ctx context.Context, ex execer, schema string) error {
+	rows, err := ex.Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname LIKE 'mart\_%' ORDER BY 1`, schema)
+	if err != nil {
+		return err
 	}
-	return res, nil
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	if len(names) > 0 {
+		list := make([]string, len(names))
+		for i, n := range names {
+			list[i] = ident(schema) + "." + ident(n)
+		}
+		if _, err := ex.Exec(ctx, "DROP TABLE "+strings.Join(list, ", ")+" RESTRICT"); err != nil {
+			return err
+		}
+	}
+	_, err = ex.Exec(ctx, "DROP SCHEMA "+ident(schema)+" RESTRICT")
+	return err
+}
+
+// dropOwned drops a staging schema of ours; an object of somebody else's
+// that depends on it keeps it (and is named in the error).
+func dropOwned(ctx context.Context, pg *pgx.Conn, schema string) error {
+	tx, err := pg.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := dropSchema(ctx, tx, schema); err != nil {
+		tx.Rollback(context.Background())
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// sweepStaging drops the staging schemas publishes killed midway left.
+func sweepStaging(ctx context.Context, pg *pgx.Conn, schema string) ([]string, error) {
+	rows, err := pg.Query(ctx, "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1) ORDER BY 1", stagingPrefix(schema))
+	if err != nil {
+		return nil, err
+	}
+	left, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	var swept []string
+	for _, s := range left {
+		if err := dropOwned(ctx, pg, s); err != nil {
+			return swept, fmt.Errorf("sweep the staging schema %s a stopped publish left: %w", s, dependents(err))
+		}
+		swept = append(swept, s)
+	}
+	return swept, nil
+}
+
+// explain turns PostgreSQL's refusals into what to do about them.
+func explain(o Options, err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	switch pe.Code {
+	case "2BP01": // dependent_objects_still_exist
+		return fmt.Errorf("%w\nWaymark replaces the schema %s whole and drops nothing it does not own: %s. Drop it, or point it at a table of your own, and publish again; until then the previous marts stay served",
+			err, o.Schema, dependents(pe))
+	case "55P03": // lock_not_available
+		return fmt.Errorf("%w\nthe swap waited lock_timeout (%s) for queries on the serving tables to finish; the previous marts stay served and the next publish tries again", err, o.LockTimeout)
+	case "57014": // query_canceled: statement_timeout
+		return fmt.Errorf("%w\na statement ran longer than statement_timeout (%s); the previous marts stay served", err, o.StatementTimeout)
+	}
+	return err
+}
+
+// dependents says what PostgreSQL found in the way, from the error detail
+// ("view analyst.v depends on table waymark.mart_scorecard").
+func dependents(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Detail != "" {
+		return errors.New(strings.ReplaceAll(pe.Detail, "\n", "; "))
+	}
+	return err
 }
 
 func copyTable(ctx context.Context, db *sql.DB, pg *pgx.Conn, schema, table string) (int64, error) {

@@ -78,7 +78,10 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"demo", "--months", "0"}, 2},
 		{[]string{"ingest", "no-such-job"}, 2},
 		{[]string{"sql", "SELECT 1"}, 1}, // no warehouse built yet
-		{[]string{"--config", "missing.yaml", "build"}, 1},
+		{[]string{"--config", "missing.yaml", "build"}, 2},
+		{[]string{"publish"}, 2}, // no WAYMARK_PG_DSN
+		{[]string{"catalog", "--department", "旗不存在局"}, 2},
+		{[]string{"templates", "--department", "旗不存在局"}, 2},
 	}
 	for _, c := range cases {
 		r := run(t, dir, nil, c.args...)
@@ -496,7 +499,7 @@ func TestPublishToPostgres(t *testing.T) {
 	if r := run(t, dir, nil, "demo", "--months", "2", "--log-level", "warn"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	if r := run(t, dir, nil, "publish"); r.code != 1 || !strings.Contains(r.stderr, "WAYMARK_PG_DSN") {
+	if r := run(t, dir, nil, "publish"); r.code != 2 || !strings.Contains(r.stderr, "WAYMARK_PG_DSN") {
 		t.Errorf("publish without a DSN: exit %d, %s", r.code, r.stderr)
 	}
 	r := run(t, dir, []string{"WAYMARK_PG_DSN=" + pg.DSN}, "publish")

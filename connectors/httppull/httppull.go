@@ -9,13 +9,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -70,7 +70,7 @@ func New(s map[string]string, env connectors.Env) (*Puller, error) {
 	}
 	u, err := url.Parse(p.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("http: url %q: want an http:// or https:// address", redact(p.URL))
+		return nil, fmt.Errorf("http: url %q: want an http:// or https:// address", connectors.RedactURL(p.URL))
 	}
 	if p.AuthEnv != "" {
 		var ok bool
@@ -81,8 +81,24 @@ func New(s map[string]string, env connectors.Env) (*Puller, error) {
 			return nil, fmt.Errorf("http: auth_env %s is not set in the environment", p.AuthEnv)
 		}
 	}
-	p.Client = &http.Client{Timeout: p.Timeout}
+	p.Client = &http.Client{Timeout: p.Timeout, CheckRedirect: p.checkRedirect}
 	return p, nil
+}
+
+// checkRedirect follows at most 10 redirects and sends the auth header
+// only to the host (and scheme) the job names: a redirect to another host
+// gets the request without it. Go drops its own Authorization header on
+// such redirects, but not a custom one (X-Api-Key, X-Token).
+func (p *Puller) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after 10 redirects")
+	}
+	first := via[0].URL
+	if req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
+		req.Header.Del(p.AuthHeader)
+		req.Header.Del("Authorization")
+	}
+	return nil
 }
 
 // Close releases idle connections.
@@ -105,13 +121,30 @@ func (p *Puller) pageURL(page int) string {
 	return u.String()
 }
 
+// pageName is how a page is named in logs, errors, the lake's lineage
+// (_source, _file), manifests, the quarantine and the job's state: the
+// address without credentials or the query string the job's url carries
+// (where API tokens travel), plus only the paging parameters Waymark adds.
+func (p *Puller) pageName(page int) string {
+	name := connectors.RedactURL(p.URL)
+	if p.PageParam == "" {
+		return name
+	}
+	q := url.Values{}
+	q.Set(p.PageParam, strconv.Itoa(page))
+	if p.SizeParam != "" {
+		q.Set(p.SizeParam, strconv.Itoa(p.PageSize))
+	}
+	return name + "?" + q.Encode()
+}
+
 // Pull fetches every page and yields those that changed. Paging stops at
 // the first page with no records (or after one page without page_param).
 func (p *Puller) Pull(ctx context.Context, yield func(connectors.Item) error) error {
 	p.loadState()
 	for i := 0; i < p.MaxPages; i++ {
-		u := p.pageURL(p.StartPage + i)
-		body, hdr, status, err := p.fetch(ctx, u)
+		u, name := p.pageURL(p.StartPage+i), p.pageName(p.StartPage+i)
+		body, hdr, status, err := p.fetch(ctx, u, name)
 		if err != nil {
 			return err
 		}
@@ -131,15 +164,20 @@ func (p *Puller) Pull(ctx context.Context, yield func(connectors.Item) error) er
 		}
 		v := validators{ETag: hdr.Get("ETag"), LastModified: hdr.Get("Last-Modified")}
 		item := connectors.Item{
-			Source:      "http:" + p.URL,
-			Name:        u,
+			Source:      "http:" + connectors.RedactURL(p.URL),
+			Name:        name,
 			Format:      p.Format,
 			SubmittedAt: submitted,
 			Open:        func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil },
-			Ack: func(bool) error {
+			Ack: func(ok bool) error {
 				// Remember the validators only once the page is in the lake,
-				// so a failed run fetches it again.
-				return p.remember(u, v)
+				// so a failed run fetches it again; a page rejected whole (a
+				// body cut short that still looked complete) is fetched again
+				// too, rather than answered 304 for ever.
+				if !ok {
+					return p.remember(name, validators{})
+				}
+				return p.remember(name, v)
 			},
 		}
 		if err := yield(item); err != nil {
@@ -154,7 +192,8 @@ func (p *Puller) Pull(ctx context.Context, yield func(connectors.Item) error) er
 
 // fetch GETs u with retries: network errors, 5xx and 429 are retried with
 // exponential backoff and jitter (honouring Retry-After); other 4xx fail.
-func (p *Puller) fetch(ctx context.Context, u string) ([]byte, http.Header, int, error) {
+// Errors name the page by name, never by u, which may carry a token.
+func (p *Puller) fetch(ctx context.Context, u, name string) ([]byte, http.Header, int, error) {
 	var lastErr error
 	for attempt := 0; attempt <= p.Retries; attempt++ {
 		if attempt > 0 {
@@ -176,7 +215,7 @@ func (p *Puller) fetch(ctx context.Context, u string) ([]byte, http.Header, int,
 		if p.authValue != "" {
 			req.Header.Set(p.AuthHeader, p.authValue)
 		}
-		if v, ok := p.validatorsFor(u); ok {
+		if v, ok := p.validatorsFor(name); ok {
 			if v.ETag != "" {
 				req.Header.Set("If-None-Match", v.ETag)
 			}
@@ -189,26 +228,31 @@ func (p *Puller) fetch(ctx context.Context, u string) ([]byte, http.Header, int,
 			if ctx.Err() != nil {
 				return nil, nil, 0, ctx.Err()
 			}
-			lastErr = fmt.Errorf("GET %s: %w", redact(u), err)
+			// A *url.Error repeats the whole address: keep only its cause.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			lastErr = fmt.Errorf("GET %s: %w", name, err)
 			continue
 		}
 		body, err := io.ReadAll(io.LimitReader(resp.Body, p.MaxBytes+1))
 		resp.Body.Close()
 		switch {
 		case err != nil:
-			lastErr = fmt.Errorf("GET %s: reading body: %w", redact(u), err)
+			lastErr = fmt.Errorf("GET %s: reading body: %w", name, err)
 			continue
 		case resp.StatusCode == http.StatusNotModified:
 			return nil, resp.Header, resp.StatusCode, nil
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
-			lastErr = retryAfter{fmt.Errorf("GET %s: %s", redact(u), resp.Status), parseRetryAfter(resp.Header.Get("Retry-After"))}
+			lastErr = retryAfter{fmt.Errorf("GET %s: %s", name, resp.Status), parseRetryAfter(resp.Header.Get("Retry-After"))}
 			continue
 		case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-			return nil, nil, 0, fmt.Errorf("GET %s: %s: check the credentials in the job's auth_env", redact(u), resp.Status)
+			return nil, nil, 0, fmt.Errorf("GET %s: %s: check the credentials in the job's auth_env", name, resp.Status)
 		case resp.StatusCode >= 400:
-			return nil, nil, 0, fmt.Errorf("GET %s: %s", redact(u), resp.Status)
+			return nil, nil, 0, fmt.Errorf("GET %s: %s", name, resp.Status)
 		case int64(len(body)) > p.MaxBytes:
-			return nil, nil, 0, fmt.Errorf("GET %s: response larger than %d bytes", redact(u), p.MaxBytes)
+			return nil, nil, 0, fmt.Errorf("GET %s: response larger than %d bytes", name, p.MaxBytes)
 		}
 		return body, resp.Header, resp.StatusCode, nil
 	}
@@ -225,23 +269,6 @@ func parseRetryAfter(v string) time.Duration {
 		return time.Duration(n) * time.Second
 	}
 	return 0
-}
-
-// redact drops credentials a URL may carry in its query.
-func redact(u string) string {
-	parsed, err := url.Parse(u)
-	if err != nil {
-		return u
-	}
-	q := parsed.Query()
-	for k := range q {
-		if lk := strings.ToLower(k); strings.Contains(lk, "token") || strings.Contains(lk, "key") || strings.Contains(lk, "secret") {
-			q.Set(k, "REDACTED")
-		}
-	}
-	parsed.RawQuery = q.Encode()
-	parsed.User = nil
-	return parsed.String()
 }
 
 // emptyPage reports whether a JSON page holds no records.
@@ -284,7 +311,11 @@ func (p *Puller) validatorsFor(u string) (validators, bool) {
 func (p *Puller) remember(u string, v validators) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.state[u] = v
+	if v == (validators{}) {
+		delete(p.state, u)
+	} else {
+		p.state[u] = v
+	}
 	if p.State == nil {
 		return nil
 	}

@@ -75,10 +75,37 @@ func New(s map[string]string, env connectors.Env) (*Subscriber, error) {
 // disconnects its own client.
 func (s *Subscriber) Close() error { return nil }
 
+// ConnectTimeout bounds how long a pull waits for the broker to accept the
+// connection: an unreachable broker fails the run (and is tried again at the
+// next one) instead of holding it, and the data set's lock, forever.
+var ConnectTimeout = 10 * time.Second
+
 // Pull connects, subscribes and yields batches until the context ends or
-// the subscription has been idle for IdleStop.
+// the subscription has been idle for IdleStop. Batches are flushed when
+// full, after BatchWait, or as soon as the stream goes quiet (a broker with
+// a small in-flight window sends no more until it sees acknowledgements).
 func (s *Subscriber) Pull(ctx context.Context, yield func(connectors.Item) error) error {
+	return s.run(ctx, yield, s.IdleStop, 50*time.Millisecond)
+}
+
+// Stream is the continuous subscription `waymark serve` keeps open: it
+// yields a micro-batch every BatchSize messages or BatchWait, whichever
+// comes first, each acknowledged only after the runner has committed it,
+// and returns only when ctx ends or the broker cannot be reached.
+func (s *Subscriber) Stream(ctx context.Context, yield func(connectors.Item) error) error {
+	return s.run(ctx, yield, 0, 0)
+}
+
+// run is Pull and Stream: idleStop > 0 ends it after that long without a
+// message, quiet > 0 flushes a batch once no message came for that long.
+// Every way out disconnects the client and releases the message handler,
+// so no goroutine outlives a pull, however it ends.
+func (s *Subscriber) run(ctx context.Context, yield func(connectors.Item) error, idleStop, quiet time.Duration) error {
 	msgs := make(chan paho.Message, s.BatchSize)
+	// done is closed when run returns: a handler still holding a message
+	// then drops it (unacknowledged, so the broker delivers it again)
+	// instead of blocking paho's router, and with it Disconnect, forever.
+	done := make(chan struct{})
 	opts := paho.NewClientOptions().
 		AddBroker(s.Broker).
 		SetClientID(s.ClientID).
@@ -86,10 +113,14 @@ func (s *Subscriber) Pull(ctx context.Context, yield func(connectors.Item) error
 		SetAutoAckDisabled(true).
 		SetOrderMatters(true).
 		SetAutoReconnect(true).
-		SetConnectRetry(true).
-		SetConnectRetryInterval(time.Second).
+		SetConnectTimeout(ConnectTimeout).
 		SetKeepAlive(30 * time.Second).
-		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) { msgs <- m })
+		SetDefaultPublishHandler(func(_ paho.Client, m paho.Message) {
+			select {
+			case msgs <- m:
+			case <-done:
+			}
+		})
 	if s.Username != "" {
 		opts.SetUsername(s.Username).SetPassword(s.password)
 	}
@@ -103,16 +134,19 @@ func (s *Subscriber) Pull(ctx context.Context, yield func(connectors.Item) error
 		c.SubscribeMultiple(filters, nil)
 	})
 	client := paho.NewClient(opts)
+	// Deferred calls run last-in first-out: done is closed before the
+	// client disconnects.
+	defer client.Disconnect(250)
+	defer close(done)
 	tok := client.Connect()
 	select {
 	case <-tok.Done():
 		if err := tok.Error(); err != nil {
-			return fmt.Errorf("mqtt %s: connect: %w", s.Broker, err)
+			return fmt.Errorf("mqtt %s: connect: %w", connectors.RedactURL(s.Broker), err)
 		}
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer client.Disconnect(250)
 
 	var batch []paho.Message
 	var first time.Time
@@ -129,7 +163,7 @@ func (s *Subscriber) Pull(ctx context.Context, yield func(connectors.Item) error
 		pending := batch
 		batch = nil
 		item := connectors.Item{
-			Source:      "mqtt:" + s.Broker,
+			Source:      "mqtt:" + connectors.RedactURL(s.Broker),
 			Name:        fmt.Sprintf("%s/%s-%04d.json", s.ClientID, first.UTC().Format("20060102T150405.000000Z"), seq),
 			Format:      "json",
 			SubmittedAt: first,
@@ -145,12 +179,11 @@ func (s *Subscriber) Pull(ctx context.Context, yield func(connectors.Item) error
 		}
 		return yield(item)
 	}
-	// Flush when the batch is full, when it has waited BatchWait, or when
-	// the stream goes quiet: a broker with a small in-flight window stops
-	// sending until it sees acknowledgements, and those come only after a
-	// flush.
-	const quiet = 50 * time.Millisecond
-	tick := time.NewTicker(min(s.BatchWait, quiet))
+	step := s.BatchWait
+	if quiet > 0 {
+		step = min(step, quiet)
+	}
+	tick := time.NewTicker(max(step, time.Millisecond))
 	defer tick.Stop()
 	last := time.Now()
 	for {
@@ -170,12 +203,12 @@ func (s *Subscriber) Pull(ctx context.Context, yield func(connectors.Item) error
 				}
 			}
 		case now := <-tick.C:
-			if len(batch) > 0 && (now.Sub(last) >= quiet || now.Sub(first) >= s.BatchWait) {
+			if len(batch) > 0 && ((quiet > 0 && now.Sub(last) >= quiet) || now.Sub(first) >= s.BatchWait) {
 				if err := flush(); err != nil {
 					return err
 				}
 			}
-			if s.IdleStop > 0 && len(batch) == 0 && now.Sub(last) >= s.IdleStop {
+			if idleStop > 0 && len(batch) == 0 && now.Sub(last) >= idleStop {
 				return nil
 			}
 		}

@@ -45,6 +45,9 @@ or just 31号); --department takes a department's name or any alias (旗工信�
 			if len(args) == 1 {
 				what = args[0]
 			}
+			if err := a.checkDepartment(dept); err != nil {
+				return err
+			}
 			t, err := models.Catalog(cmd.Context(), waymark.Seeds(a.cfg.SeedsDir), a.cfg.TimeZone,
 				models.CatalogQuery{What: what, Plan: plan, Department: dept, Brief: format == "table"})
 			var bad models.BadQueryError
@@ -61,4 +64,20 @@ or just 31号); --department takes a department's name or any alias (旗工信�
 	cmd.Flags().StringVarP(&dept, "department", "d", "", "responsible department (name or alias)")
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: table, csv or json")
 	return cmd
+}
+
+// checkDepartment refuses a --department no reference data knows: an empty
+// listing would look like "this department answers for nothing".
+func (a *app) checkDepartment(dept string) error {
+	if dept == "" {
+		return nil
+	}
+	_, refs, err := a.contracts()
+	if err != nil {
+		return err
+	}
+	if _, ok := refs.Department(dept); !ok {
+		return UsageError{fmt.Errorf("--department %q: no such department in the reference data (seeds/departments.csv lists every department and its other names)", dept)}
+	}
+	return nil
 }

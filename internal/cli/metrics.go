@@ -25,6 +25,8 @@ type serveMetrics struct {
 	lastSuccess *prometheus.GaugeVec
 	builds      *prometheus.CounterVec
 	buildTime   prometheus.Gauge
+	publishes   *prometheus.CounterVec
+	publishTime prometheus.Gauge
 }
 
 func newServeMetrics() *serveMetrics {
@@ -35,15 +37,19 @@ func newServeMetrics() *serveMetrics {
 		items: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waymark_ingest_items_total",
 			Help: "Files or message batches seen, by data set and outcome (new, duplicate, rejected)."}, []string{"dataset", "outcome"}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waymark_ingest_runs_total",
-			Help: "Job runs by job and status (ok, failed, cancelled)."}, []string{"job", "status"}),
+			Help: "Job runs by job and status (ok, failed, cancelled); a streaming job counts one per window with data."}, []string{"job", "status"}),
 		lastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "waymark_ingest_last_success_timestamp_seconds",
 			Help: "When each job last finished without error (Unix seconds)."}, []string{"job"}),
 		builds: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waymark_builds_total",
 			Help: "Warehouse builds by status (ok, failed)."}, []string{"status"}),
 		buildTime: prometheus.NewGauge(prometheus.GaugeOpts{Name: "waymark_build_duration_seconds",
 			Help: "Duration of the last successful warehouse build."}),
+		publishes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waymark_publishes_total",
+			Help: "Publishes of the marts to PostgreSQL by status (ok, failed)."}, []string{"status"}),
+		publishTime: prometheus.NewGauge(prometheus.GaugeOpts{Name: "waymark_publish_duration_seconds",
+			Help: "Duration of the last successful publish."}),
 	}
-	m.reg.MustRegister(m.rows, m.items, m.runs, m.lastSuccess, m.builds, m.buildTime,
+	m.reg.MustRegister(m.rows, m.items, m.runs, m.lastSuccess, m.builds, m.buildTime, m.publishes, m.publishTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -58,7 +64,7 @@ func (m *serveMetrics) run(r pipelines.RunResult) {
 	m.items.WithLabelValues(r.Dataset, "duplicate").Add(float64(r.ItemsDuplicate))
 	m.items.WithLabelValues(r.Dataset, "rejected").Add(float64(r.ItemsRejected))
 	m.runs.WithLabelValues(r.Job, r.Status).Inc()
-	if r.Status == "ok" {
+	if r.Status == "ok" && !r.FinishedAt.IsZero() {
 		m.lastSuccess.WithLabelValues(r.Job).Set(float64(r.FinishedAt.Unix()))
 	}
 }
@@ -70,6 +76,15 @@ func (m *serveMetrics) build(d time.Duration, err error) {
 	}
 	m.builds.WithLabelValues("ok").Inc()
 	m.buildTime.Set(d.Seconds())
+}
+
+func (m *serveMetrics) publish(d time.Duration, err error) {
+	if err != nil {
+		m.publishes.WithLabelValues("failed").Inc()
+		return
+	}
+	m.publishes.WithLabelValues("ok").Inc()
+	m.publishTime.Set(d.Seconds())
 }
 
 // listen serves /metrics and /healthz on addr until ctx ends.

@@ -24,9 +24,16 @@ postgres.reader set, that role is granted read access (Grafana's login).`,
   psql "$WAYMARK_PG_DSN" -c "SELECT * FROM waymark.mart_scorecard LIMIT 5"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.cfg.Postgres.DSN == "" {
+				// Nothing failed: the command was called without what it needs.
+				return UsageError{publish.ErrNoDSN}
+			}
 			res, err := a.publish(cmd.Context())
 			if err != nil {
 				return err
+			}
+			for _, s := range res.Swept {
+				fmt.Fprintf(a.out, "dropped %s, left by a publish that did not finish\n", s)
 			}
 			for _, t := range slices.Sorted(maps.Keys(res.Tables)) {
 				fmt.Fprintf(a.out, "%s.%s: %d rows\n", res.Schema, t, res.Tables[t])

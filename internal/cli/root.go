@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -58,6 +59,8 @@ type app struct {
 	cfg        config.Config
 	log        *slog.Logger
 	out        io.Writer
+	// lockWait is how long ingest jobs wait for a data set's lock (flag).
+	lockWait time.Duration
 }
 
 func (a *app) lake() lake.Lake { return lake.Lake{Root: a.cfg.LakeDir} }
@@ -126,9 +129,14 @@ func (a *app) setup(errOut io.Writer) error {
 	default:
 		return UsageError{fmt.Errorf("--log-format %q: want text or json", a.logFormat)}
 	}
+	// Packages that warn without a logger of their own (the build setting
+	// a lake file aside) write to slog's default: make it this one.
+	slog.SetDefault(a.log)
 	cfg, err := config.Load(a.configPath)
 	if err != nil {
-		return err
+		// A config file that is missing, unreadable or wrong is how
+		// waymark was called, not work that failed: exit 2.
+		return UsageError{err}
 	}
 	a.cfg = cfg
 	return nil

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"github.com/waymark-data/waymark"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -15,16 +14,21 @@ import (
 )
 
 func serveCmd(a *app) *cobra.Command {
-	var buildEvery time.Duration
+	var buildEvery, lockWait, publishTimeout time.Duration
 	var listen string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the ingest jobs on their schedules, rebuilding the warehouse after new data",
 		Long: `serve runs every job on its cron schedule (in the configured time zone; a
 job's schedule can be overridden in waymark.yaml under schedules:), never two
-runs of the same job at once. When a run brings new rows the warehouse is
-rebuilt, the dashboards regenerated and, when WAYMARK_PG_DSN is set, the
-marts published to PostgreSQL, at most once per --build-every.
+runs of the same job at once; jobs feeding the same data set wait for each
+other (up to --lock-wait). MQTT jobs run instead as continuous
+subscriptions that commit a micro-batch every batch_size messages or
+batch_wait. When new rows arrive the warehouse is rebuilt, the dashboards
+regenerated and, when WAYMARK_PG_DSN is set, the marts published to
+PostgreSQL, at most once per --build-every; a failed build is retried at
+the next tick, and publishing never holds up a rebuild (each publish is
+limited to --publish-timeout).
 
 SIGTERM or Ctrl-C stops it gracefully: no new run starts, and a file being
 ingested is rolled back (nothing of it reaches the lake, and it stays in the
@@ -34,16 +38,19 @@ inbox for the next run), then serve exits 0.`,
   curl -s localhost:9464/metrics | grep waymark_ingest_rows_total`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.serve(cmd.Context(), buildEvery, listen)
+			a.lockWait = lockWait
+			return a.serve(cmd.Context(), buildEvery, publishTimeout, listen)
 		},
 	}
 	cmd.Flags().DurationVar(&buildEvery, "build-every", time.Minute, "at most one warehouse rebuild per this interval")
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:9464", "address for /metrics (Prometheus) and /healthz; empty to disable")
+	cmd.Flags().DurationVar(&lockWait, "lock-wait", pipelines.DefaultLockWait, "how long a job waits for another ingest of the same data set")
+	cmd.Flags().DurationVar(&publishTimeout, "publish-timeout", 5*time.Minute, "the longest one publish to PostgreSQL may take")
 	return cmd
 }
 
-func (a *app) serve(ctx context.Context, buildEvery time.Duration, listen string) error {
-	ds, err := a.datasets()
+func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duration, listen string) error {
+	ds, refs, err := a.contracts()
 	if err != nil {
 		return err
 	}
@@ -59,20 +66,70 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration, listen string
 		}
 		a.log.Info("metrics", "url", "http://"+addr+"/metrics")
 	}
-	c := cron.New(cron.WithLocation(a.cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	var dirty atomic.Bool
+	var publish func(context.Context) error
+	if a.cfg.Postgres.DSN != "" {
+		publish = func(ctx context.Context) error {
+			t0 := time.Now()
+			pub, err := a.publish(ctx)
+			metrics.publish(time.Since(t0), err)
+			if err == nil {
+				a.log.Info("published", "schema", pub.Schema, "tables", len(pub.Tables))
+			}
+			return err
+		}
+	}
+	loop := newBuildLoop(func(ctx context.Context) error {
+		t0 := time.Now()
+		res, err := a.build(ctx)
+		metrics.build(time.Since(t0), err)
+		if err != nil {
+			return err
+		}
+		a.log.Info("warehouse built", "path", res.Path, "models", res.Models, "tests", res.Tests)
+		if _, err := a.dashboards(ctx); err != nil {
+			a.log.Error("dashboards failed", "err", err)
+		}
+		return nil
+	}, publish, publishTimeout, a.log)
 	var running sync.WaitGroup
-	scheduled := 0
+	running.Add(1)
+	go func() {
+		defer running.Done()
+		loop.publisher(ctx)
+	}()
+	ran := func(r pipelines.RunResult) {
+		metrics.run(r)
+		if r.RowsAccepted > 0 || r.ItemsNew > 0 {
+			loop.markDirty()
+		}
+	}
+	c := cron.New(cron.WithLocation(a.cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	scheduled, streams := 0, 0
 	for _, j := range jobs {
+		if missing := j.Missing(a.jobVars(j)); len(missing) > 0 {
+			a.log.Info("job not scheduled: source not configured", "job", j.Name, "needs", missing)
+			continue
+		}
+		r := a.runner(ds, refs)
+		r.Vars = a.jobVars(j)
+		if r.Streams(j) {
+			// A continuous subscription instead of a pull on a schedule.
+			streams++
+			running.Add(1)
+			go func() {
+				defer running.Done()
+				// A stream's progress is closed as a run (a ledger row, the
+				// metrics, a rebuild when it brought data) once per build
+				// interval: new readings wait for no more than one rebuild.
+				a.stream(ctx, r, j, max(buildEvery, time.Second), ran)
+			}()
+			continue
+		}
 		spec := j.Schedule
 		if s, ok := a.cfg.Schedules[j.Name]; ok {
 			spec = s
 		}
 		if spec == "" {
-			continue
-		}
-		if missing := j.Missing(a.jobVars(j)); len(missing) > 0 {
-			a.log.Info("job not scheduled: source not configured", "job", j.Name, "needs", missing)
 			continue
 		}
 		name := j.Name
@@ -87,10 +144,7 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration, listen string
 				a.log.Error("job failed", "job", name, "err", err)
 			}
 			for _, r := range res {
-				metrics.run(r)
-				if r.RowsAccepted > 0 || r.ItemsNew > 0 {
-					dirty.Store(true)
-				}
+				ran(r)
 			}
 		})
 		if err != nil {
@@ -98,7 +152,7 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration, listen string
 		}
 		scheduled++
 	}
-	a.log.Info("serving", "jobs", scheduled, "build_every", buildEvery.String())
+	a.log.Info("serving", "jobs", scheduled, "streams", streams, "build_every", buildEvery.String())
 	c.Start()
 	tick := time.NewTicker(buildEvery)
 	defer tick.Stop()
@@ -112,27 +166,31 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration, listen string
 			a.log.Info("stopped")
 			return nil
 		case <-tick.C:
-			if !dirty.Swap(false) {
-				continue
-			}
-			t0 := time.Now()
-			res, err := a.build(ctx)
-			metrics.build(time.Since(t0), err)
-			if err != nil {
-				a.log.Error("build failed; the previous warehouse stays current", "err", err)
-				continue
-			}
-			a.log.Info("warehouse built", "path", res.Path, "models", res.Models, "tests", res.Tests)
-			if _, err := a.dashboards(ctx); err != nil {
-				a.log.Error("dashboards failed", "err", err)
-			}
-			if a.cfg.Postgres.DSN != "" {
-				if pub, err := a.publish(ctx); err != nil {
-					a.log.Error("publish to PostgreSQL failed; dashboards keep the previous marts", "err", err)
-				} else {
-					a.log.Info("published", "schema", pub.Schema, "tables", len(pub.Tables))
-				}
-			}
+			loop.tick(ctx)
 		}
+	}
+}
+
+// stream keeps a streaming job running until ctx ends: when its source
+// fails (the broker is down) the failure is recorded as a run and the
+// stream starts again after a pause that grows up to five minutes.
+func (a *app) stream(ctx context.Context, r *pipelines.Runner, j pipelines.Job, window time.Duration, ran func(pipelines.RunResult)) {
+	pause := time.Second
+	for ctx.Err() == nil {
+		t0 := time.Now()
+		err := r.RunStream(ctx, j, window, ran)
+		if ctx.Err() != nil {
+			return
+		}
+		if time.Since(t0) > 5*time.Minute {
+			pause = time.Second // it ran for a while: start over quickly
+		}
+		a.log.Error("stream stopped; restarting", "job", j.Name, "err", err, "in", pause.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 5*time.Minute)
 	}
 }

@@ -40,6 +40,9 @@ produces.`,
 			if out == "" {
 				out = a.cfg.TemplatesDir
 			}
+			if err := a.checkDepartment(dept); err != nil {
+				return err
+			}
 			all, refs, err := a.contracts()
 			if err != nil {
 				return err

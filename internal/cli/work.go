@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"github.com/waymark-data/waymark"
 	"io"
@@ -44,28 +45,43 @@ func (a *app) ingest(ctx context.Context, names []string) ([]pipelines.RunResult
 	if len(names) == 0 {
 		chosen = jobs
 	}
-	r := &pipelines.Runner{
-		Lake: a.lake(), Datasets: ds, Refs: refs, Loc: a.cfg.Location(), Log: a.log, FeedbackDir: a.cfg.FeedbackDir, Secret: config.Secret,
-		Limits: connectors.Limits{MaxBytes: a.cfg.Limits.MaxFileBytes, MaxUnzippedBytes: a.cfg.Limits.MaxUnzippedBytes, MaxRows: a.cfg.Limits.MaxRows},
-	}
+	r := a.runner(ds, refs)
 	if isTerminal(a.out) {
 		r.Progress = progressLine(a.out)
 	}
+	// A job that fails does not stop the jobs after it: each is a separate
+	// source, and each run is in the ledger with its status.
 	var out []pipelines.RunResult
+	var errs []error
 	for _, j := range chosen {
 		r.Vars = a.jobVars(j)
 		if missing := j.Missing(r.Vars); len(missing) > 0 {
-			out = append(out, pipelines.RunResult{Job: j.Name, Dataset: j.Dataset, Status: "skipped",
-				Error: "needs sources." + strings.Join(missing, ", sources.") + ": set it in waymark.yaml or as WAYMARK_SOURCE_" + strings.ToUpper(missing[0])})
+			res, err := r.Skip(j, "needs sources."+strings.Join(missing, ", sources.")+": set it in waymark.yaml or as WAYMARK_SOURCE_"+strings.ToUpper(missing[0]))
+			out = append(out, res)
+			if err != nil {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		res, err := r.RunJob(ctx, j)
 		out = append(out, res)
 		if err != nil {
-			return out, err
+			errs = append(errs, err)
+			if ctx.Err() != nil {
+				break
+			}
 		}
 	}
-	return out, nil
+	return out, errors.Join(errs...)
+}
+
+// runner is the ingest runner the configuration describes.
+func (a *app) runner(ds map[string]*pipelines.Dataset, refs pipelines.Refs) *pipelines.Runner {
+	return &pipelines.Runner{
+		Lake: a.lake(), Datasets: ds, Refs: refs, Loc: a.cfg.Location(), Log: a.log, FeedbackDir: a.cfg.FeedbackDir, Secret: config.Secret,
+		Limits:   connectors.Limits{MaxBytes: a.cfg.Limits.MaxFileBytes, MaxUnzippedBytes: a.cfg.Limits.MaxUnzippedBytes, MaxRows: a.cfg.Limits.MaxRows},
+		LockWait: a.lockWait,
+	}
 }
 
 // jobVars are the placeholders a job's settings may use: the configured
@@ -105,24 +121,50 @@ func (a *app) dashboards(ctx context.Context) ([]string, error) {
 }
 
 func ingestCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var lockWait time.Duration
+	cmd := &cobra.Command{
 		Use:   "ingest [job...]",
 		Short: "Run ingest jobs now (all jobs when none is named)",
+		Long: `ingest runs the named jobs now, one after the other (all jobs when none is
+named). A job whose data set another ingest is writing waits for it, up to
+--lock-wait. A job that fails does not stop the others; the exit code is 1
+when any failed. For every file rejected whole the reason is printed, with
+the feedback workbook that tells the department what to fix.`,
 		Example: `  waymark ingest
   waymark ingest zw_industrial_solid_waste_inbox`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a.lockWait = lockWait
 			results, err := a.ingest(cmd.Context(), args)
 			for _, r := range results {
-				if r.Status == "skipped" {
-					fmt.Fprintf(a.out, "%-40s skipped: %s\n", r.Job, r.Error)
-					continue
-				}
-				fmt.Fprintf(a.out, "%-40s %-8s items %d new, %d duplicate, %d rejected; rows %d accepted, %d rejected (%s)\n",
-					r.Job, r.Status, r.ItemsNew, r.ItemsDuplicate, r.ItemsRejected, r.RowsAccepted, r.RowsRejected,
-					r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond))
+				printRun(a.out, r)
 			}
 			return err
 		},
+	}
+	cmd.Flags().DurationVar(&lockWait, "lock-wait", pipelines.DefaultLockWait, "how long a job waits for another ingest of the same data set")
+	return cmd
+}
+
+// printRun prints one run: its counts, and for each file rejected whole
+// its reason and where the department's feedback is.
+func printRun(w io.Writer, r pipelines.RunResult) {
+	if r.Status == "skipped" {
+		fmt.Fprintf(w, "%-40s skipped: %s\n", r.Job, r.Error)
+		return
+	}
+	fmt.Fprintf(w, "%-40s %-8s items %d new, %d duplicate, %d rejected; rows %d accepted, %d rejected (%s)\n",
+		r.Job, r.Status, r.ItemsNew, r.ItemsDuplicate, r.ItemsRejected, r.RowsAccepted, r.RowsRejected,
+		max(r.FinishedAt.Sub(r.StartedAt), 0).Round(time.Millisecond))
+	for _, it := range r.Rejected {
+		fmt.Fprintf(w, "  rejected whole: %s: %s\n", it.Name, strings.TrimPrefix(it.Reason, it.Name+": "))
+	}
+	if len(r.Rejected) > 0 || r.RowsRejected > 0 {
+		for _, f := range r.Feedback {
+			fmt.Fprintf(w, "  feedback for the department: %s\n", f)
+		}
+	}
+	if r.Status == "failed" && r.Error != "" {
+		fmt.Fprintf(w, "  failed: %s\n", r.Error)
 	}
 }
 

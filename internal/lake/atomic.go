@@ -14,9 +14,16 @@ import (
 // match these, and Sweep removes the ones a crash left behind.
 const tmpPrefix = ".tmp-"
 
+// FileMode is the permission of every file the lake commits: readable by
+// the group and others (0644), so that analysts' and statisticians' tools
+// running under other accounts can read the lake. A deployment that wants
+// the lake private to a group sets 0640 here (from its configuration).
+var FileMode os.FileMode = 0o644
+
 // AtomicFile is a file that becomes visible under its final name only when
 // Commit succeeds: data is written to a hidden temp file in the same
-// directory, fsynced, renamed, and the directory fsynced.
+// directory, fsynced, renamed, and the directory fsynced. Directories it
+// creates on the way are made durable too (see MkdirAll).
 type AtomicFile struct {
 	*os.File
 	final string
@@ -26,11 +33,18 @@ type AtomicFile struct {
 // Create starts an atomic write of path, creating parent directories.
 func Create(path string) (*AtomicFile, error) {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create %s: %w", dir, err)
+	if err := MkdirAll(dir); err != nil {
+		return nil, err
 	}
 	f, err := os.CreateTemp(dir, tmpPrefix+filepath.Base(path)+"-*")
 	if err != nil {
+		return nil, fmt.Errorf("create temp for %s: %w", path, err)
+	}
+	// CreateTemp makes the file private (0600); a committed lake file is
+	// meant to be read by other tools.
+	if err := f.Chmod(FileMode); err != nil {
+		f.Close()
+		os.Remove(f.Name())
 		return nil, fmt.Errorf("create temp for %s: %w", path, err)
 	}
 	return &AtomicFile{File: f, final: path}, nil
@@ -57,7 +71,7 @@ func (a *AtomicFile) Commit() error {
 		os.Remove(a.File.Name())
 		return fmt.Errorf("rename into %s: %w", a.final, err)
 	}
-	return SyncDir(filepath.Dir(a.final))
+	return syncDir(filepath.Dir(a.final))
 }
 
 // Abort discards the temp file; it is safe to call after Commit.
@@ -96,6 +110,35 @@ func CopyAtomic(path string, r io.Reader) (int64, error) {
 	}
 	return n, f.Commit()
 }
+
+// MkdirAll creates dir and its missing parents, and makes each new
+// directory durable: a new directory's name is an entry in its parent,
+// which is fsynced like a rename. Without it, a crash could lose a new
+// month=… partition directory, and with it the files committed inside.
+func MkdirAll(dir string) error {
+	var created []string
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		}
+		created = append(created, d)
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	for _, d := range created {
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncDir is SyncDir; tests replace it to see which directories are synced.
+var syncDir = SyncDir
 
 // SyncDir fsyncs a directory, making renames in it durable.
 func SyncDir(dir string) error {
@@ -140,8 +183,8 @@ func Sweep(root string) (int, error) {
 // that learn the final name (a checksum) only after writing the content.
 // The new name must be in the same directory tree, on the same file system.
 func (a *AtomicFile) Retarget(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(path), err)
+	if err := MkdirAll(filepath.Dir(path)); err != nil {
+		return err
 	}
 	a.final = path
 	return nil

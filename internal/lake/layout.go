@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Lake is the on-disk layout; it is a contract with every external reader:
@@ -87,10 +89,23 @@ func (l Lake) RunPath(date, runID string) string {
 	return filepath.Join(l.Root, "_runs", "date="+date, "run-"+runID+".parquet")
 }
 
-// Lock takes the data set's writer lock: one ingest of a data set at a
-// time, across processes (a scheduled run and a manual one). The kernel
-// releases it if the process dies. It returns the release function.
+// Lock takes the data set's writer lock without waiting (see LockWait).
 func (l Lake) Lock(dataset string) (func(), error) {
+	return l.LockWait(context.Background(), dataset, 0)
+}
+
+// ErrLocked is returned (wrapped) when another writer still holds a data
+// set's lock after the wait.
+var ErrLocked = errors.New("another ingest is running")
+
+// LockWait takes the data set's writer lock: one ingest of a data set at a
+// time, across processes (a scheduled run and a manual one, or the three
+// sensor jobs that all feed sensor_readings). The kernel releases it if the
+// process dies. When another writer holds it, LockWait waits for it up to
+// wait (or until ctx ends) and then gives up with an error saying so, so
+// that jobs of one data set queue behind each other instead of failing at
+// once, and none waits forever. It returns the release function.
+func (l Lake) LockWait(ctx context.Context, dataset string, wait time.Duration) (func(), error) {
 	dir := filepath.Join(l.Root, "_locks")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -99,11 +114,36 @@ func (l Lake) Lock(dataset string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("another ingest of %s is running (lock %s)", dataset, f.Name())
+	deadline := time.Now().Add(wait)
+	poll := 20 * time.Millisecond
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			f.Close()
+			if wait <= 0 {
+				return nil, fmt.Errorf("%w: %s is being written by another ingest (lock %s)", ErrLocked, dataset, f.Name())
+			}
+			return nil, fmt.Errorf("%w: %s was still being written by another ingest after waiting %s (lock %s); the next run will try again",
+				ErrLocked, dataset, wait, f.Name())
+		}
+		t := time.NewTimer(min(poll, left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			f.Close()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		poll = min(2*poll, 500*time.Millisecond)
 	}
-	return func() { f.Close() }, nil
 }
 
 // SweepDataset removes temp files a crashed writer of this data set left

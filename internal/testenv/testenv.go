@@ -162,14 +162,27 @@ func StartPostgres(t testing.TB) *Postgres {
 	}
 	data := filepath.Join(dir, "data")
 	p.run(t, filepath.Join(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale", "C")
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", p.Port, dir)
-	p.run(t, filepath.Join(bin, "pg_ctl"), "-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "30", "start")
+	p.Start(t)
 	t.Cleanup(func() {
 		args := append(append([]string{}, p.as...), filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop")
 		exec.Command(args[0], args[1:]...).Run()
 	})
 	p.DSN = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", p.Port)
 	return p
+}
+
+// Start starts the server (again, after Stop) on its port and data.
+func (p *Postgres) Start(t testing.TB) {
+	t.Helper()
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off", p.Port, p.dir)
+	p.run(t, filepath.Join(p.bin, "pg_ctl"), "-D", filepath.Join(p.dir, "data"), "-o", opts, "-l", filepath.Join(p.dir, "log"), "-w", "-t", "30", "start")
+}
+
+// Stop stops the server at once, as a crash or a lost host would:
+// clients see their connections drop.
+func (p *Postgres) Stop(t testing.TB) {
+	t.Helper()
+	p.run(t, filepath.Join(p.bin, "pg_ctl"), "-D", filepath.Join(p.dir, "data"), "-m", "immediate", "-w", "stop")
 }
 
 func (p *Postgres) run(t testing.TB, name string, args ...string) {
