@@ -427,7 +427,7 @@ func (s *Server) BuildSite(ctx context.Context) (Site, error) {
 		}
 		data := map[string]any{"Title": n.Name, "N": n, "Columns": cols, "ModelTests": modelTests,
 			"Lineage": c.graph.svg(c.graph.modelLineage(n.Name), n.Name, href("../")),
-			"Up": links(c.graph, n.Up, href("../")), "Down": links(c.graph, n.Down, href("../"))}
+			"Up":      links(c.graph, n.Up, href("../")), "Down": links(c.graph, n.Down, href("../"))}
 		if err := page("models/"+n.Name+".html", "docs_model", data); err != nil {
 			return nil, err
 		}

@@ -38,7 +38,7 @@ inbox for the next run), then serve exits 0.`,
 		},
 	}
 	cmd.Flags().DurationVar(&buildEvery, "build-every", time.Minute, "at most one warehouse rebuild per this interval")
-	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:9464", "address for /metrics (Prometheus) and /healthz; empty to disable")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:9464", "address for /metrics (Prometheus), /healthz, the department portal (/portal/) and the docs (/docs/); empty to disable")
 	return cmd
 }
 
@@ -52,6 +52,10 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration, listen string
 		return err
 	}
 	metrics := newServeMetrics()
+	var dirty atomic.Bool
+	if metrics.web, err = a.webHandler(func(r pipelines.RunResult) { metrics.run(r); dirty.Store(true) }); err != nil {
+		return err
+	}
 	if listen != "" {
 		addr, err := metrics.listen(ctx, listen)
 		if err != nil {
@@ -60,7 +64,6 @@ func (a *app) serve(ctx context.Context, buildEvery time.Duration, listen string
 		a.log.Info("metrics", "url", "http://"+addr+"/metrics")
 	}
 	c := cron.New(cron.WithLocation(a.cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	var dirty atomic.Bool
 	var running sync.WaitGroup
 	scheduled := 0
 	for _, j := range jobs {
