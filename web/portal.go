@@ -453,7 +453,7 @@ func (s *Server) submission(w http.ResponseWriter, r *http.Request) {
 	ds := d.dataset(s, q.Get("dataset"))
 	sum := q.Get("sum")
 	if ds == nil || !isHex(sum, 64) {
-		http.NotFound(w, r)
+		http.Error(w, "没有找到这份报送 · no such submission of this department", http.StatusNotFound)
 		return
 	}
 	sub, err := s.submissionOf(r.Context(), d, ds, sum)
