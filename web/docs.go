@@ -60,7 +60,7 @@ type cachedSite struct {
 }
 
 // docs serves the site from memory, rebuilt when the warehouse version
-// changes or a minute has passed (freshness of the lake moves too).
+// changes or ten minutes have passed (the lake's freshness moves too).
 func (s *Server) docs(w http.ResponseWriter, r *http.Request) {
 	p := strings.TrimPrefix(r.URL.Path, "/docs/")
 	if p == "" || strings.HasSuffix(p, "/") {
@@ -89,7 +89,7 @@ func (s *Server) currentSite(ctx context.Context) (Site, error) {
 	if s.o.Store != nil {
 		version, _ = s.o.Store.Current()
 	}
-	if c := s.site; c != nil && c.version == version && time.Since(c.at) < time.Minute {
+	if c := s.site; c != nil && c.version == version && time.Since(c.at) < 10*time.Minute {
 		return c.site, nil
 	}
 	site, err := s.BuildSite(ctx)

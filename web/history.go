@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +23,7 @@ import (
 // it is there the moment the ingest finishes, before any rebuild.
 type histRow struct {
 	Dataset, TitleZh   string
+	Department         string // as the rows name it
 	Checksum, File     string
 	Source             string
 	SubmittedAt        time.Time
@@ -58,7 +62,7 @@ func (s *Server) history(ctx context.Context, d *department) ([]histRow, error) 
 	defer db.Close()
 	var out []histRow
 	for _, n := range d.Reports {
-		rows, err := s.datasetHistory(ctx, db, d, s.o.Datasets[n])
+		rows, err := s.deptHistory(ctx, db, d, s.o.Datasets[n])
 		if err != nil {
 			return out, fmt.Errorf("%s: %w", n, err)
 		}
@@ -84,12 +88,69 @@ func fileList(files []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-// datasetHistory reads the department's accepted rows and rejected cells
-// of one data set. Versions follow the supersede rule of the staging
+// deptHistory is d's part of a data set's history. The history of every
+// department is read at once and kept until the data set's inputs change
+// (a new manifest), so a page view does not rescan the lake.
+func (s *Server) deptHistory(ctx context.Context, db *sql.DB, d *department, ds *pipelines.Dataset) ([]histRow, error) {
+	sig, err := s.lakeSignature(ds.Name)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.cached("history/"+ds.Name, sig, func() (any, error) { return s.datasetHistory(ctx, db, ds) })
+	if err != nil {
+		return nil, err
+	}
+	var out []histRow
+	for _, h := range v.([]histRow) {
+		if slices.Contains(d.Names, h.Department) {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// lakeSignature changes whenever an input of the data set is committed.
+func (s *Server) lakeSignature(dataset string) (string, error) {
+	ms, err := s.o.Lake.Manifests(dataset)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		h.Write([]byte(m.Checksum))
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// cached returns the value kept under key while sig is unchanged.
+func (s *Server) cached(key, sig string, compute func() (any, error)) (any, error) {
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.cache == nil {
+		s.cache = map[string]cacheEntry{}
+	}
+	if e, ok := s.cache[key]; ok && e.sig == sig {
+		return e.v, nil
+	}
+	v, err := compute()
+	if err != nil {
+		return nil, err
+	}
+	s.cache[key] = cacheEntry{sig: sig, v: v}
+	return v, nil
+}
+
+type cacheEntry struct {
+	sig string
+	v   any
+}
+
+// datasetHistory reads every department's accepted rows and rejected
+// cells of one data set. Versions follow the supersede rule of the staging
 // models: a department's files for a month in the order they were sent
 // (then ingested, then by checksum); what a version changed is counted
 // against the previous version by the contract's keys.
-func (s *Server) datasetHistory(ctx context.Context, db *sql.DB, d *department, ds *pipelines.Dataset) ([]histRow, error) {
+func (s *Server) datasetHistory(ctx context.Context, db *sql.DB, ds *pipelines.Dataset) ([]histRow, error) {
 	if _, _, ok := ds.Column("department"); !ok || ds.PartitionBy == "" {
 		return nil, nil
 	}
@@ -123,34 +184,33 @@ func (s *Server) datasetHistory(ctx context.Context, db *sql.DB, d *department, 
 		q := fmt.Sprintf(`
 WITH r AS (
     SELECT _checksum AS checksum, _file AS file, _source AS source, _submitted_at AS submitted_at, _ingested_at AS ingested_at,
-           %s AS period, concat_ws('|', %s) AS k, concat_ws('|', %s) AS v
+           department AS dept, %s AS period, concat_ws('|', %s) AS k, concat_ws('|', %s) AS v
     FROM read_parquet(%s, union_by_name = true)
-    WHERE department IN %s
 ), subs AS (
-    SELECT checksum, period, any_value(file) AS file, any_value(source) AS source, min(submitted_at) AS submitted_at,
+    SELECT checksum, dept, period, any_value(file) AS file, any_value(source) AS source, min(submitted_at) AS submitted_at,
            min(ingested_at) AS ingested_at, count(*) AS accepted
-    FROM r GROUP BY checksum, period
+    FROM r GROUP BY checksum, dept, period
 ), versions AS (
-    SELECT *, row_number() OVER w AS version, count(*) OVER (PARTITION BY period) AS versions,
+    SELECT *, row_number() OVER w AS version, count(*) OVER (PARTITION BY dept, period) AS versions,
            lag(checksum) OVER w AS prev, %s AS due
-    FROM subs WINDOW w AS (PARTITION BY period ORDER BY submitted_at, ingested_at, checksum)
+    FROM subs WINDOW w AS (PARTITION BY dept, period ORDER BY submitted_at, ingested_at, checksum)
 ), cur AS (
-    SELECT v.checksum, v.period, r.k, r.v FROM versions v JOIN r USING (checksum, period) WHERE v.prev IS NOT NULL
+    SELECT v.checksum, v.dept, v.period, r.k, r.v FROM versions v JOIN r USING (checksum, dept, period) WHERE v.prev IS NOT NULL
 ), old AS (
-    SELECT v.checksum, v.period, r.k, r.v FROM versions v JOIN r ON r.checksum = v.prev AND r.period = v.period
+    SELECT v.checksum, v.dept, v.period, r.k, r.v FROM versions v JOIN r ON r.checksum = v.prev AND r.dept = v.dept AND r.period = v.period
 ), diff AS (
-    SELECT coalesce(cur.checksum, old.checksum) AS checksum, coalesce(cur.period, old.period) AS period,
+    SELECT coalesce(cur.checksum, old.checksum) AS checksum, coalesce(cur.dept, old.dept) AS dept, coalesce(cur.period, old.period) AS period,
            count(*) FILTER (WHERE old.k IS NULL) AS added,
            count(*) FILTER (WHERE cur.k IS NULL) AS removed,
            count(*) FILTER (WHERE cur.k IS NOT NULL AND old.k IS NOT NULL AND cur.v <> old.v) AS changed
-    FROM cur FULL JOIN old ON cur.checksum = old.checksum AND cur.period = old.period AND cur.k = old.k
+    FROM cur FULL JOIN old ON cur.checksum = old.checksum AND cur.dept = old.dept AND cur.period = old.period AND cur.k = old.k
     GROUP BY ALL
 )
-SELECT v.checksum, v.file, v.source, v.submitted_at, v.period, coalesce(strftime(v.due, '%%Y-%%m-%%d'), '') AS due,
+SELECT v.checksum, v.dept, v.file, v.source, v.submitted_at, v.period, coalesce(strftime(v.due, '%%Y-%%m-%%d'), '') AS due,
        CASE WHEN v.due IS NULL THEN '' WHEN v.submitted_at::DATE < v.due THEN '按时' ELSE '逾期' END AS on_time,
        v.accepted, v.version, v.versions, coalesce(diff.added, 0), coalesce(diff.removed, 0), coalesce(diff.changed, 0)
-FROM versions v LEFT JOIN diff USING (checksum, period)`,
-			period, strings.Join(keys, ", "), strings.Join(vals, ", "), fileList(files), inList(d.Names), due)
+FROM versions v LEFT JOIN diff USING (checksum, dept, period)`,
+			period, strings.Join(keys, ", "), strings.Join(vals, ", "), fileList(files), due)
 		rows, err := db.QueryContext(ctx, q)
 		if err != nil {
 			return nil, err
@@ -158,7 +218,7 @@ FROM versions v LEFT JOIN diff USING (checksum, period)`,
 		defer rows.Close()
 		for rows.Next() {
 			h := histRow{Dataset: ds.Name, TitleZh: ds.TitleZh}
-			if err := rows.Scan(&h.Checksum, &h.File, &h.Source, &h.SubmittedAt, &h.Period, &h.Due, &h.OnTime, &h.Accepted,
+			if err := rows.Scan(&h.Checksum, &h.Department, &h.File, &h.Source, &h.SubmittedAt, &h.Period, &h.Due, &h.OnTime, &h.Accepted,
 				&h.Version, &h.Versions, &h.Added, &h.Removed, &h.Changed); err != nil {
 				return nil, err
 			}
@@ -166,7 +226,7 @@ FROM versions v LEFT JOIN diff USING (checksum, period)`,
 				h.Status, h.Problems = m.Status, m.Problems
 			}
 			h.SubmittedAt = h.SubmittedAt.In(s.o.Location)
-			seen[h.Checksum] = true
+			seen[h.Checksum+"\x00"+h.Department] = true
 			out = append(out, h)
 		}
 		if err := rows.Err(); err != nil {
@@ -175,8 +235,8 @@ FROM versions v LEFT JOIN diff USING (checksum, period)`,
 	}
 	// Files of which no row was accepted exist only as rejected cells.
 	if len(quar) > 0 {
-		q := fmt.Sprintf(`SELECT checksum, any_value(file), any_value(source), min(submitted_at), count(*)
-			FROM read_parquet(%s, union_by_name = true) WHERE department IN %s GROUP BY checksum`, fileList(quar), inList(d.Names))
+		q := fmt.Sprintf(`SELECT checksum, coalesce(department, ''), any_value(file), any_value(source), min(submitted_at), count(*)
+			FROM read_parquet(%s, union_by_name = true) GROUP BY checksum, department`, fileList(quar))
 		rows, err := db.QueryContext(ctx, q)
 		if err != nil {
 			return nil, err
@@ -184,10 +244,10 @@ FROM versions v LEFT JOIN diff USING (checksum, period)`,
 		defer rows.Close()
 		for rows.Next() {
 			h := histRow{Dataset: ds.Name, TitleZh: ds.TitleZh}
-			if err := rows.Scan(&h.Checksum, &h.File, &h.Source, &h.SubmittedAt, &h.Problems); err != nil {
+			if err := rows.Scan(&h.Checksum, &h.Department, &h.File, &h.Source, &h.SubmittedAt, &h.Problems); err != nil {
 				return nil, err
 			}
-			if seen[h.Checksum] {
+			if seen[h.Checksum+"\x00"+h.Department] {
 				continue
 			}
 			if m := byCk[h.Checksum]; m != nil {
@@ -227,7 +287,7 @@ func (s *Server) submissionOf(ctx context.Context, d *department, ds *pipelines.
 		return nil, err
 	}
 	defer db.Close()
-	all, err := s.datasetHistory(ctx, db, d, ds)
+	all, err := s.deptHistory(ctx, db, d, ds)
 	if err != nil {
 		return nil, err
 	}

@@ -110,11 +110,27 @@ func ordinal(n int) string {
 // due is the department's lines of the lake status report for the period
 // (pipelines.Status, the same report `waymark status` prints).
 func (s *Server) due(ctx context.Context, d *department, p time.Time) ([]map[string]string, error) {
-	tables, err := pipelines.Status(ctx, pipelines.StatusInput{Lake: s.o.Lake, Datasets: s.o.Datasets, Refs: s.o.Refs,
-		TimeZone: s.o.TimeZone, Period: p, Now: s.o.Now().In(s.o.Location)})
+	// Only the department's data sets, and the report is kept until one
+	// of them gets a new input or the day changes (missing vs not yet due).
+	mine := map[string]*pipelines.Dataset{}
+	now := s.o.Now().In(s.o.Location)
+	sig := p.Format("2006-01") + now.Format("2006-01-02")
+	for _, n := range d.Reports {
+		mine[n] = s.o.Datasets[n]
+		ls, err := s.lakeSignature(n)
+		if err != nil {
+			return nil, err
+		}
+		sig += ls
+	}
+	v, err := s.cached("status/"+d.ID, sig, func() (any, error) {
+		return pipelines.Status(ctx, pipelines.StatusInput{Lake: s.o.Lake, Datasets: mine, Refs: s.o.Refs,
+			TimeZone: s.o.TimeZone, Period: p, Now: now})
+	})
 	if err != nil {
 		return nil, err
 	}
+	tables := v.([]sqltext.Table)
 	var out []map[string]string
 	for _, t := range tables {
 		if !strings.HasPrefix(t.Title, "submissions for") {

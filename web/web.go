@@ -93,6 +93,10 @@ type Server struct {
 	upMu   sync.Map // data set -> *sync.Mutex: one upload per data set at a time
 	siteMu sync.Mutex
 	site   *cachedSite
+	// cache keeps lake reads (history, the status report) until the lake
+	// changes under them.
+	cacheMu sync.Mutex
+	cache   map[string]cacheEntry
 }
 
 // New builds the web face.
