@@ -27,6 +27,9 @@ type serveMetrics struct {
 	buildTime   prometheus.Gauge
 	publishes   *prometheus.CounterVec
 	publishTime prometheus.Gauge
+	// web, when set, serves everything else on the same listener (the
+	// portal and the docs of package web).
+	web http.Handler
 }
 
 func newServeMetrics() *serveMetrics {
@@ -96,6 +99,9 @@ func (m *serveMetrics) listen(ctx context.Context, addr string) (string, error) 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	if m.web != nil {
+		mux.Handle("/", m.web)
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()

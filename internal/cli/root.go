@@ -110,7 +110,7 @@ Start with "waymark demo", which runs the whole flow on generated data.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return UsageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(demoCmd(a), ingestCmd(a), withSelect(a, buildCmd(a)), dashboardsCmd(a), catalogCmd(a), sqlCmd(a), exportCmd(a), explainCmd(a), templatesCmd(a), statusCmd(a), serveCmd(a), publishCmd(a))
+	root.AddCommand(demoCmd(a), ingestCmd(a), withSelect(a, buildCmd(a)), dashboardsCmd(a), catalogCmd(a), sqlCmd(a), exportCmd(a), explainCmd(a), templatesCmd(a), statusCmd(a), serveCmd(a), publishCmd(a), docsCmd(a))
 	root.AddCommand(scorecardCmd(a), testCmd(a))
 	return root
 }

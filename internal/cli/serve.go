@@ -43,7 +43,7 @@ inbox for the next run), then serve exits 0.`,
 		},
 	}
 	cmd.Flags().DurationVar(&buildEvery, "build-every", time.Minute, "at most one warehouse rebuild per this interval")
-	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:9464", "address for /metrics (Prometheus) and /healthz; empty to disable")
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:9464", "address for /metrics (Prometheus), /healthz, the department portal (/portal/) and the docs (/docs/); empty to disable")
 	cmd.Flags().DurationVar(&lockWait, "lock-wait", pipelines.DefaultLockWait, "how long a job waits for another ingest of the same data set")
 	cmd.Flags().DurationVar(&publishTimeout, "publish-timeout", 5*time.Minute, "the longest one publish to PostgreSQL may take")
 	return cmd
@@ -59,13 +59,6 @@ func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duratio
 		return err
 	}
 	metrics := newServeMetrics()
-	if listen != "" {
-		addr, err := metrics.listen(ctx, listen)
-		if err != nil {
-			return fmt.Errorf("--listen %s: %w", listen, err)
-		}
-		a.log.Info("metrics", "url", "http://"+addr+"/metrics")
-	}
 	var publish func(context.Context) error
 	if a.cfg.Postgres.DSN != "" {
 		publish = func(ctx context.Context) error {
@@ -102,6 +95,18 @@ func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duratio
 		if r.RowsAccepted > 0 || r.ItemsNew > 0 {
 			loop.markDirty()
 		}
+	}
+	// The portal's uploads are runs like the scheduled ones: counted, and
+	// a rebuild follows when they brought data.
+	if metrics.web, err = a.webHandler(ran); err != nil {
+		return err
+	}
+	if listen != "" {
+		addr, err := metrics.listen(ctx, listen)
+		if err != nil {
+			return fmt.Errorf("--listen %s: %w", listen, err)
+		}
+		a.log.Info("metrics", "url", "http://"+addr+"/metrics")
 	}
 	c := cron.New(cron.WithLocation(a.cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	scheduled, streams := 0, 0
