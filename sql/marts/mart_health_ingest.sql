@@ -2,12 +2,20 @@
 -- every data set as its manifest in the lake records it, for the data-
 -- health dashboard: when it was submitted and ingested, in which run, rows
 -- read / accepted / rejected (rejected rows are quarantined with a reason
--- in the department's feedback workbook) and the input's status.
+-- in the department's feedback workbook) and the input's status; the
+-- departments whose rows it holds (lake_submissions), for a department's
+-- dashboard. A file rejected whole holds no rows and so no department.
+WITH depts AS (
+    SELECT dataset, checksum, string_agg(DISTINCT department, '、' ORDER BY department) AS department
+    FROM lake_submissions
+    GROUP BY dataset, checksum
+)
 SELECT
-    dataset,
+    i.dataset,
     run_id,
     source,
     name                          AS file,
+    d.department,
     bytes,
     submitted_at,
     ingested_at,
@@ -17,4 +25,5 @@ SELECT
     rows_rejected,
     problems,
     status
-FROM lake_inputs
+FROM lake_inputs i
+LEFT JOIN depts d USING (dataset, checksum)
