@@ -8,7 +8,7 @@
 WITH paths AS (
     SELECT DISTINCT indicator_id, trim(d.dataset) AS dataset
     FROM stg_indicator_paths,
-         unnest(string_split(coalesce(datasets, ''), ';')) AS d(dataset)
+         unnest(datasets) AS d(dataset)
     WHERE trim(d.dataset) NOT IN ('', 'indicator_reports')
 ),
 from_records AS (
