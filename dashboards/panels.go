@@ -154,7 +154,15 @@ func build(s spec, pos dashboard.GridPos) cog.Builder[dashboard.Panel] {
 		return b
 	case "table":
 		b := table.NewPanelBuilder().Title(s.title).Description(s.desc).Datasource(ds).WithTarget(query(s)).
-			GridPos(pos).Thresholds(thresholds(s.steps)).Links(links(s.links)).Overrides(overrides(s.overrides))
+			GridPos(pos).Thresholds(thresholds(s.steps)).Links(links(s.links)).Overrides(overrides(s.overrides)).
+			Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{})).
+			CellHeight(common.TableCellHeightSm)
+		for _, o := range s.overrides {
+			if o.color == "" && o.unit == "" {
+				// Link-only columns (uids, ids) stay hidden.
+				b = b.OverrideByName(o.field, []dashboard.DynamicConfigValue{{Id: "custom.hidden", Value: true}})
+			}
+		}
 		if s.unit != "" {
 			b = b.Unit(s.unit)
 		}
