@@ -235,12 +235,20 @@ func (g gen) base(uid, title, desc string, from, to time.Time) *dashboard.Dashbo
 			Tags([]string{"waymark"}).AsDropdown(true).IncludeVars(false).KeepTime(true))
 }
 
-func (g gen) yearVar(b *dashboard.DashboardBuilder) {
-	years := map[int]bool{g.cat.Year: true}
-	for _, p := range g.cat.Plans {
-		for _, y := range p.Years {
-			years[y] = true
+// yearVar is the target-year variable: the years given (all the plans'
+// when none), opening on the catalog's year or the nearest before it.
+func (g gen) yearVar(b *dashboard.DashboardBuilder, only ...int) {
+	years := map[int]bool{}
+	if len(only) == 0 {
+		years[g.cat.Year] = true
+		for _, p := range g.cat.Plans {
+			for _, y := range p.Years {
+				years[y] = true
+			}
 		}
+	}
+	for _, y := range only {
+		years[y] = true
 	}
 	ys := make([]int, 0, len(years))
 	for y := range years {
@@ -248,11 +256,15 @@ func (g gen) yearVar(b *dashboard.DashboardBuilder) {
 	}
 	sort.Ints(ys)
 	strs := make([]string, len(ys))
+	current := ys[0]
 	for i, y := range ys {
 		strs[i] = strconv.Itoa(y)
+		if y <= g.cat.Year {
+			current = y
+		}
 	}
 	vals := strings.Join(strs, ",")
-	cur := strconv.Itoa(g.cat.Year)
+	cur := strconv.Itoa(current)
 	sel := true
 	b.WithVariable(dashboard.NewCustomVariableBuilder("year").
 		Label("目标年度 Target year").
@@ -314,8 +326,9 @@ func (g gen) overview() *dashboard.DashboardBuilder {
 		"What is red and who owns it: per plan the green / yellow / red indicators of the target year, the red list with the lead department and leader (38号 and the plans' annexes, effective-dated), and the departments late or missing this period.",
 		g.cat.From, g.cat.To)
 	g.yearVar(b)
-	b.WithVariable(queryVar("dept", "牵头部门 Lead department", "Filters the red list by lead department.",
-		fmt.Sprintf("SELECT DISTINCT lead_department AS __value, lead_department AS __text FROM %s WHERE lead_department IS NOT NULL ORDER BY 1", g.t("mart_scorecard")), true))
+	b.WithVariable(queryVar("dept", "牵头部门 Lead department", "Filters the red list by lead department (those with the most red first).",
+		fmt.Sprintf(`SELECT lead_department AS __value, lead_department AS __text FROM %s WHERE lead_department IS NOT NULL
+GROUP BY lead_department ORDER BY count(*) FILTER (WHERE light = 'red') DESC, 1`, g.t("mart_scorecard")), true).Sort(dashboard.VariableSortDisabled))
 	p := &page{b: b}
 	var md strings.Builder
 	md.WriteString("**规划 Plans:** ")
@@ -406,7 +419,7 @@ func (g gen) plan(pl Plan) *dashboard.DashboardBuilder {
 		title += " · " + pl.NameEn
 	}
 	b := g.base(PlanUID(pl.ID), title, pl.DocNo+": its indicators against baseline and targets, the lights, progress and trends.", g.cat.From, g.cat.To)
-	g.yearVar(b)
+	g.yearVar(b, pl.Years...)
 	p := &page{b: b}
 	where := fmt.Sprintf("plan_id = %s AND year = $year", sqltext.String(pl.ID))
 	g.lightStats(p, where)
@@ -494,7 +507,10 @@ func (g gen) indicator() *dashboard.DashboardBuilder {
 		fmt.Sprintf("SELECT indicator_id AS __value, indicator_id || ' ' || min(name_zh) AS __text FROM %s GROUP BY indicator_id ORDER BY 1", g.t("mart_scorecard")), false))
 	p := &page{b: b}
 	sc := g.t("mart_scorecard")
-	where := "indicator_id = ${indicator:sqlstring} AND year = $year"
+	// The chosen year, or the indicator's nearest target year when it has
+	// no target that year (a 2023-only indicator viewed in 2024).
+	where := fmt.Sprintf(`indicator_id = ${indicator:sqlstring} AND year = (SELECT year FROM %s WHERE indicator_id = ${indicator:sqlstring}
+  ORDER BY abs(year - $year), year DESC LIMIT 1)`, sc)
 	p.add(spec{kind: "stat", title: "实际 Actual ($year)", w: 6, h: 4, unit: "none",
 		desc: "The year's latest actual (formula per seeds/paths) and its target. Source: mart_scorecard. Owner: the lead department.",
 		sql:  fmt.Sprintf(`SELECT round(actual::numeric, 2) AS "实际 actual", target AS "目标 target" FROM %s WHERE %s`, sc, where)})
@@ -534,23 +550,38 @@ ORDER BY r.last_submitted_at DESC LIMIT 200`, g.t("mart_revisions"), g.t("mart_d
 func (g gen) department(d string) *dashboard.DashboardBuilder {
 	b := g.base(DepartmentUID(d), d+" · 部门 Department",
 		d+": the indicators it leads and their lights, its submissions' timeliness month by month, and the rows of its files quarantined.", g.cat.From, g.cat.To)
-	g.yearVar(b)
 	p := &page{b: b}
-	where := fmt.Sprintf("lead_department = %s AND year = $year", sqltext.String(d))
-	g.lightStats(p, where)
-	g.scorecardPanel(p, "牵头指标 Indicators it leads ($year)", where, d)
-	p.add(spec{kind: "timeseries", title: "报送及时率 On time, month by month", w: 12, format: "time_series", unit: "percent", min: ptr(0), max: ptr(100),
-		desc: "Per month, the share of this department's expected submissions received on time and received at all (data-set contracts' due days). Source: mart_reporting_timeliness. Owner: " + d + ".",
-		sql: fmt.Sprintf(`SELECT period::timestamptz AS time, round(100.0 * sum(on_time) / nullif(sum(expected), 0), 1) AS "按时 on time",
+	if years := g.cat.Leads[d]; len(years) > 0 {
+		g.yearVar(b, years...)
+		where := fmt.Sprintf("lead_department = %s AND year = $year", sqltext.String(d))
+		g.lightStats(p, where)
+		g.scorecardPanel(p, "牵头指标 Indicators it leads ($year)", where, d)
+	} else {
+		g.yearVar(b)
+	}
+	if g.cat.Reports[d] {
+		p.add(spec{kind: "timeseries", title: "报送及时率 On time, month by month", w: 12, format: "time_series", unit: "percent", min: ptr(0), max: ptr(100),
+			desc: "Per month, the share of this department's expected submissions received on time and received at all (data-set contracts' due days). Source: mart_reporting_timeliness. Owner: " + d + ".",
+			sql: fmt.Sprintf(`SELECT period::timestamptz AS time, round(100.0 * sum(on_time) / nullif(sum(expected), 0), 1) AS "按时 on time",
   round(100.0 * sum(received) / nullif(sum(expected), 0), 1) AS "已报 received"
 FROM %s WHERE department = %s AND $__timeFilter(period::timestamptz) GROUP BY 1 ORDER BY 1`, g.t("mart_reporting_timeliness"), sqltext.String(d)),
-		steps: steps(nil, "red", 80, "yellow", 95, "green")})
-	p.add(spec{kind: "table", title: "迟报漏报 Late or missing", w: 12,
-		desc: "This department's submissions that were late or missing, latest first. Source: mart_reporting_timeliness. Owner: " + d + ".",
-		sql: fmt.Sprintf(`SELECT period AS "期间", dataset AS "数据集", due_date AS "截止", status AS "状态", days_late AS "逾期天数"
-FROM %s WHERE department = %s AND status IN ('late', 'missing') ORDER BY period DESC`, g.t("mart_reporting_timeliness"), sqltext.String(d))})
-	p.add(spec{kind: "table", title: "隔离行 Quarantined rows", w: 24,
-		desc: "This department's inputs with rows rejected into quarantine (latest ingest month first): data set, file, rows accepted and rejected; the reasons are in the department's feedback workbook. Source: mart_health_ingest. Owner: " + d + ".",
+			steps: steps(nil, "red", 80, "yellow", 95, "green")})
+		p.add(spec{kind: "table", title: "报送情况 Submissions by month", w: 12,
+			desc: "This department's expected submissions month by month and data set: status (on time, late, missing, empty), due date and days late. Source: mart_reporting_timeliness. Owner: " + d + ".",
+			sql: fmt.Sprintf(`SELECT period AS "期间", dataset AS "数据集", status AS "状态", due_date AS "截止", days_late AS "逾期天数", files AS "文件"
+FROM %s WHERE department = %s ORDER BY period DESC, dataset`, g.t("mart_reporting_timeliness"), sqltext.String(d))})
+	} else {
+		p.add(spec{kind: "text", title: "报送 Submissions", w: 24, h: 3, desc: "Why this department has no timeliness panels.",
+			content: "No data-set contract expects submissions from " + d + ": it has no reporting timeliness. / 无报送任务。"})
+	}
+	p.add(spec{kind: "stat", title: "本期隔离行 Rows quarantined this period", w: 12, h: 4, unit: "none",
+		desc: "Rows of this department's inputs rejected into quarantine in the latest ingest month (the reasons are in its feedback workbook), and in the whole target year. Source: mart_health_ingest. Owner: " + d + ".",
+		sql: fmt.Sprintf(`SELECT coalesce(sum(rows_rejected) FILTER (WHERE ingest_month = (SELECT max(ingest_month) FROM %[1]s)), 0) AS "本期 this period",
+  coalesce(sum(rows_rejected) FILTER (WHERE extract(year FROM ingest_month) = $year), 0) AS "本年 this year"
+FROM %[1]s WHERE strpos(department, %[2]s) > 0`, g.t("mart_health_ingest"), sqltext.String(d)),
+		steps: steps(nil, "green", 1, "orange")})
+	p.add(spec{kind: "table", title: "隔离文件 Inputs with quarantined rows", w: 12, h: 8,
+		desc: "This department's inputs with rows rejected into quarantine, latest first (reasons in its feedback workbook); empty when none. Source: mart_health_ingest. Owner: " + d + ".",
 		sql: fmt.Sprintf(`SELECT ingest_month AS "月份", dataset AS "数据集", file AS "文件", rows_accepted AS "接收", rows_rejected AS "隔离", status AS "状态"
 FROM %s WHERE strpos(department, %s) > 0 AND rows_rejected > 0 ORDER BY ingest_month DESC, dataset`, g.t("mart_health_ingest"), sqltext.String(d))})
 	return b

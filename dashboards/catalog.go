@@ -16,6 +16,11 @@ import (
 type Catalog struct {
 	Plans       []Plan
 	Departments []string
+	// Leads gives each department the target years in which it leads an
+	// indicator (none: it only owes submissions).
+	Leads map[string][]int
+	// Reports: departments a data-set contract expects submissions from.
+	Reports map[string]bool
 	// Year is the target year dashboards open on: the latest year with an
 	// actual.
 	Year int
@@ -37,7 +42,10 @@ func deptUIDSQL(col string) string {
 	return fmt.Sprintf("'waymark-dept-' || left(md5(%s), 8)", col)
 }
 
-// LoadCatalog reads the catalog from a warehouse.
+// LoadCatalog reads the catalog from a warehouse. Every lead department
+// and every department that owes submissions gets a dashboard; the plans'
+// groups (各有关部门) too, so that a red indicator "owned" by a group shows
+// as such rather than as a dead link.
 func LoadCatalog(ctx context.Context, db *sql.DB) (Catalog, error) {
 	var c Catalog
 	plans, err := LoadPlans(ctx, db)
@@ -65,10 +73,55 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (Catalog, error) {
 	if err := rows.Err(); err != nil {
 		return c, err
 	}
+	c.Leads = map[string][]int{}
+	lrows, err := db.QueryContext(ctx, `SELECT DISTINCT lead_department, year FROM mart_scorecard WHERE lead_department IS NOT NULL ORDER BY 1, 2`)
+	if err != nil {
+		return c, err
+	}
+	for lrows.Next() {
+		var d string
+		var y int
+		if err := lrows.Scan(&d, &y); err != nil {
+			lrows.Close()
+			c.Reports = map[string]bool{}
+			rrows, err := db.QueryContext(ctx, `SELECT DISTINCT department FROM mart_reporting_timeliness WHERE department IS NOT NULL`)
+			if err != nil {
+				return c, err
+			}
+			for rrows.Next() {
+				var d string
+				if err := rrows.Scan(&d); err != nil {
+					rrows.Close()
+					return c, err
+				}
+				c.Reports[d] = true
+			}
+			rrows.Close()
+			return c, err
+		}
+		c.Leads[d] = append(c.Leads[d], y)
+	}
+	lrows.Close()
+	c.Reports = map[string]bool{}
+	rrows, err := db.QueryContext(ctx, `SELECT DISTINCT department FROM mart_reporting_timeliness WHERE department IS NOT NULL`)
+	if err != nil {
+		return c, err
+	}
+	for rrows.Next() {
+		var d string
+		if err := rrows.Scan(&d); err != nil {
+			rrows.Close()
+			return c, err
+		}
+		c.Reports[d] = true
+	}
+	rrows.Close()
 	var year sql.NullInt64
 	var from, to sql.NullTime
-	if err := db.QueryRowContext(ctx, `SELECT max(year) FILTER (WHERE actual IS NOT NULL), min(period)::TIMESTAMP, max(period)::TIMESTAMP
-		FROM mart_indicator_monthly`).Scan(&year, &from, &to); err != nil {
+	// The year dashboards open on: the latest target year with an actual
+	// for at least half its indicators (a year just begun has few).
+	if err := db.QueryRowContext(ctx, `SELECT (SELECT max(year) FROM (SELECT year FROM mart_scorecard GROUP BY year HAVING count(actual) * 2 >= count(*))),
+		min(period)::TIMESTAMP, max(period)::TIMESTAMP FROM mart_indicator_monthly`).Scan(&year, &from, &to); err != nil {
 		return c, fmt.Errorf("periods: %w", err)
 	}
 	c.Year = int(year.Int64)

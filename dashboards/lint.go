@@ -39,8 +39,8 @@ func init() {
 // Panel is one panel of a generated dashboard as the lint and the query
 // tests read it.
 type Panel struct {
-	Dashboard, Title, Type string
-	Queries                []SQLQuery
+	Dashboard, Title, Type, Description string
+	Queries                             []SQLQuery
 }
 
 // Variable is a template variable with its query (query variables) or
@@ -206,7 +206,7 @@ func Read(b []byte) (uid string, panels []Panel, vars []Variable, err error) {
 		if p.Panel == nil {
 			continue
 		}
-		pp := Panel{Dashboard: uid, Title: deref(p.Panel.Title), Type: p.Panel.Type}
+		pp := Panel{Dashboard: uid, Title: deref(p.Panel.Title), Type: p.Panel.Type, Description: deref(p.Panel.Description)}
 		for _, t := range p.Panel.Targets {
 			if q, ok := t.(SQLQuery); ok {
 				pp.Queries = append(pp.Queries, q)

@@ -2,6 +2,7 @@ package dashboards_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -164,11 +165,13 @@ func run(ctx context.Context, c *pgx.Conn, sql string) (result, error) {
 // dashboardTime reads the time range a generated dashboard opens on.
 func dashboardTime(t testing.TB, b []byte) (time.Time, time.Time) {
 	t.Helper()
-	s := string(b)
-	var from, to string
-	i := strings.Index(s, `"time": {`)
-	fmt.Sscanf(strings.ReplaceAll(s[i:i+120], `"`, " "), " time :  { from : %s to : %s", &from, &to)
-	from, to = strings.TrimSuffix(from, ","), strings.TrimSuffix(to, ",")
+	var d struct {
+		Time struct{ From, To string }
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	from, to := d.Time.From, d.Time.To
 	f, err1 := time.Parse(time.RFC3339, from)
 	tt, err2 := time.Parse(time.RFC3339, to)
 	if err1 != nil || err2 != nil {
@@ -279,7 +282,7 @@ func TestEveryPanelQueryAsTheReader(t *testing.T) {
 						t.Errorf("%s / %s: %v\n%s", uid, p.Title, err, sql)
 						continue
 					}
-					if len(r.rows) == 0 {
+					if len(r.rows) == 0 && !strings.Contains(p.Description, "empty when none") {
 						t.Errorf("%s / %s: no rows on the demo (vars %v)\n%s", uid, p.Title, env.Vars, sql)
 					}
 					hasTime := false
