@@ -317,14 +317,14 @@ func TestEveryPanelQueryAsTheReader(t *testing.T) {
 		}
 	}
 	t.Logf("%d dashboards, %d queries run as %s", len(s.files), queries, reader)
+	t.Run("ReaderCanOnlySelectTheServingSchema", func(t *testing.T) { readerCanOnlySelectTheServingSchema(t, s) })
 }
 
-// TestReaderCanOnlySelectTheServingSchema: the role publish grants reads
+// readerCanOnlySelectTheServingSchema: the role publish grants reads
 // the serving tables and nothing else: INSERT, UPDATE, CREATE (in the
 // serving schema or public) and reading the history or the previous
 // version are refused.
-func TestReaderCanOnlySelectTheServingSchema(t *testing.T) {
-	s := serve(t)
+func readerCanOnlySelectTheServingSchema(t *testing.T, s served) {
 	ctx := context.Background()
 	c := connectReader(t, s.readerDSN)
 	if _, err := run(ctx, c, `SELECT count(*) FROM waymark.mart_scorecard`); err != nil {

@@ -285,10 +285,20 @@ func grant(ctx context.Context, tx pgx.Tx, o Options) error {
 	if o.Reader == "" {
 		return nil
 	}
-	for _, s := range []string{
+	stmts := []string{
 		"GRANT USAGE ON SCHEMA " + ident(o.Schema) + " TO " + ident(o.Reader),
 		"GRANT SELECT ON ALL TABLES IN SCHEMA " + ident(o.Schema) + " TO " + ident(o.Reader),
-	} {
+	}
+	// The grants followed the version renamed to _previous: take them back.
+	prev := PreviousSchema(o.Schema)
+	if ok, err := schemaExists(ctx, tx, prev); err != nil {
+		return err
+	} else if ok {
+		stmts = append(stmts,
+			"REVOKE ALL ON ALL TABLES IN SCHEMA "+ident(prev)+" FROM "+ident(o.Reader),
+			"REVOKE ALL ON SCHEMA "+ident(prev)+" FROM "+ident(o.Reader))
+	}
+	for _, s := range stmts {
 		if _, err := tx.Exec(ctx, s); err != nil {
 			return err
 		}
