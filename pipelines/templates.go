@@ -200,8 +200,8 @@ func hint(c ColumnSpec) string {
 	case "timestamp":
 		parts = append(parts, "格式：2024-05-31 08:00")
 	}
-	if c.PatternHint != "" {
-		parts = append(parts, c.PatternHint)
+	if c.PatternHintZh != "" {
+		parts = append(parts, c.PatternHintZh)
 	}
 	if c.Required {
 		parts = append(parts, "必填")

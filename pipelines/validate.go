@@ -357,15 +357,28 @@ func (v *Validator) parse(col ColumnSpec, raw string) (lake.Value, error) {
 	switch col.typ {
 	case lake.String:
 		s := strings.TrimSpace(raw)
+		if col.Kind != "" {
+			if err := checkCode(col, s); err != nil {
+				return lake.Value{}, err
+			}
+		}
 		if len(col.Enum) > 0 && !slices.Contains(col.Enum, s) {
 			return lake.Value{}, because("expected one of "+strings.Join(col.Enum, ", "), "应为以下之一："+strings.Join(col.Enum, "、"))
 		}
 		if col.pattern != nil && !col.pattern.MatchString(s) {
-			hint := col.PatternHint
+			hint, hintZh := col.PatternHint, col.PatternHintZh
 			if hint == "" {
 				hint = "text matching " + col.Pattern
 			}
-			return lake.Value{}, because("expected "+hint, "格式不符："+hint)
+			if hintZh == "" {
+				hintZh = "须符合规则 " + col.Pattern
+			}
+			return lake.Value{}, because("expected "+hint, "格式不符，应为"+hintZh)
+		}
+		if col.Kind == "credit_code" {
+			if err := checkCreditCode(s); err != nil {
+				return lake.Value{}, err
+			}
 		}
 		if col.Ref != "" {
 			row, ok := v.refs[col.Ref][s]
