@@ -192,7 +192,7 @@ func (r *reader) Next() (connectors.Row, error) {
 			switch state {
 			case sQuoted:
 				return connectors.Row{Number: quoteLine}, &connectors.FileError{Line: quoteLine,
-					Reason: fmt.Sprintf("line %d opens a quoted cell (\") that is never closed: every line after it would be read as that one cell; close the quote or remove it, then resend the whole file", quoteLine),
+					Reason:   fmt.Sprintf("line %d opens a quoted cell (\") that is never closed: every line after it would be read as that one cell; close the quote or remove it, then resend the whole file", quoteLine),
 					ReasonZh: fmt.Sprintf("第%d行有一个左引号（\"）没有对应的右引号，其后各行都会被读成同一个单元格：请补上或删去该引号后重新报送整份文件", quoteLine)}
 			case sStart:
 				if !started {

@@ -46,7 +46,6 @@ func read(t testing.TB, body []byte) (rows []string, rowErrs []*connectors.RowEr
 	}
 }
 
-
 const sample = "统计月份,企业名称,产生量\n2023-05,某煤矿,42000.5\n2023-05,某电厂,28800\n"
 
 func gbk(t testing.TB, s string) []byte {

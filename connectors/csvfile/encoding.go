@@ -224,13 +224,13 @@ func checkGB18030(br *bufio.Reader, pos position) error {
 				p := pos
 				p.off += int64(n - len(carry))
 				return &connectors.FileError{Line: p.line, Offset: p.off,
-					Reason: fmt.Sprintf("the file is neither UTF-8 nor GB18030/GBK text: byte %d (line %d) is not a character of either; save it as CSV UTF-8 and resend it", p.off, p.line),
+					Reason:   fmt.Sprintf("the file is neither UTF-8 nor GB18030/GBK text: byte %d (line %d) is not a character of either; save it as CSV UTF-8 and resend it", p.off, p.line),
 					ReasonZh: fmt.Sprintf("文件既不是UTF-8也不是GB18030/GBK编码的文本：第%d行第%d字节无法识别。请另存为“CSV UTF-8”格式后重新报送", p.line, p.off)}
 			}
 			carry = append(carry[:0], buf[n:]...)
 			if !long && !errors.Is(err, bufio.ErrBufferFull) && looksUTF8Chinese(seg) {
 				return &connectors.FileError{Line: lineStart.line, Offset: lineStart.off,
-					Reason: fmt.Sprintf("the file mixes text encodings: it is GB18030/GBK, but line %d (byte %d) is UTF-8; save the whole file again as CSV UTF-8 and resend it", lineStart.line, lineStart.off),
+					Reason:   fmt.Sprintf("the file mixes text encodings: it is GB18030/GBK, but line %d (byte %d) is UTF-8; save the whole file again as CSV UTF-8 and resend it", lineStart.line, lineStart.off),
 					ReasonZh: fmt.Sprintf("文件混用了两种文字编码：文件为GBK/GB18030编码，但第%d行（第%d字节）为UTF-8编码。请将整个文件另存为“CSV UTF-8”格式后重新报送", lineStart.line, lineStart.off)}
 			}
 			long = errors.Is(err, bufio.ErrBufferFull)

@@ -100,15 +100,15 @@ func TestBadRecordsAndFiles(t *testing.T) {
 	}
 	for body, want := range map[string]string{
 		`[{"period":"2023-05"}, {"period": "2023-06",]`: "line 1 (byte 44), in record 2: a string expected",
-		`"just a string"`:             "a JSON array or object was expected",
-		``:                            "the file is empty",
-		`[]`:                          "the file holds no records",
-		"[{\"a\":1}\n{\"a\":2}]":      "line 2 (byte 9), in record 2: a comma between records expected",
-		"[{\"a\":\"x\ny\"}]":          "a control character inside a string must be escaped",
-		"\xff\xfe[\x00":               "UTF-16",
-		`[{"a":1}] x`:                 `unexpected 'x' after the records`,
-		`[{"a":01}]`:                  `a comma or } expected after a value, found '1'`,
-		strings.Repeat("[", 300):      "nested more than 256 deep",
+		`"just a string"`:        "a JSON array or object was expected",
+		``:                       "the file is empty",
+		`[]`:                     "the file holds no records",
+		"[{\"a\":1}\n{\"a\":2}]": "line 2 (byte 9), in record 2: a comma between records expected",
+		"[{\"a\":\"x\ny\"}]":     "a control character inside a string must be escaped",
+		"\xff\xfe[\x00":          "UTF-16",
+		`[{"a":1}] x`:            `unexpected 'x' after the records`,
+		`[{"a":01}]`:             `a comma or } expected after a value, found '1'`,
+		strings.Repeat("[", 300): "nested more than 256 deep",
 		`[{"a":` + strings.Repeat("[", 300) + `]}]`: "nested more than 256 deep",
 	} {
 		_, err := rowsOf(t, body)
