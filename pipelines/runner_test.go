@@ -203,7 +203,7 @@ func TestWholeFileRejections(t *testing.T) {
 	cases := []struct {
 		name, content, want string
 	}{
-		{"wrong-sheet.xlsx", "", "has a header row with the columns 统计月份 (period)"},
+		{"wrong-sheet.xlsx", "", "no header row was found within the first 20 rows of any sheet (Sheet1): this does not look like a zw_industrial_solid_waste file (its header needs the columns 统计月份 (period)"},
 		{"truncated.xlsx", "PK\x03\x04 not really a zip", "not a readable .xlsx workbook"},
 		{"notes.docx", "whatever", `unsupported file type ".docx"`},
 	}
