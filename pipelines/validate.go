@@ -434,7 +434,7 @@ func (v *Validator) Finish() []Problem {
 		rowZh = fmt.Sprintf("工作表“%s”第%d行", v.best.sheet, v.best.row)
 	}
 	p := Problem{Sheet: v.best.sheet, Row: v.best.row,
-		Reason: fmt.Sprintf("the header (%s, the closest row to one) lacks the required column(s) %s", row, strings.Join(missing, ", ")),
+		Reason:   fmt.Sprintf("the header (%s, the closest row to one) lacks the required column(s) %s", row, strings.Join(missing, ", ")),
 		ReasonZh: fmt.Sprintf("表头（%s）缺少必填栏目%s", rowZh, strings.Join(missingZh, ""))}
 	if len(close) > 0 {
 		p.Reason += "; the closest headers found: " + strings.Join(close, ", ")
