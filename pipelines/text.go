@@ -48,7 +48,7 @@ func controlChar(r rune, before string) error {
 
 // safeText makes s fit to store and show whatever it held: invalid UTF-8
 // becomes U+FFFD, control characters become visible escapes (\u0000), and
-// text beyond max bytes is cut with an ellipsis and its length.
+// text beyond max bytes is cut with an ellipsis.
 func safeText(s string, max int) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -63,7 +63,7 @@ func safeText(s string, max int) string {
 	var b strings.Builder
 	for i, r := range s {
 		if b.Len() >= max {
-			fmt.Fprintf(&b, "…(%d bytes)", len(s))
+			b.WriteString("…")
 			break
 		}
 		switch {

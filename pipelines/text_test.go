@@ -37,7 +37,7 @@ func TestSafeText(t *testing.T) {
 		}
 	}
 	long := safeText(strings.Repeat("长", 1000), 30)
-	if !utf8.ValidString(long) || !strings.HasSuffix(long, "…(3000 bytes)") || len(long) > 30+3+20 {
+	if !utf8.ValidString(long) || !strings.HasSuffix(long, "长…") || len(long) > 30+3+3 {
 		t.Errorf("long: %q", long)
 	}
 }

@@ -91,7 +91,7 @@ func TestMixedEncodingsAreRejectedWithTheirPlace(t *testing.T) {
 		lines++
 	}
 	off := len(head)
-	body := append(head, gbk(t, "2023-06,某电厂,28800\n")...)
+	body := append(head, gbk(t, "2023-06,某电厂,28800\n2023-06,某选煤厂,17600\n2023-06,某煤化工有限公司,25400\n")...)
 	_, _, err := read(t, body)
 	var fe *connectors.FileError
 	// The GBK line starts at off; its first Chinese bytes may pass for a
@@ -107,6 +107,13 @@ func TestMixedEncodingsAreRejectedWithTheirPlace(t *testing.T) {
 	_, _, err = read(t, body)
 	if !errors.As(err, &fe) || fe.Line != 4 || !strings.Contains(fe.Reason, "line 4") {
 		t.Fatalf("GBK then a UTF-8 line: %v", err)
+	}
+
+	// A stray byte or two in a UTF-8 file: the file stays UTF-8, the
+	// cells holding them carry them to the validator, which rejects them.
+	rows, _, err := read(t, []byte("名称,备注\n某煤矿,正常\n某电厂,\xff\n某选煤厂,正常\n"))
+	if err != nil || len(rows) != 4 || rows[2] != "3:某电厂|\xff" {
+		t.Fatalf("a stray byte: %q %v", rows, err)
 	}
 
 	_, _, err = read(t, []byte("a,b\n1,\xff\xff\n"))

@@ -113,13 +113,34 @@ func checkUTF8(br *bufio.Reader, skip int) error {
 	br.Discard(skip)
 	pos := position{off: int64(skip), line: 1}
 	bad, _, err := scanUTF8(br, &pos)
-	if err != nil {
+	if err != nil || !bad {
 		return err
 	}
-	if bad {
-		return mixedError(pos, "UTF-8 (with a byte order mark)", "UTF-8（带BOM）")
+	if mixed, err := strayOrMixed(br, pos); mixed || err != nil {
+		return errors.Join(err, mixedError(pos, "UTF-8 (with a byte order mark)", "UTF-8（带BOM）"))
 	}
 	return nil
+}
+
+// strayOrMixed reads on from the first byte that is not UTF-8 in a UTF-8
+// file. A few such bytes are strays: the file stays UTF-8 and each cell
+// holding one is rejected by the validator (never decoded as something
+// else). Four or more mean a part of the file is in another encoding.
+func strayOrMixed(br *bufio.Reader, pos position) (bool, error) {
+	for n := 1; ; n++ {
+		if n >= 4 {
+			return true, nil
+		}
+		br.Discard(1)
+		pos.off++
+		bad, _, err := scanUTF8(br, &pos)
+		if err != nil {
+			return false, err
+		}
+		if !bad {
+			return false, nil
+		}
+	}
 }
 
 // scanUTF8 reads br until EOF or the first byte that is not UTF-8; pos is
@@ -188,7 +209,16 @@ func detect8(br *bufio.Reader) (detection, error) {
 		return detection{enc: encUTF8}, nil
 	}
 	if multi >= 3 {
-		return detection{}, mixedError(pos, "UTF-8", "UTF-8")
+		// UTF-8 Chinese up to here: UTF-8, unless what follows is more
+		// than a stray byte or two.
+		mixed, err := strayOrMixed(br, pos)
+		if err != nil {
+			return detection{}, err
+		}
+		if mixed {
+			return detection{}, mixedError(pos, "UTF-8", "UTF-8")
+		}
+		return detection{enc: encUTF8}, nil
 	}
 	// Before the first byte that is not UTF-8 there was no UTF-8 Chinese
 	// to speak of (GBK text can pass for a few UTF-8 characters by
