@@ -23,7 +23,9 @@ const swHeader = "统计月份,填报单位,统一社会信用代码,企业名�
 // Valid codes (GB 32100-2015 check characters computed).
 var codes = []string{"91150627MA0N1A2B3X", "91150627MA0N2B3C4N", "91150627MA0N3C4D5F", "91150627MA0N4D5E68"}
 
-func quarantineGlob(r *Runner) string { return filepath.Join(r.Lake.Root, "_quarantine", "*", "*.parquet") }
+func quarantineGlob(r *Runner) string {
+	return filepath.Join(r.Lake.Root, "_quarantine", "*", "*.parquet")
+}
 
 // readAllStrings reads every value of every Parquet file in the lake the
 // way a build does: one invalid UTF-8 string anywhere fails it.
