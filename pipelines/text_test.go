@@ -41,3 +41,14 @@ func TestSafeText(t *testing.T) {
 		t.Errorf("long: %q", long)
 	}
 }
+
+func TestHeaderKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"产生量（吨）": "产生量", "统计\n月份": "统计月份", " Station ": "station", "单位：": "单位", "a(b)c": "a(b)c",
+		"综合利用量 (万吨)": "综合利用量", "(吨)": "", "x(1)(2)": "x", "备注:": "备注", "ＡＢ": "ab",
+	} {
+		if got := headerKey(in); got != want {
+			t.Errorf("headerKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

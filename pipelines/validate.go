@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -87,6 +86,7 @@ type Validator struct {
 	dataRows    int // rows checked as data
 	best        headerCandidate
 	departments map[string]map[string]string
+	colKeys     [][]string
 }
 
 // headerCandidate is the row most like a header seen so far, kept to say
@@ -120,15 +120,25 @@ func NewValidator(ds *Dataset, refs Refs, loc *time.Location, now time.Time) *Va
 // columns.
 func (v *Validator) Rectangular() { v.rect = true }
 
-var (
-	reParen  = regexp.MustCompile(`\(.*?\)$`)
-	reSpaces = regexp.MustCompile(`[\s\n\r\t]+`)
-)
-
+// headerKey is what a header cell is matched by: full-width folded, white
+// space removed, a trailing "(unit)" dropped, a trailing colon dropped,
+// lower case.
 func headerKey(s string) string {
 	s = normalize(s)
-	s = reSpaces.ReplaceAllString(s, "")
-	s = reParen.ReplaceAllString(s, "")
+	if strings.ContainsAny(s, " \t\n\r\f\v") {
+		s = strings.Map(func(r rune) rune {
+			switch r {
+			case ' ', '\t', '\n', '\r', '\f', '\v':
+				return -1
+			}
+			return r
+		}, s)
+	}
+	if strings.HasSuffix(s, ")") {
+		if i := strings.IndexByte(s, '('); i >= 0 {
+			s = s[:i]
+		}
+	}
 	s = strings.TrimSuffix(s, ":")
 	return strings.ToLower(s)
 }
@@ -157,18 +167,37 @@ func (v *Validator) names(c ColumnSpec) []string {
 	return names
 }
 
+// nameKeys returns, per column, the header keys of its names (computed
+// once per file: headerKey is not cheap).
+func (v *Validator) nameKeys() [][]string {
+	if v.colKeys == nil {
+		v.colKeys = make([][]string, len(v.ds.Columns))
+		for i, c := range v.ds.Columns {
+			for _, n := range v.names(c) {
+				if k := headerKey(n); k != "" {
+					v.colKeys[i] = append(v.colKeys[i], k)
+				}
+			}
+		}
+	}
+	return v.colKeys
+}
+
 func (v *Validator) matchHeader(cells []string) ([]int, int) {
 	idx := make([]int, len(v.ds.Columns))
 	matched := 0
-	for i, c := range v.ds.Columns {
+	keys := make([]string, len(cells))
+	for j, cell := range cells {
+		keys[j] = headerKey(cell)
+	}
+	colKeys := v.nameKeys()
+	for i := range v.ds.Columns {
 		idx[i] = -1
-		names := v.names(c)
-		for j, cell := range cells {
-			k := headerKey(cell)
+		for j, k := range keys {
 			if k == "" {
 				continue
 			}
-			if slices.ContainsFunc(names, func(n string) bool { return n != "" && headerKey(n) == k }) && !slices.Contains(idx[:i], j) {
+			if slices.Contains(colKeys[i], k) && !slices.Contains(idx[:i], j) {
 				idx[i] = j
 				matched++
 				break
@@ -364,13 +393,20 @@ func (v *Validator) attribute(r connectors.Row, probs []Problem) []Problem {
 func knownHeaders(cells []string) int {
 	n := 0
 	for _, c := range cells {
-		k := headerKey(c)
-		if k != "" && slices.ContainsFunc(formHeaders, func(h string) bool { return headerKey(h) == k }) {
+		if k := headerKey(c); k != "" && formHeaderKeys[k] {
 			n++
 		}
 	}
 	return n
 }
+
+var formHeaderKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, h := range formHeaders {
+		m[headerKey(h)] = true
+	}
+	return m
+}()
 
 // capCells copies at most 64 cells of at most 64 bytes, for a message.
 func capCells(cells []string) []string {
@@ -457,11 +493,9 @@ func (v *Validator) closest(c ColumnSpec) string {
 		if len(k) == 0 {
 			continue
 		}
-		for _, n := range v.names(c) {
-			nk := []rune(headerKey(n))
-			if len(nk) == 0 {
-				continue
-			}
+		_, ci, _ := v.ds.Column(c.Name)
+		for _, n := range v.nameKeys()[ci] {
+			nk := []rune(n)
 			d := runeDistance(k, nk)
 			if strings.Contains(string(k), string(nk)) || strings.Contains(string(nk), string(k)) {
 				d = min(d, 1)

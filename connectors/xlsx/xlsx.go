@@ -303,9 +303,9 @@ type sheetReader struct {
 	merged []*mergedRange // sorted by first row
 	mi     int            // merged[:mi] have started
 	active []*mergedRange
-	last   int // the last row number yielded
-	queue  []queued
-	done   bool
+	last    int     // the last row number yielded
+	pending *queued // a row read, waiting for the gap rows before it
+	done    bool
 }
 
 type queued struct {
@@ -340,10 +340,8 @@ type cell struct {
 // next returns the next row of the sheet, with rows only merged blocks
 // reach (absent from the XML) filled in between.
 func (s *sheetReader) next() (connectors.Row, error) {
-	if len(s.queue) > 0 {
-		q := s.queue[0]
-		s.queue = s.queue[1:]
-		return q.row, q.err
+	if s.pending != nil {
+		return s.gapOrPending()
 	}
 	if s.done {
 		return connectors.Row{}, io.EOF
@@ -377,28 +375,43 @@ func (s *sheetReader) next() (connectors.Row, error) {
 	}
 }
 
-// emit fills merged blocks into row n (and queues rows between the last
-// one and n that only merged blocks reach) and returns the first.
+// emit returns row n with merged blocks filled in; rows between the last
+// one and n that only merged blocks reach come first, one per call.
 func (s *sheetReader) emit(n int, cells []string, size int) (connectors.Row, error) {
 	if n <= s.last {
 		n = s.last + 1 // rows out of order: number them as they come
 	}
-	for gap := s.last + 1; gap < n; gap++ {
-		if filled := s.fill(gap, nil); len(filled) > 0 {
-			s.queue = append(s.queue, queued{row: connectors.Row{Sheet: s.name, Number: gap, Cells: filled}})
-		}
-	}
-	s.last = n
-	q := queued{row: connectors.Row{Sheet: s.name, Number: n, Cells: s.fill(n, cells)}}
+	q := queued{row: connectors.Row{Sheet: s.name, Number: n, Cells: cells}}
 	if size > connectors.MaxRowBytes {
 		q = queued{row: connectors.Row{Sheet: s.name, Number: n}, err: &connectors.RowError{Row: connectors.Row{Sheet: s.name, Number: n},
 			Reason:   fmt.Sprintf("the row is longer than %d bytes; nothing of it was read", connectors.MaxRowBytes),
 			ReasonZh: fmt.Sprintf("该行超过%d字节，整行未读取", connectors.MaxRowBytes)}}
 	}
-	s.queue = append(s.queue, q)
-	first := s.queue[0]
-	s.queue = s.queue[1:]
-	return first.row, first.err
+	s.pending = &q
+	return s.next()
+}
+
+// gapOrPending yields the next row between the last one and the pending
+// row that a merged block reaches, else the pending row itself.
+func (s *sheetReader) gapOrPending() (connectors.Row, error) {
+	p := s.pending
+	for s.last+1 < p.row.Number {
+		gap := s.last + 1
+		if len(s.active) == 0 && (s.mi >= len(s.merged) || s.merged[s.mi].r1 >= p.row.Number) {
+			s.last = p.row.Number - 1 // no block reaches the gap: skip it
+			break
+		}
+		s.last = gap
+		if filled := s.fill(gap, nil); len(filled) > 0 {
+			return connectors.Row{Sheet: s.name, Number: gap, Cells: filled}, nil
+		}
+	}
+	s.pending = nil
+	s.last = p.row.Number
+	if p.err == nil {
+		p.row.Cells = s.fill(p.row.Number, p.row.Cells)
+	}
+	return p.row, p.err
 }
 
 // fill copies each merged block's value into the cells it covers on row n.
