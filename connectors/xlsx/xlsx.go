@@ -296,13 +296,13 @@ type mergedRange struct {
 
 // sheetReader streams one sheet's rows.
 type sheetReader struct {
-	wb     *reader
-	name   string
-	rc     io.ReadCloser
-	dec    *xml.Decoder
-	merged []*mergedRange // sorted by first row
-	mi     int            // merged[:mi] have started
-	active []*mergedRange
+	wb      *reader
+	name    string
+	rc      io.ReadCloser
+	dec     *xml.Decoder
+	merged  []*mergedRange // sorted by first row
+	mi      int            // merged[:mi] have started
+	active  []*mergedRange
 	last    int     // the last row number yielded
 	pending *queued // a row read, waiting for the gap rows before it
 	done    bool
