@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -109,7 +110,12 @@ func addValidation(f *excelize.File, ds *Dataset, refs Refs, lastRow int) error 
 		switch {
 		case len(c.Enum) > 0 || c.Ref != "":
 			values := c.Enum
-			if c.Ref != "" {
+			switch {
+			case c.Name == "department" && len(ds.Departments) > 0:
+				// 填报单位 offers the departments that report this data
+				// set, not every town and company the seeds name.
+				values = reporters(refs, ds)
+			case c.Ref != "":
 				values = refValues(refs, c.Ref)
 			}
 			if len(values) == 0 || len(values) > 2000 {
@@ -173,6 +179,18 @@ func refValues(refs Refs, ref string) []string {
 	return out
 }
 
+// reporters lists the canonical names of the departments that report ds.
+func reporters(refs Refs, ds *Dataset) []string {
+	var out []string
+	for _, d := range ds.Departments {
+		if c := refs.Canonical(d); !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 func hint(c ColumnSpec) string {
 	var parts []string
 	if c.Unit != "" {
@@ -181,11 +199,11 @@ func hint(c ColumnSpec) string {
 	if c.Min != nil || c.Max != nil {
 		r := "范围："
 		if c.Min != nil {
-			r += fmt.Sprintf("%g", *c.Min)
+			r += plainNumber(*c.Min)
 		}
 		r += "～"
 		if c.Max != nil {
-			r += fmt.Sprintf("%g", *c.Max)
+			r += plainNumber(*c.Max)
 		}
 		parts = append(parts, r)
 	}
@@ -238,9 +256,11 @@ func instructions(f *excelize.File, t Template) error {
 		lines = append(lines, []any{"报送截止", t.Due.Format("2006年1月2日") + "前"})
 	}
 	lines = append(lines, []any{"说明", "请在“数据”表第4行起填写，不要改动表头；同一报告期更正时请报送整份文件，后报文件替代先报文件。"}, []any{})
-	lines = append(lines, []any{"栏目", "要求", "说明"})
+	// The contracts' descriptions are English, for analysts: the sheet a
+	// clerk reads says what each column requires, in Chinese.
+	lines = append(lines, []any{"栏目", "要求"})
 	for _, c := range t.Dataset.Columns {
-		lines = append(lines, []any{c.HeaderZh, hint(c), c.Description})
+		lines = append(lines, []any{c.HeaderZh, hint(c)})
 	}
 	if len(t.Targets) > 0 {
 		lines = append(lines, []any{}, []any{"相关指标目标（参考）"})
