@@ -277,8 +277,8 @@ func TestFeedbackSaysWhatWasReceived(t *testing.T) {
 	}
 }
 
-// 25 000 bad rows: the quarantine keeps them all, the workbook lists the
-// first 10 000 and says how many more there are.
+// 25 000 bad rows: the quarantine and the workbook list the first 10 000
+// and say how many more there are; the manifest counts them all.
 func TestFeedbackIsCappedPerFile(t *testing.T) {
 	r, job, inbox := newRunner(t)
 	r.Limits.MaxBytes, r.Limits.MaxRows = 64<<20, 100000
@@ -295,8 +295,15 @@ func TestFeedbackIsCappedPerFile(t *testing.T) {
 	if res.RowsRejected != 25000 {
 		t.Fatalf("%+v", res)
 	}
-	if n := query[int64](t, `SELECT count(*) FROM read_parquet(?)`, quarantineGlob(r)); n != 25000 {
+	// The quarantine lists as many, then one row with the count.
+	if n := query[int64](t, `SELECT count(*) FROM read_parquet(?)`, quarantineGlob(r)); n != 10001 {
 		t.Errorf("quarantine rows %d", n)
+	}
+	if last := query[string](t, `SELECT reason FROM read_parquet(?) WHERE "row" = 0`, quarantineGlob(r)); !strings.HasPrefix(last, "15000 more problems in this file are not listed") {
+		t.Errorf("last quarantine row %q", last)
+	}
+	if ms := manifests(t, r, job.Dataset); ms[0].Problems != 25000 || ms[0].Rejected != 25000 {
+		t.Errorf("manifest counts %+v", ms[0])
 	}
 	f, err := excelize.OpenFile(res.Feedback[0])
 	if err != nil {

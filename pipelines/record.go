@@ -42,11 +42,25 @@ type quarantine struct {
 
 	f *lake.AtomicFile
 	w *lake.RowWriter
-	n int64
+	n int64 // problems of the input, listed or not
+	// unlisted counts the problems past quarantinePerFile.
+	unlisted int64
 }
+
+// quarantinePerFile is how many problems of one input the quarantine
+// lists row by row; past it they are counted, and a last row says how many
+// more there are (the file itself is kept whole in the raw area). A file
+// of a million bad rows is one mistake a million times: its first ten
+// thousand say what it is, and the rest would cost memory, not insight.
+const quarantinePerFile = feedbackPerFile
 
 // add writes one problem, its texts made safe to store.
 func (q *quarantine) add(p Problem) error {
+	q.n++
+	if q.n > quarantinePerFile {
+		q.unlisted++
+		return nil
+	}
 	if q.f == nil {
 		f, err := lake.Create(q.lake.QuarantinePath(q.ds.Name, q.id))
 		if err != nil {
@@ -61,14 +75,25 @@ func (q *quarantine) add(p Problem) error {
 		q.abort()
 		return fmt.Errorf("quarantine %s: %w", q.it.Name, err)
 	}
-	q.n++
 	return nil
 }
 
-// commit makes the quarantine file visible (when there was a problem).
+// commit makes the quarantine file visible (when there was a problem),
+// with a last row counting the problems not listed.
 func (q *quarantine) commit() error {
 	if q.f == nil {
 		return nil
+	}
+	if q.unlisted > 0 {
+		n := q.n
+		q.n = 0 // list this one
+		err := q.add(Problem{
+			Reason:   fmt.Sprintf("%d more problems in this file are not listed (at most %d are); the file is kept whole in the raw area", q.unlisted, quarantinePerFile),
+			ReasonZh: fmt.Sprintf("本文件另有%d处问题未列出（最多列出%d处），原文件已完整保存", q.unlisted, quarantinePerFile)})
+		q.n = n
+		if err != nil {
+			return err
+		}
 	}
 	if err := q.w.Close(); err != nil {
 		q.abort()
