@@ -381,3 +381,24 @@ func TestFormHeadersAndUTF16(t *testing.T) {
 		t.Fatalf("%s", b)
 	}
 }
+
+// A file without a department column, sent to one department's inbox, is
+// that department's.
+func TestDepartmentFromTheJob(t *testing.T) {
+	r, job, inbox := newRunner(t)
+	os.WriteFile(filepath.Join(inbox, "nodept.csv"), []byte("统计月份,统一社会信用代码,企业名称,产生量,综合利用量\n2023-05,"+codes[0]+",甲,10,5\n"), 0o644)
+	res, err := r.RunJob(context.Background(), job)
+	if err != nil || res.RowsAccepted != 1 {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if got := query[string](t, `SELECT department FROM read_parquet(?)`, r.Lake.Glob(job.Dataset)); got != "旗工业和信息化局" {
+		t.Errorf("department %q", got)
+	}
+	job.Department = ""
+	r2, job2, inbox2 := newRunner(t)
+	job2.Department = ""
+	os.WriteFile(filepath.Join(inbox2, "nodept.csv"), []byte("统计月份,统一社会信用代码,企业名称,产生量,综合利用量\n2023-05,"+codes[0]+",甲,10,5\n"), 0o644)
+	if res, err := r2.RunJob(context.Background(), job2); err != nil || res.ItemsRejected != 1 {
+		t.Fatalf("without a department anywhere: %+v %v", res, err)
+	}
+}

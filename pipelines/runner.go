@@ -256,7 +256,7 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 		err = sink.add(Problem{Reason: fmt.Sprintf("the file is larger than the %d-byte limit; split it by period", r.Limits.MaxBytes),
 			ReasonZh: fmt.Sprintf("文件超过%d字节上限，请按报告期拆分后报送", r.Limits.MaxBytes)})
 	} else {
-		empty, err = r.decode(ctx, ds, it, raw, sum, runID, ingested, id, m, onRows, sink)
+		empty, err = r.decode(ctx, job, ds, it, raw, sum, runID, ingested, id, m, onRows, sink)
 	}
 	if err != nil {
 		sink.q.abort()
@@ -318,7 +318,7 @@ func fileProblem(err error, raw, name string, row connectors.Row, zh string) Pro
 // decode reads the landed file row by row and writes valid rows to the
 // partitions; problems go to sink as they are found: a bad file is data
 // too. It reports whether the file held no data (an empty submission).
-func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, raw, sum, runID string, at time.Time, id string, m *lake.Manifest, onRows func(int64), sink *problemSink) (bool, error) {
+func (r *Runner) decode(ctx context.Context, job Job, ds *Dataset, it connectors.Item, raw, sum, runID string, at time.Time, id string, m *lake.Manifest, onRows func(int64), sink *problemSink) (bool, error) {
 	if it.Format == "" {
 		return false, sink.add(Problem{Reason: fmt.Sprintf("unsupported file type %q: send .xlsx, .csv or .json", filepath.Ext(it.Name)),
 			ReasonZh: fmt.Sprintf("不支持的文件类型“%s”：请报送 .xlsx、.csv 或 .json 文件", filepath.Ext(it.Name))})
@@ -335,6 +335,7 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 	if it.Format == "csv" {
 		v.Rectangular()
 	}
+	v.DefaultDepartment(job.Department)
 	w := r.Lake.NewPartitionedWriter(ds.Name, partitionKey(ds), id, ds.LakeColumns())
 	pcol := -1
 	if ds.PartitionBy != "" {

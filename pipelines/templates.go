@@ -55,13 +55,17 @@ func WriteTemplate(path string, t Template, refs Refs) error {
 	if ds.Frequency == "yearly" {
 		periodText = t.Period.Format("2006年")
 	}
-	f.SetCellValue(DataSheet, "A1", fmt.Sprintf("%s（%s）", ds.TitleZh, periodText))
+	if err := f.SetCellValue(DataSheet, "A1", fmt.Sprintf("%s（%s）", ds.TitleZh, periodText)); err != nil {
+		return err
+	}
 	f.MergeCell(DataSheet, "A1", last+"1")
 	sub := "填报单位：" + t.Department
 	if !t.Due.IsZero() {
 		sub += fmt.Sprintf("　　报送截止：%s前", t.Due.Format("2006年1月2日"))
 	}
-	f.SetCellValue(DataSheet, "A2", sub)
+	if err := f.SetCellValue(DataSheet, "A2", sub); err != nil {
+		return err
+	}
 	f.MergeCell(DataSheet, "A2", last+"2")
 
 	header := make([]any, 0, ncol)
@@ -71,7 +75,9 @@ func WriteTemplate(path string, t Template, refs Refs) error {
 	if t.Reference != "" {
 		header = append(header, t.Reference)
 	}
-	f.SetSheetRow(DataSheet, "A3", &header)
+	if err := f.SetSheetRow(DataSheet, "A3", &header); err != nil {
+		return fmt.Errorf("template %s: %w", ds.Name, err)
+	}
 	for i, r := range t.Rows {
 		vals := make([]any, 0, ncol)
 		for _, c := range ds.Columns {
@@ -80,7 +86,9 @@ func WriteTemplate(path string, t Template, refs Refs) error {
 		if t.Reference != "" && i < len(t.ReferenceRows) {
 			vals = append(vals, t.ReferenceRows[i])
 		}
-		f.SetSheetRow(DataSheet, fmt.Sprintf("A%d", i+4), &vals)
+		if err := f.SetSheetRow(DataSheet, fmt.Sprintf("A%d", i+4), &vals); err != nil {
+			return fmt.Errorf("template %s row %d: %w", ds.Name, i+4, err)
+		}
 	}
 	lastRow := 3 + len(t.Rows) + extraBlankRows
 	if err := addValidation(f, ds, refs, lastRow); err != nil {
@@ -128,9 +136,13 @@ func addValidation(f *excelize.File, ds *Dataset, refs Refs, lastRow int) error 
 			}
 			listCol++
 			lc, _ := excelize.ColumnNumberToName(listCol)
-			f.SetCellValue("选项", lc+"1", c.HeaderZh)
+			if err := f.SetCellValue("选项", lc+"1", c.HeaderZh); err != nil {
+				return err
+			}
 			for j, v := range values {
-				f.SetCellValue("选项", fmt.Sprintf("%s%d", lc, j+2), v)
+				if err := f.SetCellValue("选项", fmt.Sprintf("%s%d", lc, j+2), v); err != nil {
+					return err
+				}
 			}
 			listRow[c.Name] = len(values)
 			dv.SetSqrefDropList(fmt.Sprintf("'选项'!$%s$2:$%s$%d", lc, lc, len(values)+1))
@@ -269,7 +281,9 @@ func instructions(f *excelize.File, t Template) error {
 		}
 	}
 	for i, l := range lines {
-		f.SetSheetRow(sh, fmt.Sprintf("A%d", i+1), &l)
+		if err := f.SetSheetRow(sh, fmt.Sprintf("A%d", i+1), &l); err != nil {
+			return err
+		}
 	}
 	f.SetColWidth(sh, "A", "A", 24)
 	f.SetColWidth(sh, "B", "C", 60)

@@ -87,6 +87,7 @@ type Validator struct {
 	best        headerCandidate
 	departments map[string]map[string]string
 	colKeys     [][]string
+	defaultDept string
 }
 
 // headerCandidate is the row most like a header seen so far, kept to say
@@ -233,9 +234,13 @@ func (v *Validator) headerUnits(cells []string) {
 	}
 }
 
+// DefaultDepartment is the department of rows when the file has no
+// department column: the job's own (an inbox that is one department's).
+func (v *Validator) DefaultDepartment(dept string) { v.defaultDept = dept }
+
 func (v *Validator) requiredFound(idx []int) bool {
 	for i, c := range v.ds.Columns {
-		if c.Required && idx[i] < 0 {
+		if c.Required && idx[i] < 0 && !(c.Name == "department" && v.defaultDept != "") {
 			return false
 		}
 	}
@@ -293,6 +298,8 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 		raw := ""
 		if j := v.idx[i]; j >= 0 && j < len(r.Cells) {
 			raw = r.Cells[j]
+		} else if j < 0 && col.Name == "department" {
+			raw = v.defaultDept
 		}
 		if err := checkCell(raw); err != nil {
 			bad(col, raw, err)
@@ -453,7 +460,7 @@ func (v *Validator) Finish() []Problem {
 	}
 	var missing, missingZh, close, closeZh []string
 	for i, c := range v.ds.Columns {
-		if !c.Required || v.best.idx[i] >= 0 {
+		if !c.Required || v.best.idx[i] >= 0 || c.Name == "department" && v.defaultDept != "" {
 			continue
 		}
 		missing = append(missing, columnLabel(c))
