@@ -356,7 +356,7 @@ func TestMissingColumnsAreNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	reason := query[string](t, `SELECT "row" || ': ' || reason || ' / ' || reason_zh FROM read_parquet(?)`, quarantineGlob(r))
-	want := `2: the header (row 2, the closest row to one) lacks the required column(s) 统一社会信用代码 (enterprise_code), 综合利用量 (utilised_t); ` +
+	want := `0: the header (row 2, the closest row to one) lacks the required column(s) 统一社会信用代码 (enterprise_code), 综合利用量 (utilised_t); ` +
 		`the closest headers found: "信用代码号" for 统一社会信用代码 (enterprise_code), "综合利用" for 综合利用量 (utilised_t); name the columns as the template does / ` +
 		`表头（第2行）缺少必填栏目“统一社会信用代码”“综合利用量”；表头中最接近的是“信用代码号”（应为“统一社会信用代码”）、“综合利用”（应为“综合利用量”）。请按统一模板填写栏目名称`
 	if reason != want {

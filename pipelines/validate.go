@@ -476,7 +476,8 @@ func (v *Validator) Finish() []Problem {
 		row += fmt.Sprintf(" of sheet %q", v.best.sheet)
 		rowZh = fmt.Sprintf("工作表“%s”第%d行", v.best.sheet, v.best.row)
 	}
-	p := Problem{Sheet: v.best.sheet, Row: v.best.row,
+	// A problem of the whole file (row 0); the message names the row.
+	p := Problem{Sheet: v.best.sheet,
 		Reason:   fmt.Sprintf("the header (%s, the closest row to one) lacks the required column(s) %s", row, strings.Join(missing, ", ")),
 		ReasonZh: fmt.Sprintf("表头（%s）缺少必填栏目%s", rowZh, strings.Join(missingZh, ""))}
 	if len(close) > 0 {
