@@ -209,7 +209,7 @@ func enterpriseMonthly(in Input, r *rand.Rand, sum Summary) error {
 	}
 	var ents []ent
 	for i := 0; i < 30; i++ {
-		ents = append(ents, ent{code: creditCode(fmt.Sprintf("91150627MA0P%06d", 1000+i*7)), name: fmt.Sprintf("伊金霍洛旗规上企业%02d有限公司", i+1),
+		ents = append(ents, ent{code: creditCode(fmt.Sprintf("91150627MA0P%05d", 1000+i*7)), name: fmt.Sprintf("伊金霍洛旗规上企业%02d有限公司", i+1),
 			industry: industries[i%len(industries)], base: 800 + r.Float64()*9000, weak: i%6 == 0})
 	}
 	for _, m := range in.months() {
