@@ -53,8 +53,24 @@ var (
 	reLostDigits = regexp.MustCompile(`^[0-9]{15}0+$`)
 )
 
+// numberLike reports whether s is made only of what a number is written
+// with: only then can it be a code that a spreadsheet stored as a number.
+func numberLike(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9', c == '.', c == 'e', c == 'E', c == '+', c == '-':
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
 // checkCode rejects what cannot be an identifier as the person typed it.
 func checkCode(col ColumnSpec, s string) error {
+	if !numberLike(s) {
+		return nil
+	}
 	switch {
 	case reSciNumber.MatchString(s):
 		return because(fmt.Sprintf("%s is a number in scientific notation, not the code as typed: the cell was stored as a number and lost its last digits; store it as text", s),

@@ -334,7 +334,7 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 			}
 		}
 		vals[i] = val
-		if col.typ == lake.String && (len(col.Enum) > 0 || col.pattern != nil || col.Ref != "") {
+		if col.typ == lake.String && (len(col.Enum) > 0 || col.pattern != nil || col.Ref != "" || col.Kind != "") {
 			if v.valid[i] == nil {
 				v.valid[i] = map[string]string{}
 			}
