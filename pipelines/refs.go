@@ -110,3 +110,8 @@ func (r Refs) examples(ref string) string {
 	}
 	return strings.Join(vals, ", ")
 }
+
+// examplesZh lists a few valid values for a Chinese message.
+func (r Refs) examplesZh(ref string) string {
+	return strings.ReplaceAll(r.examples(ref), ", ", "、")
+}
