@@ -592,8 +592,9 @@ func (g gen) hazard() *dashboard.DashboardBuilder {
 	b := g.base(HazardUID, "地质灾害监测 · Geohazard monitoring",
 		"伊政办发〔2023〕33号: the hazard sites by warning level, rain and displacement against the warning thresholds, the alerts and their time to report, sensor completeness; the key period 1 May – 30 Sep is shaded.",
 		g.cat.HazardFrom, g.cat.HazardTo)
-	b.WithVariable(queryVar("site", "隐患点 Site", "Sites whose rain and displacement are drawn.",
-		fmt.Sprintf("SELECT site_id AS __value, site_id || ' ' || site_name_zh AS __text FROM %s ORDER BY warning_rank DESC, site_id", g.t("mart_gh_site_status")), true))
+	b.WithVariable(queryVar("site", "隐患点 Site", "Sites whose rain and displacement are drawn: sites with sensor readings first, the highest warning first.",
+		fmt.Sprintf(`SELECT site_id AS __value, site_id || ' ' || site_name_zh AS __text FROM %s
+ORDER BY last_valid_hour IS NULL, warning_rank DESC, site_id`, g.t("mart_gh_site_status")), true).Sort(dashboard.VariableSortDisabled))
 	// The key period, shaded on every time panel.
 	ds := Datasource()
 	b.Annotation(dashboard.NewAnnotationQueryBuilder().Name("汛期 Key period").Datasource(ds).Enable(true).IconColor("rgba(255, 152, 48, 0.25)").
