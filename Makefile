@@ -6,7 +6,7 @@ LDFLAGS := -X github.com/waymark-data/waymark/internal/cli.Version=$(VERSION)
 # DuckDB is linked statically through cgo; a pure-Go build is impossible.
 export CGO_ENABLED := 1
 
-.PHONY: all build demo test vet bench deps clean
+.PHONY: all build demo test vet bench deps clean fuzz
 
 all: build
 
@@ -27,6 +27,16 @@ test: deps vet
 
 vet:
 	$(GO) vet ./...
+
+## fuzz: each fuzz target briefly (CI runs it after the tests); crashers land in testdata/fuzz
+FUZZTIME ?= 5s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzCSV$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./connectors/csvfile
+	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./connectors/jsonfile
+	$(GO) test -run '^$$' -fuzz '^FuzzXLSX$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./connectors/xlsx
+	$(GO) test -run '^$$' -fuzz '^FuzzHeaderFinder$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./pipelines
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./internal/targets
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./internal/config
 
 ## bench: benchmarks, reported as ratios against a baseline in the same run
 ## (DuckDB's own CSV-to-Parquet COPY; a bare MQTT subscriber). 10 M rows.
