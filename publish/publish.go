@@ -28,6 +28,8 @@ type Result struct {
 	// Swept lists the staging schemas a killed publish had left, dropped
 	// by this one.
 	Swept []string
+	// Version is the publish's number in the history table.
+	Version int64
 }
 
 // Options configures a publish.
@@ -148,21 +150,9 @@ func Run(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	cfg, err := pgx.ParseConfig(o.DSN)
+	pg, err := connect(ctx, o)
 	if err != nil {
-		// The parser's message may quote the DSN, password and all.
-		return res, fmt.Errorf("WAYMARK_PG_DSN is not a valid PostgreSQL connection string")
-	}
-	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(o.LockTimeout.Milliseconds(), 10)
-	cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
-	cfg.RuntimeParams["application_name"] = "waymark publish"
-	if cfg.ConnectTimeout == 0 {
-		// A server that accepts and never answers must not hang a publish.
-		cfg.ConnectTimeout = 30 * time.Second
-	}
-	pg, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return res, fmt.Errorf("connect to PostgreSQL: %w", err)
+		return res, err
 	}
 	defer pg.Close(context.Background())
 	// Session lock, released when the connection ends (a killed publish
@@ -186,6 +176,10 @@ func Run(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 			return res, explain(o, fmt.Errorf("publish %s: %w", t, err))
 		}
 		res.Tables[t] = n
+		if err := createIndexes(ctx, db, pg, staging, t); err != nil {
+			cleanup()
+			return res, explain(o, fmt.Errorf("index %s: %w", t, err))
+		}
 		faults.Point("publish.table")
 	}
 	faults.Point("publish.before-swap")
@@ -201,6 +195,11 @@ func Run(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 		cleanup()
 		return res, explain(o, fmt.Errorf("swap schema %s: %w", o.Schema, err))
 	}
+	if res.Version, err = record(ctx, tx, o, "publish", builtAt(ctx, db), res.Tables); err != nil {
+		tx.Rollback(context.Background())
+		cleanup()
+		return res, explain(o, fmt.Errorf("record the publish: %w", err))
+	}
 	if err := tx.Commit(ctx); err != nil {
 		cleanup()
 		return res, explain(o, fmt.Errorf("swap schema %s: %w", o.Schema, err))
@@ -208,25 +207,96 @@ func Run(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 	return res, nil
 }
 
+// connect opens the publish's connection with its timeouts.
+func connect(ctx context.Context, o Options) (*pgx.Conn, error) {
+	if o.LockTimeout <= 0 {
+		o.LockTimeout = 5 * time.Second
+	}
+	if o.StatementTimeout <= 0 {
+		o.StatementTimeout = 5 * time.Minute
+	}
+	cfg, err := pgx.ParseConfig(o.DSN)
+	if err != nil {
+		// The parser's message may quote the DSN, password and all.
+		return nil, fmt.Errorf("WAYMARK_PG_DSN is not a valid PostgreSQL connection string")
+	}
+	cfg.RuntimeParams["lock_timeout"] = strconv.FormatInt(o.LockTimeout.Milliseconds(), 10)
+	cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
+	cfg.RuntimeParams["application_name"] = "waymark publish"
+	if cfg.ConnectTimeout == 0 {
+		// A server that accepts and never answers must not hang a publish.
+		cfg.ConnectTimeout = 30 * time.Second
+	}
+	pg, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	return pg, nil
+}
+
 // ErrNoDSN means there is no PostgreSQL to publish to.
 var ErrNoDSN = errors.New("no PostgreSQL to publish to: set WAYMARK_PG_DSN (e.g. postgres://waymark@127.0.0.1:5432/waymark)")
 
-// swap replaces the serving schema with staging inside tx.
+// swap replaces the serving schema with staging inside tx. The schema it
+// replaces is kept as <schema>_previous (the one before that is dropped),
+// so --rollback can bring it back. Before renaming, the old tables are
+// dropped and restored inside a savepoint: PostgreSQL refuses (and names
+// it) when anything Waymark does not own depends on them or lives in the
+// schema, and a rename would silently carry that along.
 func swap(ctx context.Context, tx pgx.Tx, o Options, staging string) error {
-	var exists bool
-	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", o.Schema).Scan(&exists); err != nil {
+	exists, err := schemaExists(ctx, tx, o.Schema)
+	if err != nil {
 		return err
 	}
+	prev := PreviousSchema(o.Schema)
 	if exists {
+		if _, err := tx.Exec(ctx, "SAVEPOINT probe"); err != nil {
+			return err
+		}
 		if err := dropSchema(ctx, tx, o.Schema); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT probe"); err != nil {
+			return err
+		}
+		had, err := schemaExists(ctx, tx, prev)
+		if err != nil {
+			return err
+		}
+		if had {
+			if err := dropSchema(ctx, tx, prev); err != nil {
+				return fmt.Errorf("drop the version before the previous one: %w", err)
+			}
+		}
+		if _, err := tx.Exec(ctx, "ALTER SCHEMA "+ident(o.Schema)+" RENAME TO "+ident(prev)); err != nil {
+			return err
+		}
 	}
-	stmts := []string{"ALTER SCHEMA " + ident(staging) + " RENAME TO " + ident(o.Schema)}
-	if o.Reader != "" {
+	if _, err := tx.Exec(ctx, "ALTER SCHEMA "+ident(staging)+" RENAME TO "+ident(o.Schema)); err != nil {
+		return err
+	}
+	return grant(ctx, tx, o)
+}
+
+// grant gives the reader role USAGE on the serving schema and SELECT on
+// its tables: nothing else (no CREATE, no other schema; the previous
+// version and the history stay unreadable to it).
+func grant(ctx context.Context, tx pgx.Tx, o Options) error {
+	if o.Reader == "" {
+		return nil
+	}
+	stmts := []string{
+		"GRANT USAGE ON SCHEMA " + ident(o.Schema) + " TO " + ident(o.Reader),
+		"GRANT SELECT ON ALL TABLES IN SCHEMA " + ident(o.Schema) + " TO " + ident(o.Reader),
+	}
+	// The grants followed the version renamed to _previous: take them back.
+	prev := PreviousSchema(o.Schema)
+	if ok, err := schemaExists(ctx, tx, prev); err != nil {
+		return err
+	} else if ok {
 		stmts = append(stmts,
-			"GRANT USAGE ON SCHEMA "+ident(o.Schema)+" TO "+ident(o.Reader),
-			"GRANT SELECT ON ALL TABLES IN SCHEMA "+ident(o.Schema)+" TO "+ident(o.Reader))
+			"REVOKE ALL ON ALL TABLES IN SCHEMA "+ident(prev)+" FROM "+ident(o.Reader),
+			"REVOKE ALL ON SCHEMA "+ident(prev)+" FROM "+ident(o.Reader))
 	}
 	for _, s := range stmts {
 		if _, err := tx.Exec(ctx, s); err != nil {
@@ -234,6 +304,12 @@ func swap(ctx context.Context, tx pgx.Tx, o Options, staging string) error {
 		}
 	}
 	return nil
+}
+
+func schemaExists(ctx context.Context, tx pgx.Tx, schema string) (bool, error) {
+	var exists bool
+	err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", schema).Scan(&exists)
+	return exists, err
 }
 
 // execer is a connection or a transaction.

@@ -67,8 +67,8 @@ func TestPublishSwapsMartsIntoPostgres(t *testing.T) {
 	if got := strings.TrimSpace(pg.Psql(t, `SELECT actual FROM waymark.mart_scorecard`)); got != "56.1" {
 		t.Errorf("after republish actual = %s", got)
 	}
-	if got := strings.TrimSpace(pg.Psql(t, `SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'waymark%'`)); got != "1" {
-		t.Errorf("%s schemas named waymark*, want 1 (no staging left)", got)
+	if got := strings.TrimSpace(pg.Psql(t, `SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'waymark\_staging\_%'`)); got != "0" {
+		t.Errorf("%s staging schemas left, want none", got)
 	}
 	if _, err := Run(ctx, db, Options{Schema: "waymark"}); err == nil || !strings.Contains(err.Error(), "WAYMARK_PG_DSN") {
 		t.Errorf("no DSN: %v", err)

@@ -108,16 +108,25 @@ func (a *app) build(ctx context.Context) (models.Result, error) {
 }
 
 func (a *app) dashboards(ctx context.Context) ([]string, error) {
+	return a.dashboardsTo(ctx, "")
+}
+
+// dashboardsTo generates the dashboards with the provider path given
+// (empty: WAYMARK_GRAFANA_PROVIDER_PATH, else the generated folder).
+func (a *app) dashboardsTo(ctx context.Context, providerPath string) ([]string, error) {
+	if providerPath == "" {
+		providerPath = os.Getenv("WAYMARK_GRAFANA_PROVIDER_PATH")
+	}
 	db, _, err := a.store().OpenCurrent()
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	plans, err := dashboards.LoadPlans(ctx, db)
+	cat, err := dashboards.LoadCatalog(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	return dashboards.Generate(a.cfg.DashboardsDir, a.cfg.Postgres.Schema, plans)
+	return dashboards.Generate(a.cfg.DashboardsDir, cat, dashboards.Options{Schema: a.cfg.Postgres.Schema, ProviderPath: providerPath})
 }
 
 func ingestCmd(a *app) *cobra.Command {
@@ -187,13 +196,22 @@ func buildCmd(a *app) *cobra.Command {
 }
 
 func dashboardsCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:     "dashboards",
-		Short:   "Generate Grafana dashboards and provisioning files from the current warehouse",
-		Example: `  waymark dashboards && ls data/dashboards/dashboards`,
-		Args:    noArgs,
+	var providerPath string
+	cmd := &cobra.Command{
+		Use:   "dashboards",
+		Short: "Generate Grafana dashboards and provisioning files from the current warehouse",
+		Long: `dashboards writes the leaders' Grafana dashboards (overview, one per plan,
+indicator detail, one per department, hazard monitoring, data health) and
+Grafana's provisioning files into dashboards_dir: files 0644, folders 0755.
+The provider file names the dashboards folder as Grafana sees it:
+--provider-path (or WAYMARK_GRAFANA_PROVIDER_PATH) when Grafana runs
+elsewhere or in a container, else this machine's absolute path.`,
+		Example: `  waymark dashboards && ls data/dashboards/dashboards
+  waymark dashboards --provider-path /var/lib/grafana/dashboards/waymark
+  GRAFANA_URL=http://127.0.0.1:3000 GRAFANA_TOKEN=glsa_... waymark dashboards push`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			files, err := a.dashboards(cmd.Context())
+			files, err := a.dashboardsTo(cmd.Context(), providerPath)
 			if err != nil {
 				return err
 			}
@@ -203,6 +221,37 @@ func dashboardsCmd(a *app) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.PersistentFlags().StringVar(&providerPath, "provider-path", "", "the dashboards folder as Grafana sees it, written into the provider file (default the generated folder; env WAYMARK_GRAFANA_PROVIDER_PATH)")
+	var folder string
+	push := &cobra.Command{
+		Use:   "push",
+		Short: "Generate the dashboards and upload them to a running Grafana over its HTTP API",
+		Long: `push generates the dashboards, then uploads each to the Grafana at
+GRAFANA_URL with the service-account token GRAFANA_TOKEN (Authorization:
+Bearer): it creates the folder when missing (POST /api/folders) and posts
+every dashboard to POST /api/dashboards/db with overwrite. A dashboard
+Grafana refuses is named with Grafana's message; the others still go.`,
+		Example: `  GRAFANA_URL=http://127.0.0.1:3000 GRAFANA_TOKEN=glsa_... waymark dashboards push --folder waymark`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			url, token := os.Getenv("GRAFANA_URL"), os.Getenv("GRAFANA_TOKEN")
+			if url == "" || token == "" {
+				return UsageError{errors.New("set GRAFANA_URL (e.g. http://127.0.0.1:3000) and GRAFANA_TOKEN (a service-account token with the Editor role)")}
+			}
+			files, err := a.dashboardsTo(cmd.Context(), providerPath)
+			if err != nil {
+				return err
+			}
+			res, err := dashboards.Push(cmd.Context(), dashboards.PushOptions{URL: url, Token: token, FolderUID: folder, FolderTitle: "Waymark"}, files)
+			for _, r := range res {
+				fmt.Fprintf(a.out, "pushed %s: %s\n", r.UID, r.URL)
+			}
+			return err
+		},
+	}
+	push.Flags().StringVar(&folder, "folder", "waymark", "uid of the Grafana folder the dashboards go into (created when missing)")
+	cmd.AddCommand(push)
+	return cmd
 }
 
 // isTerminal reports whether w is a terminal: progress lines are for
