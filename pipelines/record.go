@@ -38,7 +38,7 @@ type quarantine struct {
 }
 
 func (q *quarantine) write(id string, probs []Problem) error {
-	f, err := lake.Create(q.lake.QuarantinePath(q.ds.Name, id))
+	f, err := q.lake.Create(q.lake.QuarantinePath(q.ds.Name, id))
 	if err != nil {
 		return err
 	}
