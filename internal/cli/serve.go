@@ -138,7 +138,7 @@ func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duratio
 			continue
 		}
 		name := j.Name
-		_, err := c.AddFunc(spec, func() {
+		runJob := func() {
 			if ctx.Err() != nil {
 				return
 			}
@@ -151,7 +151,16 @@ func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duratio
 			for _, r := range res {
 				ran(r)
 			}
-		})
+		}
+		// A drop folder is also watched: a dropped file starts its job
+		// when it settles, not at the next tick of the schedule (the run
+		// waits on the data set's lock if the scheduled one is busy).
+		if dir := j.Expand(r.Vars)["path"]; j.Connector == "dropfolder" && dir != "" {
+			if watchInbox(ctx, a.log, dir, runJob) {
+				a.log.Info("watching inbox", "job", name, "path", dir)
+			}
+		}
+		_, err := c.AddFunc(spec, runJob)
 		if err != nil {
 			return fmt.Errorf("job %s: schedule %q: %w", j.Name, spec, err)
 		}
