@@ -28,11 +28,11 @@ test: deps vet
 vet:
 	$(GO) vet ./...
 
-## bench: benchmarks, reported as ratios against a baseline in the same run
-## (DuckDB's own CSV-to-Parquet COPY; a bare MQTT subscriber). 10 M rows.
-BENCH_ROWS ?= 10000000
-bench: deps
-	WAYMARK_BENCH_ROWS=$(BENCH_ROWS) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+## bench: the performance report of issue 13 (docs/bench.md): every figure
+## beside its baseline measured in the same run (DuckDB's own COPY), min and
+## median of BENCH_RUNS runs. BENCH_ROWS, BENCH_MONTHS size it.
+bench:
+	./scripts/bench.sh
 
 clean:
 	rm -rf bin data
