@@ -51,7 +51,7 @@ func All(in Input) (Summary, error) {
 	r := rand.New(rand.NewPCG(34, 31))
 	steps := []func(Input, *rand.Rand, Summary) error{
 		indicatorReports, enterpriseMonthly, problemLedger, activities, surveys, projectProgress, inspections, sensors,
-		milestoneReports,
+		milestoneReports, priorYearReports,
 	}
 	for _, step := range steps {
 		if err := step(in, r, sum); err != nil {

@@ -25,14 +25,14 @@ type enterprise struct {
 // The banner's industry is coal mining, coal power and coal chemicals:
 // gangue, fly ash and gasification slag dominate its solid waste.
 var enterprises = []enterprise{
-	{"91150627MA0N1A2B3C", "伊金霍洛旗某煤矿有限公司", 42000, 0.61},
-	{"91150627MA0N2B3C4D", "某能源集团洗选煤厂", 36500, 0.58},
-	{"91150627MA0N3C4D5E", "某电厂（2×660MW）", 28800, 0.66},
-	{"91150627MA0N4D5E6F", "某煤化工有限公司", 25400, 0.39},
-	{"91150627MA0N5E6F7G", "某甲醇项目", 9800, 0.44},
-	{"91150627MA0N6F7G8H", "蒙苏经济开发区某建材公司", 4200, 0.83},
-	{"91150627MA0N7G8H9J", "某选煤厂", 17600, 0.47},
-	{"91150627MA0N8H9J0K", "某精细化工有限公司", 2100, 0.29},
+	{creditCode("91150627MA0N1A2B3C"), "伊金霍洛旗某煤矿有限公司", 42000, 0.61},
+	{creditCode("91150627MA0N2B3C4D"), "某能源集团洗选煤厂", 36500, 0.58},
+	{creditCode("91150627MA0N3C4D5E"), "某电厂（2×660MW）", 28800, 0.66},
+	{creditCode("91150627MA0N4D5E6F"), "某煤化工有限公司", 25400, 0.39},
+	{creditCode("91150627MA0N5E6F7G"), "某甲醇项目", 9800, 0.44},
+	{creditCode("91150627MA0N6F7G8H"), "蒙苏经济开发区某建材公司", 4200, 0.83},
+	{creditCode("91150627MA0N7G8H9J"), "某选煤厂", 17600, 0.47},
+	{creditCode("91150627MA0N8H9J0K"), "某精细化工有限公司", 2100, 0.29},
 }
 
 // Files is what Generate wrote.

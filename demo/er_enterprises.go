@@ -26,7 +26,7 @@ func erEnterpriseList() []erEnterprise {
 	r := rand.New(rand.NewPCG(28, 1))
 	ents := make([]erEnterprise, 30)
 	for i := range ents {
-		ents[i] = erEnterprise{code: fmt.Sprintf("91150627MA0P%06d", 1000+i*7), name: fmt.Sprintf("伊金霍洛旗规上企业%02d有限公司", i+1),
+		ents[i] = erEnterprise{code: creditCode(fmt.Sprintf("91150627MA0P%05d", 1000+i*7)), name: fmt.Sprintf("伊金霍洛旗规上企业%02d有限公司", i+1),
 			industry: erIndustries[i%len(erIndustries)], base: 800 + r.Float64()*9000}
 	}
 	return ents

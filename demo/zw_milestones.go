@@ -187,28 +187,43 @@ func zwMilestoneItems(in Input) []*zwMilestone {
 	var items []*zwMilestone
 	inds := in.Refs["indicators.indicator_id"]
 	ids := make([]string, 0, len(inds))
+	paths := in.Refs["paths.indicator_id"]
 	for id := range inds {
-		if strings.HasPrefix(id, "zw-") {
+		// Zero-waste sentence targets, and every plan's indicators whose
+		// path (paths_<plan>.csv) says they are milestones.
+		if strings.HasPrefix(id, "zw-") || paths[id]["path"] == "milestone" {
 			ids = append(ids, id)
 		}
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
 		row := inds[id]
-		if row["aggregation"] == "sum" {
+		byPath := paths[id]["path"] == "milestone"
+		if row["aggregation"] == "sum" && !byPath {
 			continue // a flow's figure answers its target, whatever it says
 		}
-		dept := in.Refs.Canonical(firstUnit(row["departments"]))
-		if dept == in.Refs.Canonical("各成员单位") {
+		unit := row["lead_unit"]
+		if unit == "" || !strings.HasPrefix(id, "zw-") && in.Refs["departments.name_zh"][in.Refs.Canonical(firstUnit(unit))] == nil {
+			unit = row["departments"]
+		}
+		dept := in.Refs.Canonical(firstUnit(unit))
+		if dept == in.Refs.Canonical("各成员单位") || in.Refs["departments.name_zh"][dept] == nil {
 			dept = in.Refs.Canonical("旗无废办")
+			if !strings.HasPrefix(id, "zw-") {
+				continue // no unit that can report it
+			}
 		}
 		for _, y := range []int{2023, 2024, 2025} {
-			t := targets.Parse(row["target_"+strconv.Itoa(y)], targets.Direction(row["direction"]))
-			if t.Comparator != targets.Milestone {
+			text := row["target_"+strconv.Itoa(y)]
+			t := targets.Parse(text, targets.Direction(row["direction"]))
+			if t.Comparator != targets.Milestone && !(byPath && text != "") {
 				continue
 			}
-			items = append(items, &zwMilestone{indicatorID: id, year: y, name: row["name_zh"], dept: dept,
-				deadline: time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)})
+			deadline := time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)
+			if d, err := time.Parse("2006-01-02", t.Date); err == nil {
+				deadline = d
+			}
+			items = append(items, &zwMilestone{indicatorID: id, year: y, name: row["name_zh"], dept: dept, deadline: deadline})
 		}
 	}
 	tasks := in.Refs["zw_tasks.task_id"]

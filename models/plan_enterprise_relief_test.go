@@ -26,8 +26,8 @@ func erMonthlyRow(period, code, name, status, capUse, out, prev, profit, file, s
 
 // The litigation and bankruptcy rows of seeds/er_enterprise_exclusions.csv.
 const (
-	erLitigationCode = "91150627MA0P001126" // 涉法涉诉 2023-03-01 … 2023-09-30
-	erBankruptCode   = "91150627MA0P001168" // 破产 from 2024-07-01
+	erLitigationCode = "91150627MA0P011262" // 涉法涉诉 2023-03-01 … 2023-09-30
+	erBankruptCode   = "91150627MA0P01168C" // 破产 from 2024-07-01
 )
 
 func erFourKindsGiven() string {

@@ -68,6 +68,13 @@ type ColumnSpec struct {
 	// PatternHint says in words what it means, for the error message.
 	Pattern     string `yaml:"pattern"`
 	PatternHint string `yaml:"pattern_hint"`
+	// PatternHintZh says it in Chinese, for the department's feedback.
+	PatternHintZh string `yaml:"pattern_hint_zh"`
+	// Kind marks identifiers: "code" is read exactly as typed and a number
+	// that cannot be the code as typed (9.11506278890758E+17, 1001.0) is
+	// rejected; "credit_code" is a code that must also carry a valid
+	// GB 32100-2015 check character (统一社会信用代码).
+	Kind string `yaml:"kind"`
 	// Ref names reference data the value must exist in, as
 	// "<seed file without .csv>.<column>", e.g. "hazard_sites.site_id";
 	// indicator files are one seed, "indicators".
@@ -159,6 +166,15 @@ func (d *Dataset) check() error {
 				return fmt.Errorf("data set %s column %s: pattern: %w", d.Name, c.Name, err)
 			}
 			c.pattern = re
+		}
+		switch c.Kind {
+		case "":
+		case "code", "credit_code":
+			if c.typ != lake.String {
+				return fmt.Errorf("data set %s column %s: kind %s needs type string", d.Name, c.Name, c.Kind)
+			}
+		default:
+			return fmt.Errorf("data set %s column %s: kind %q: want code or credit_code", d.Name, c.Name, c.Kind)
 		}
 		if c.Ref != "" && !strings.Contains(c.Ref, ".") {
 			return fmt.Errorf("data set %s column %s: ref %q must be <seed>.<column>", d.Name, c.Name, c.Ref)

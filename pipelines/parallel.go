@@ -65,7 +65,7 @@ func (c *claims) claim(sum string) bool {
 // itemDone is what became of one input.
 type itemDone struct {
 	out   *lake.Manifest
-	probs []Problem
+	first string
 	err   error
 }
 
@@ -81,8 +81,8 @@ var errStopped = errors.New("run stopped")
 // pullBatched pulls every item of conn through the workers and the
 // committer. account is called for each input in source order as soon as
 // it is done (counts, log); ack after its batch is durable.
-func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job Job, ds *Dataset, runID string,
-	account func(connectors.Item, *lake.Manifest, []Problem), onRows func(item string, n int64)) error {
+func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job Job, ds *Dataset, runID string, fb *feedbackRun,
+	account func(connectors.Item, *lake.Manifest, string), onRows func(item string, n int64)) error {
 	batch := lake.NewBatch()
 	wr := *r // the workers' runner: same settings, files staged in batch
 	wr.Lake.Batch = batch
@@ -91,6 +91,12 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 	defer stop()
 
 	workers := r.parallel()
+	if fb != nil {
+		// The department feedback workbooks are written as a stream, one
+		// input after the other: with them, inputs are decoded one at a
+		// time (their commits are still batched).
+		workers = 1
+	}
 	work := make(chan *slot)
 	order := make(chan *slot, 2*workers)
 	var wg sync.WaitGroup
@@ -103,13 +109,22 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 				// to the run's batch whole once done.
 				own := wr
 				own.Lake.Batch = lake.NewBatch()
-				out, probs, err := own.ingestItem(wctx, job, ds, s.it, runID, func(n int64) { onRows(s.it.Name, n) })
+				if fb != nil {
+					fb.startFile(s.it.Name)
+				}
+				out, first, err := own.ingestItem(wctx, job, ds, s.it, runID, func(n int64) { onRows(s.it.Name, n) }, fb)
 				if err != nil {
 					own.Lake.Batch.Abort() // not acknowledged: the next run reads it again
+					if fb != nil {
+						fb.endFile(fileSummary{Name: s.it.Name, Status: "failed"})
+					}
 				} else {
 					batch.Adopt(own.Lake.Batch)
+					if fb != nil && out.Status != "duplicate" {
+						fb.endFile(fileSummary{Name: s.it.Name, Status: out.Status, Read: out.RowsRead, Accepted: out.Accepted, Rejected: out.Rejected})
+					}
 				}
-				s.done <- itemDone{out, probs, err}
+				s.done <- itemDone{out, first, err}
 			}
 		}()
 	}
@@ -159,8 +174,8 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 				fail(fmt.Errorf("%s: %w", s.it.Name, d.err))
 				continue
 			}
-			account(s.it, d.out, d.probs)
-			acks = append(acks, staged{s.it, d.out.Status != "rejected"})
+			account(s.it, d.out, d.first)
+			acks = append(acks, staged{s.it, d.out.Status != "rejected" && d.out.Status != "empty"})
 			if len(acks) >= r.batchItems() || len(order) == 0 {
 				flush()
 			}

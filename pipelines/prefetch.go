@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"errors"
 	"io"
 
 	"github.com/waymark-data/waymark/connectors"
@@ -10,6 +11,11 @@ import (
 // validator, so that parsing, validating and Parquet encoding each get a
 // share of the cores. Row cells must not be reused by the reader (none of
 // the decoders does).
+//
+// A batch closes at prefetchRows rows or prefetchBytes bytes of cells,
+// whichever comes first, so that what waits in the channel stays small
+// however wide or long the rows are. A decoder's RowError travels with the
+// batch in the row's place and decoding goes on.
 type prefetch struct {
 	src  connectors.RowReader
 	ch   chan rowsBatch
@@ -20,10 +26,15 @@ type prefetch struct {
 
 type rowsBatch struct {
 	rows []connectors.Row
-	err  error // set on the last batch: io.EOF or the decode error
+	// rowErrs[i], when set, is the decoder's verdict on rows[i].
+	rowErrs map[int]*connectors.RowError
+	err     error // set on the last batch: io.EOF or the decode error
 }
 
-const prefetchRows = 1024
+const (
+	prefetchRows  = 1024
+	prefetchBytes = 4 << 20
+)
 
 func newPrefetch(src connectors.RowReader) *prefetch {
 	p := &prefetch{src: src, ch: make(chan rowsBatch, 4), stop: make(chan struct{})}
@@ -31,14 +42,27 @@ func newPrefetch(src connectors.RowReader) *prefetch {
 		defer close(p.ch)
 		for {
 			b := rowsBatch{rows: make([]connectors.Row, 0, prefetchRows)}
-			for len(b.rows) < prefetchRows {
+			size := 0
+			for len(b.rows) < prefetchRows && size < prefetchBytes {
 				row, err := src.Next()
+				var re *connectors.RowError
+				if errors.As(err, &re) {
+					if b.rowErrs == nil {
+						b.rowErrs = map[int]*connectors.RowError{}
+					}
+					b.rowErrs[len(b.rows)] = re
+					b.rows = append(b.rows, re.Row)
+					continue
+				}
 				if err != nil {
 					if err != io.EOF {
 						b.rows = append(b.rows, row) // where it broke, for the message
 					}
 					b.err = err
 					break
+				}
+				for _, c := range row.Cells {
+					size += len(c) + 16
 				}
 				b.rows = append(b.rows, row)
 			}
@@ -56,7 +80,8 @@ func newPrefetch(src connectors.RowReader) *prefetch {
 }
 
 // Next returns the next row, or the decoder's error (io.EOF at the end)
-// together with the row it stopped at.
+// together with the row it stopped at; a RowError is returned as is and
+// the next call goes on with the following row.
 func (p *prefetch) Next() (connectors.Row, error) {
 	for p.i >= len(p.cur.rows) {
 		if p.cur.err != nil {
@@ -75,6 +100,9 @@ func (p *prefetch) Next() (connectors.Row, error) {
 		}
 	}
 	p.i++
+	if re := p.cur.rowErrs[p.i-1]; re != nil {
+		return re.Row, re
+	}
 	return p.cur.rows[p.i-1], nil
 }
 

@@ -27,6 +27,9 @@ var QuarantineColumns = []lake.Column{
 	{Name: "ingested_at", Type: lake.Timestamp},
 }
 
+// quarantine streams the rejected rows of one input to its quarantine
+// file, opened at the first problem: a file of a million bad rows costs no
+// more memory than one of ten.
 type quarantine struct {
 	lake  lake.Lake
 	ds    *Dataset
@@ -35,26 +38,74 @@ type quarantine struct {
 	sum   string
 	runID string
 	at    time.Time
+	id    string
+
+	f *lake.AtomicFile
+	w *lake.RowWriter
+	n int64 // problems of the input, listed or not
+	// unlisted counts the problems past quarantinePerFile.
+	unlisted int64
 }
 
-func (q *quarantine) write(id string, probs []Problem) error {
-	f, err := q.lake.Create(q.lake.QuarantinePath(q.ds.Name, id))
-	if err != nil {
-		return err
+// quarantinePerFile is how many problems of one input the quarantine
+// lists row by row; past it they are counted, and a last row says how many
+// more there are (the file itself is kept whole in the raw area). A file
+// of a million bad rows is one mistake a million times: its first ten
+// thousand say what it is, and the rest would cost memory, not insight.
+const quarantinePerFile = feedbackPerFile
+
+// add writes one problem, its texts made safe to store.
+func (q *quarantine) add(p Problem) error {
+	q.n++
+	if q.n > quarantinePerFile {
+		q.unlisted++
+		return nil
 	}
-	w := lake.NewRowWriter(f, "quarantine", QuarantineColumns)
-	for _, p := range probs {
-		row := []any{q.ds.Name, departmentOf(q.job, p), q.it.Source, q.it.Name, q.sum, p.Sheet, int64(p.Row), p.Column, p.Value, p.Reason, nullIfEmpty(p.ReasonZh), q.runID, q.it.SubmittedAt.UTC(), q.at}
-		if err := w.Write(row); err != nil {
-			f.Abort()
-			return fmt.Errorf("quarantine %s: %w", q.it.Name, err)
+	if q.f == nil {
+		f, err := q.lake.Create(q.lake.QuarantinePath(q.ds.Name, q.id))
+		if err != nil {
+			return err
 		}
+		q.f, q.w = f, lake.NewRowWriter(f, "quarantine", QuarantineColumns)
 	}
-	if err := w.Close(); err != nil {
-		f.Abort()
+	p = safeProblem(p)
+	row := []any{q.ds.Name, departmentOf(q.job, p), safeText(q.it.Source, 1024), safeText(q.it.Name, 1024), q.sum, p.Sheet, int64(p.Row), p.Column, p.Value,
+		p.Reason, nullIfEmpty(p.ReasonZh), q.runID, q.it.SubmittedAt.UTC(), q.at}
+	if err := q.w.Write(row); err != nil {
+		q.abort()
 		return fmt.Errorf("quarantine %s: %w", q.it.Name, err)
 	}
-	return f.Commit()
+	return nil
+}
+
+// commit makes the quarantine file visible (when there was a problem),
+// with a last row counting the problems not listed.
+func (q *quarantine) commit() error {
+	if q.f == nil {
+		return nil
+	}
+	if q.unlisted > 0 {
+		n := q.n
+		q.n = 0 // list this one
+		err := q.add(Problem{
+			Reason:   fmt.Sprintf("%d more problems in this file are not listed (at most %d are); the file is kept whole in the raw area", q.unlisted, quarantinePerFile),
+			ReasonZh: fmt.Sprintf("本文件另有%d处问题未列出（最多列出%d处），原文件已完整保存", q.unlisted, quarantinePerFile)})
+		q.n = n
+		if err != nil {
+			return err
+		}
+	}
+	if err := q.w.Close(); err != nil {
+		q.abort()
+		return fmt.Errorf("quarantine %s: %w", q.it.Name, err)
+	}
+	return q.f.Commit()
+}
+
+func (q *quarantine) abort() {
+	if q.f != nil {
+		q.f.Abort()
+	}
 }
 
 // RunColumns is the schema of the run ledger.

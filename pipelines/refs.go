@@ -44,6 +44,15 @@ func LoadRefs(seeds fs.FS, datasets map[string]*Dataset) (Refs, error) {
 			refs[c.Ref] = m
 		}
 	}
+	// How each indicator gets its number (paths_<plan>.csv), for the demo
+	// and the templates: which indicators are milestones, which reported.
+	if rows, err := readSeed(seeds, "paths"); err == nil {
+		m := map[string]map[string]string{}
+		for _, r := range rows {
+			m[r["indicator_id"]] = r
+		}
+		refs["paths.indicator_id"] = m
+	}
 	return refs, nil
 }
 
@@ -60,9 +69,10 @@ func (r Refs) Department(name string) (string, bool) {
 // readSeed reads <name>.csv, or every indicators_*.csv for "indicators".
 func readSeed(seeds fs.FS, name string) ([]map[string]string, error) {
 	files := []string{name + ".csv"}
-	if name == "indicators" {
+	if name == "indicators" || name == "paths" {
+		// Kept one file per plan: indicators_<plan>.csv, paths_<plan>.csv.
 		var err error
-		if files, err = fs.Glob(seeds, "indicators_*.csv"); err != nil {
+		if files, err = fs.Glob(seeds, name+"_*.csv"); err != nil {
 			return nil, err
 		}
 	}
@@ -99,4 +109,9 @@ func (r Refs) examples(ref string) string {
 		vals = append(vals[:3], "…")
 	}
 	return strings.Join(vals, ", ")
+}
+
+// examplesZh lists a few valid values for a Chinese message.
+func (r Refs) examplesZh(ref string) string {
+	return strings.ReplaceAll(r.examples(ref), ", ", "、")
 }

@@ -139,7 +139,10 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 	if _, err := r.Lake.SweepDataset(ds.Name); err != nil {
 		return r.finish(log, res, err)
 	}
-	var feedback []feedbackEntry
+	var fb *feedbackRun
+	if r.FeedbackDir != "" {
+		fb = newFeedbackRun(r.FeedbackDir, ds, job, res.RunID, r.now().In(r.Loc))
+	}
 	// Inputs are decoded side by side and committed in batches
 	// (parallel.go); each is accounted for here in source order.
 	var rowsMu sync.Mutex
@@ -154,7 +157,7 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 		}
 		r.report(Progress{Job: job.Name, Item: item, Items: res.ItemsNew + res.ItemsDuplicate, Rows: res.RowsRead + sum})
 	}
-	account := func(it connectors.Item, out *lake.Manifest, probs []Problem) {
+	account := func(it connectors.Item, out *lake.Manifest, first string) {
 		rowsMu.Lock()
 		defer rowsMu.Unlock()
 		delete(itemRows, it.Name)
@@ -162,25 +165,28 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 		switch out.Status {
 		case "duplicate":
 			res.ItemsDuplicate++
-		case "rejected":
+		case "rejected", "empty":
+			// An empty submission (a header, no rows) is not a submission:
+			// it is flagged to the department like a rejected file.
 			res.ItemsNew++
 			res.ItemsRejected++
-			res.Rejected = append(res.Rejected, rejectedItem(it.Name, probs))
+			res.Rejected = append(res.Rejected, rejectedItem(it.Name, first))
 		default:
 			res.ItemsNew++
-		}
-		for _, p := range probs {
-			feedback = append(feedback, feedbackEntry{File: it.Name, Problem: p})
 		}
 		res.RowsRead += out.RowsRead
 		res.RowsAccepted += out.Accepted
 		res.RowsRejected += out.Rejected
-		log.Info("item", "name", it.Name, "status", out.Status, "rows", out.RowsRead, "accepted", out.Accepted, "rejected", out.Rejected)
+		if out.Status == "rejected" || out.Status == "empty" {
+			log.Warn("item "+out.Status, "name", it.Name, "rows", out.RowsRead, "reason", first, "feedback_dir", r.FeedbackDir)
+		} else {
+			log.Info("item", "name", it.Name, "status", out.Status, "rows", out.RowsRead, "accepted", out.Accepted, "rejected", out.Rejected)
+		}
 		r.report(Progress{Job: job.Name, Item: it.Name, Items: res.ItemsSeen, Rows: res.RowsRead})
 	}
-	runErr := r.pullBatched(ctx, conn, job, ds, res.RunID, account, onRows)
-	if r.FeedbackDir != "" && len(feedback) > 0 {
-		files, err := writeFeedback(r.FeedbackDir, ds, job, res.RunID, r.now(), r.Loc, feedback)
+	runErr := r.pullBatched(ctx, conn, job, ds, res.RunID, fb, account, onRows)
+	if fb != nil {
+		files, err := fb.close()
 		res.Feedback = files
 		if err != nil {
 			runErr = errors.Join(runErr, err)
@@ -230,13 +236,9 @@ func (r *Runner) env(job Job, log *slog.Logger) connectors.Env {
 	return connectors.Env{Secret: r.Secret, State: jobState{r.Lake, job.Name}, Log: log}
 }
 
-// rejectedItem names an item rejected whole and why (its first problem).
-func rejectedItem(name string, probs []Problem) RejectedItem {
-	ri := RejectedItem{Name: name}
-	if len(probs) > 0 {
-		ri.Reason = probs[0].Reason
-	}
-	return ri
+// rejectedItem names an input rejected whole and the first reason why.
+func rejectedItem(name, reason string) RejectedItem {
+	return RejectedItem{Name: name, Reason: reason}
 }
 
 func (r *Runner) report(p Progress) {
@@ -299,15 +301,17 @@ func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, string, 
 	return sum, final, tmp.Path(), n, nil
 }
 
-func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string, onRows func(int64)) (*lake.Manifest, []Problem, error) {
+// ingestItem lands, decodes and records one item. It returns the
+// manifest and, for an item rejected whole, the first reason, for the log.
+func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string, onRows func(int64), fb *feedbackRun) (*lake.Manifest, string, error) {
 	sum, raw, readPath, size, err := r.land(ds, it)
 	if err != nil {
-		return nil, nil, err
+		return nil, "", err
 	}
 	if m, err := r.Lake.ReadManifest(ds.Name, sum); err != nil {
-		return nil, nil, err
+		return nil, "", err
 	} else if m != nil || !r.claims.claim(sum) {
-		return &lake.Manifest{Status: "duplicate"}, nil, nil
+		return &lake.Manifest{Status: "duplicate"}, "", nil
 	}
 	ingested := r.now().UTC()
 	m := &lake.Manifest{
@@ -315,68 +319,111 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 		RunID: runID, SubmittedAt: it.SubmittedAt.UTC().Format(time.RFC3339), IngestedAt: ingested.Format(time.RFC3339),
 	}
 	id := sum[:16]
-	q := &quarantine{lake: r.Lake, ds: ds, job: job, it: it, sum: sum, runID: runID, at: ingested}
-	var probs []Problem
+	sink := &problemSink{q: &quarantine{lake: r.Lake, ds: ds, job: job, it: it, sum: sum, runID: runID, at: ingested, id: id}, fb: fb}
+	empty := false
 	if r.Limits.MaxBytes > 0 && size > r.Limits.MaxBytes {
-		probs = []Problem{{Reason: fmt.Sprintf("the file is larger than the %d-byte limit; split it by period", r.Limits.MaxBytes),
-			ReasonZh: fmt.Sprintf("文件超过%d字节上限，请按报告期拆分后报送", r.Limits.MaxBytes)}}
+		err = sink.add(Problem{Reason: fmt.Sprintf("the file is larger than the %d-byte limit; split it by period", r.Limits.MaxBytes),
+			ReasonZh: fmt.Sprintf("文件超过%d字节上限，请按报告期拆分后报送", r.Limits.MaxBytes)})
 	} else {
-		probs, err = r.decode(ctx, ds, it, readPath, sum, runID, ingested, id, m, onRows)
-		if err != nil {
-			return nil, nil, err
-		}
+		empty, err = r.decode(ctx, job, ds, it, readPath, sum, runID, ingested, id, m, onRows, sink)
 	}
-	m.Problems = int64(len(probs))
-	if len(probs) > 0 {
-		if err := q.write(id, probs); err != nil {
-			return nil, nil, err
-		}
+	if err != nil {
+		sink.q.abort()
+		return nil, "", err
 	}
-	m.Status = "ok"
-	if m.Accepted == 0 && len(probs) > 0 {
+	m.Problems = sink.q.n
+	if err := sink.q.commit(); err != nil {
+		return nil, "", err
+	}
+	switch {
+	case empty && m.Accepted == 0:
+		m.Status = "empty"
+	case m.Accepted == 0 && sink.q.n > 0:
 		m.Status = "rejected"
-	} else if len(probs) > 0 {
+	case sink.q.n > 0:
 		m.Status = "partial"
+	default:
+		m.Status = "ok"
 	}
 	if err := r.Lake.WriteManifest(m); err != nil {
-		return nil, nil, err
+		return nil, "", err
 	}
-	return m, probs, nil
+	return m, sink.first, nil
+}
+
+// problemSink streams an item's problems to its quarantine file and to the
+// department feedback as they are found.
+type problemSink struct {
+	q     *quarantine
+	fb    *feedbackRun
+	first string // the first problem's reason
+}
+
+func (s *problemSink) add(p Problem) error {
+	if s.first == "" {
+		s.first = safeText(p.Reason, 512)
+	}
+	if err := s.q.add(p); err != nil {
+		return err
+	}
+	if s.fb != nil {
+		s.fb.add(p)
+	}
+	return nil
+}
+
+// fileProblem turns a decoder's error into the problem reported for the
+// whole file: its own words when it has them (an empty file, mixed
+// encodings, an unterminated quote), else the error with a general
+// Chinese reason.
+func fileProblem(err error, raw, name string, row connectors.Row, zh string) Problem {
+	var fe *connectors.FileError
+	if errors.As(err, &fe) {
+		return Problem{Sheet: row.Sheet, Row: fe.Line, Reason: fe.Reason, ReasonZh: fe.ReasonZh}
+	}
+	return Problem{Sheet: row.Sheet, Row: row.Number, Reason: strings.ReplaceAll(err.Error(), raw, name), ReasonZh: zh}
 }
 
 // decode reads the landed file row by row and writes valid rows to the
-// partitions. Problems are returned, not errors: a bad file is data too.
-func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, raw, sum, runID string, at time.Time, id string, m *lake.Manifest, onRows func(int64)) ([]Problem, error) {
+// partitions; problems go to sink as they are found: a bad file is data
+// too. It reports whether the file held no data (an empty submission).
+func (r *Runner) decode(ctx context.Context, job Job, ds *Dataset, it connectors.Item, raw, sum, runID string, at time.Time, id string, m *lake.Manifest, onRows func(int64), sink *problemSink) (bool, error) {
 	if it.Format == "" {
-		return []Problem{{Reason: fmt.Sprintf("unsupported file type %q: send .xlsx, .csv or .json", filepath.Ext(it.Name)),
-			ReasonZh: fmt.Sprintf("不支持的文件类型“%s”：请报送 .xlsx、.csv 或 .json 文件", filepath.Ext(it.Name))}}, nil
+		return false, sink.add(Problem{Reason: fmt.Sprintf("unsupported file type %q: send .xlsx, .csv or .json", filepath.Ext(it.Name)),
+			ReasonZh: fmt.Sprintf("不支持的文件类型“%s”：请报送 .xlsx、.csv 或 .json 文件", filepath.Ext(it.Name))})
 	}
 	rows, err := connectors.OpenRows(it.Format, raw, r.Limits)
 	if err != nil {
-		return []Problem{{Reason: strings.ReplaceAll(err.Error(), raw, it.Name), ReasonZh: "文件无法打开（可能已损坏、不完整或不是所述格式），请重新导出后报送"}}, nil
+		var fe *connectors.FileError
+		empty := errors.As(err, &fe) && fe.Empty
+		return empty, sink.add(fileProblem(err, raw, it.Name, connectors.Row{}, "文件无法打开（可能已损坏、不完整或不是所述格式），请重新导出后报送"))
 	}
 	rows = newPrefetch(rows)
 	defer rows.Close()
 	v := NewValidator(ds, r.Refs, r.Loc, r.now())
+	if it.Format == "csv" {
+		v.Rectangular()
+	}
+	v.DefaultDepartment(job.Department)
 	w := r.Lake.NewPartitionedWriter(ds.Name, partitionKey(ds), id, ds.LakeColumns())
 	pcol := -1
 	if ds.PartitionBy != "" {
 		_, pcol, _ = ds.Column(ds.PartitionBy)
 	}
-	var probs []Problem
-	// The lineage every row of this item carries (sheet and row vary).
-	lineage := []lake.Value{lake.Str(it.Source), lake.Str(it.Name), lake.Str(sum), lake.Str(runID), lake.Micros(it.SubmittedAt), lake.Micros(at)}
+	// The lineage every row of this item carries (sheet and row vary);
+	// its texts, a file name included, are made valid to store.
+	lineage := []lake.Value{lake.Str(safeText(it.Source, 1024)), lake.Str(safeText(it.Name, 1024)), lake.Str(sum), lake.Str(runID), lake.Micros(it.SubmittedAt), lake.Micros(at)}
 	// Reading and validating run here while a second goroutine encodes and
 	// compresses Parquet: the two halves of the work on the two cores.
 	out := newBatchWriter(w, len(ds.Columns)+len(Lineage))
 	fail := func() { out.close(); w.Abort() }
 	var lastPart int64 = math.MinInt64
-	pv := ""
+	pv, sheet, sheetSafe := "", "", ""
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
 			if ctx.Err() != nil {
 				fail()
-				return nil, ctx.Err()
+				return false, ctx.Err()
 			}
 			faults.Point("ingest.rows")
 			if n%65536 == 0 && r.Progress != nil {
@@ -387,17 +434,29 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 		if err == io.EOF {
 			break
 		}
+		var re *connectors.RowError
+		if errors.As(err, &re) {
+			// The decoder rejected this row and reads on.
+			m.RowsRead++
+			m.Rejected++
+			p := Problem{Sheet: re.Row.Sheet, Row: re.Row.Number, Column: re.Column, Value: re.Value, Reason: re.Reason, ReasonZh: re.ReasonZh}
+			if err := sink.add(p); err != nil {
+				fail()
+				return false, err
+			}
+			continue
+		}
 		if err != nil {
 			// A file that breaks part-way is rejected whole: a partial month
-			// in the lake would look like a complete one.
+			// in the lake would look like a complete one. The rows read so
+			// far are counted as read and rejected, never as received.
 			var at *brokenAt
 			if errors.As(err, &at) {
 				row = at.row
 			}
 			fail()
-			m.Accepted, m.RowsRead, m.Rejected = 0, 0, 0
-			return append(probs, Problem{Sheet: row.Sheet, Row: row.Number, Reason: "the file cannot be read: " + strings.ReplaceAll(err.Error(), raw, it.Name),
-				ReasonZh: "文件读取中断（可能已损坏或不完整），请重新导出后报送"}), nil
+			m.Accepted, m.Rejected = 0, m.RowsRead
+			return false, sink.add(fileProblem(err, raw, it.Name, row, "文件读取中断（可能已损坏或不完整），请重新导出后报送整份文件"))
 		}
 		vals, bad := v.Row(row)
 		if vals == nil && bad == nil {
@@ -406,33 +465,46 @@ func (r *Runner) decode(ctx context.Context, ds *Dataset, it connectors.Item, ra
 		m.RowsRead++
 		if len(bad) > 0 {
 			m.Rejected++
-			probs = append(probs, bad...)
+			for _, p := range bad {
+				if err := sink.add(p); err != nil {
+					fail()
+					return false, err
+				}
+			}
 			continue
 		}
-		full := append(vals, lineage[0], lineage[1], lineage[2], lake.Str(row.Sheet), lake.Int(int64(row.Number)), lineage[3], lineage[4], lineage[5])
+		if row.Sheet != sheet {
+			sheet, sheetSafe = row.Sheet, safeText(row.Sheet, 256)
+		}
+		full := append(vals, lineage[0], lineage[1], lineage[2], lake.Str(sheetSafe), lake.Int(int64(row.Number)), lineage[3], lineage[4], lineage[5])
 		if pcol >= 0 && vals[pcol].I != lastPart {
 			lastPart, pv = vals[pcol].I, partitionValue(ds, vals[pcol], r.Loc)
 		}
 		if err := out.add(pv, full); err != nil {
 			fail()
-			return nil, fmt.Errorf("write %s: %w", ds.Name, err)
+			return false, fmt.Errorf("write %s: %w", ds.Name, err)
 		}
 		m.Accepted++
 	}
 	if err := out.close(); err != nil {
 		w.Abort()
-		return nil, fmt.Errorf("write %s: %w", ds.Name, err)
+		return false, fmt.Errorf("write %s: %w", ds.Name, err)
 	}
-	probs = append(probs, v.Finish()...)
+	for _, p := range v.Finish() {
+		if err := sink.add(p); err != nil {
+			w.Abort()
+			return false, err
+		}
+	}
 	files, err := w.Commit()
 	if err != nil {
-		return nil, err
+		return false, err
 	}
 	for _, f := range files {
 		rel, _ := filepath.Rel(r.Lake.Root, f)
 		m.Files = append(m.Files, rel)
 	}
-	return probs, nil
+	return v.Empty(), nil
 }
 
 func partitionKey(ds *Dataset) string {

@@ -126,11 +126,11 @@ func TestXLSXQuirksAndIdempotence(t *testing.T) {
 	r, job, inbox := newRunner(t)
 	p := filepath.Join(inbox, "may.xlsx")
 	writeWorkbook(t, p, [][]any{
-		{45047, "旗工信局", "91150627MA0N1A2B3C", "甲", "1,000", "５００", "—", "", ""}, // Excel serial for 2023-05-01, text numbers
-		{"2023年5月", "旗工信局", "91150627MA0N2B3C4D", "乙", 200.5, 100, 0, 0, ""},
-		{"2023-05", "旗工信局", "91150627MA0N2B3C4D", "乙", 200.5, 100, 0, 0, "重复"},
-		{"2023-05", "旗工信局", "91150627MA0N3C4D5E", "丙", -1, 0, 0, 0, ""},
-		{"2099-05", "旗工信局", "91150627MA0N4D5E6F", "丁", 1, 0, 0, 0, ""},
+		{45047, "旗工信局", "91150627MA0N1A2B3X", "甲", "1,000", "５００", "—", "", ""}, // Excel serial for 2023-05-01, text numbers
+		{"2023年5月", "旗工信局", "91150627MA0N2B3C4N", "乙", 200.5, 100, 0, 0, ""},
+		{"2023-05", "旗工信局", "91150627MA0N2B3C4N", "乙", 200.5, 100, 0, 0, "重复"},
+		{"2023-05", "旗工信局", "91150627MA0N3C4D5F", "丙", -1, 0, 0, 0, ""},
+		{"2099-05", "旗工信局", "91150627MA0N4D5E68", "丁", 1, 0, 0, 0, ""},
 		{"2023-05", "旗工信局", "", "戊", 1, 0, 0, 0, ""},
 	})
 	res, err := r.RunJob(context.Background(), job)
@@ -203,7 +203,7 @@ func TestWholeFileRejections(t *testing.T) {
 	cases := []struct {
 		name, content, want string
 	}{
-		{"wrong-sheet.xlsx", "", "has a header row with the columns 统计月份 (period)"},
+		{"wrong-sheet.xlsx", "", "no header row was found within the first 20 rows of any sheet (Sheet1): this does not look like a zw_industrial_solid_waste file (its header needs the columns 统计月份 (period)"},
 		{"truncated.xlsx", "PK\x03\x04 not really a zip", "not a readable .xlsx workbook"},
 		{"notes.docx", "whatever", `unsupported file type ".docx"`},
 	}

@@ -109,16 +109,17 @@ func (r *Runner) RunStream(ctx context.Context, job Job, window time.Duration, r
 		}
 		res := &cur
 		res.ItemsSeen++
-		out, _, err := r.ingestItem(ctx, job, ds, it, res.RunID, func(int64) {})
+		out, first, err := r.ingestItem(ctx, job, ds, it, res.RunID, func(int64) {}, nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", it.Name, err)
 		}
 		switch out.Status {
 		case "duplicate":
 			res.ItemsDuplicate++
-		case "rejected":
+		case "rejected", "empty":
 			res.ItemsNew++
 			res.ItemsRejected++
+			res.Rejected = append(res.Rejected, rejectedItem(it.Name, first))
 		default:
 			res.ItemsNew++
 		}
@@ -127,7 +128,7 @@ func (r *Runner) RunStream(ctx context.Context, job Job, window time.Duration, r
 		res.RowsRejected += out.Rejected
 		log.Debug("batch", "name", it.Name, "status", out.Status, "rows", out.RowsRead, "accepted", out.Accepted, "rejected", out.Rejected)
 		if it.Ack != nil {
-			return it.Ack(out.Status != "rejected")
+			return it.Ack(out.Status != "rejected" && out.Status != "empty")
 		}
 		return nil
 	})

@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -54,13 +55,17 @@ func WriteTemplate(path string, t Template, refs Refs) error {
 	if ds.Frequency == "yearly" {
 		periodText = t.Period.Format("2006年")
 	}
-	f.SetCellValue(DataSheet, "A1", fmt.Sprintf("%s（%s）", ds.TitleZh, periodText))
+	if err := f.SetCellValue(DataSheet, "A1", fmt.Sprintf("%s（%s）", ds.TitleZh, periodText)); err != nil {
+		return err
+	}
 	f.MergeCell(DataSheet, "A1", last+"1")
 	sub := "填报单位：" + t.Department
 	if !t.Due.IsZero() {
 		sub += fmt.Sprintf("　　报送截止：%s前", t.Due.Format("2006年1月2日"))
 	}
-	f.SetCellValue(DataSheet, "A2", sub)
+	if err := f.SetCellValue(DataSheet, "A2", sub); err != nil {
+		return err
+	}
 	f.MergeCell(DataSheet, "A2", last+"2")
 
 	header := make([]any, 0, ncol)
@@ -70,7 +75,9 @@ func WriteTemplate(path string, t Template, refs Refs) error {
 	if t.Reference != "" {
 		header = append(header, t.Reference)
 	}
-	f.SetSheetRow(DataSheet, "A3", &header)
+	if err := f.SetSheetRow(DataSheet, "A3", &header); err != nil {
+		return fmt.Errorf("template %s: %w", ds.Name, err)
+	}
 	for i, r := range t.Rows {
 		vals := make([]any, 0, ncol)
 		for _, c := range ds.Columns {
@@ -79,7 +86,9 @@ func WriteTemplate(path string, t Template, refs Refs) error {
 		if t.Reference != "" && i < len(t.ReferenceRows) {
 			vals = append(vals, t.ReferenceRows[i])
 		}
-		f.SetSheetRow(DataSheet, fmt.Sprintf("A%d", i+4), &vals)
+		if err := f.SetSheetRow(DataSheet, fmt.Sprintf("A%d", i+4), &vals); err != nil {
+			return fmt.Errorf("template %s row %d: %w", ds.Name, i+4, err)
+		}
 	}
 	lastRow := 3 + len(t.Rows) + extraBlankRows
 	if err := addValidation(f, ds, refs, lastRow); err != nil {
@@ -109,7 +118,12 @@ func addValidation(f *excelize.File, ds *Dataset, refs Refs, lastRow int) error 
 		switch {
 		case len(c.Enum) > 0 || c.Ref != "":
 			values := c.Enum
-			if c.Ref != "" {
+			switch {
+			case c.Name == "department" && len(ds.Departments) > 0:
+				// 填报单位 offers the departments that report this data
+				// set, not every town and company the seeds name.
+				values = reporters(refs, ds)
+			case c.Ref != "":
 				values = refValues(refs, c.Ref)
 			}
 			if len(values) == 0 || len(values) > 2000 {
@@ -122,9 +136,13 @@ func addValidation(f *excelize.File, ds *Dataset, refs Refs, lastRow int) error 
 			}
 			listCol++
 			lc, _ := excelize.ColumnNumberToName(listCol)
-			f.SetCellValue("选项", lc+"1", c.HeaderZh)
+			if err := f.SetCellValue("选项", lc+"1", c.HeaderZh); err != nil {
+				return err
+			}
 			for j, v := range values {
-				f.SetCellValue("选项", fmt.Sprintf("%s%d", lc, j+2), v)
+				if err := f.SetCellValue("选项", fmt.Sprintf("%s%d", lc, j+2), v); err != nil {
+					return err
+				}
 			}
 			listRow[c.Name] = len(values)
 			dv.SetSqrefDropList(fmt.Sprintf("'选项'!$%s$2:$%s$%d", lc, lc, len(values)+1))
@@ -173,6 +191,18 @@ func refValues(refs Refs, ref string) []string {
 	return out
 }
 
+// reporters lists the canonical names of the departments that report ds.
+func reporters(refs Refs, ds *Dataset) []string {
+	var out []string
+	for _, d := range ds.Departments {
+		if c := refs.Canonical(d); !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 func hint(c ColumnSpec) string {
 	var parts []string
 	if c.Unit != "" {
@@ -181,11 +211,11 @@ func hint(c ColumnSpec) string {
 	if c.Min != nil || c.Max != nil {
 		r := "范围："
 		if c.Min != nil {
-			r += fmt.Sprintf("%g", *c.Min)
+			r += plainNumber(*c.Min)
 		}
 		r += "～"
 		if c.Max != nil {
-			r += fmt.Sprintf("%g", *c.Max)
+			r += plainNumber(*c.Max)
 		}
 		parts = append(parts, r)
 	}
@@ -200,8 +230,8 @@ func hint(c ColumnSpec) string {
 	case "timestamp":
 		parts = append(parts, "格式：2024-05-31 08:00")
 	}
-	if c.PatternHint != "" {
-		parts = append(parts, c.PatternHint)
+	if c.PatternHintZh != "" {
+		parts = append(parts, c.PatternHintZh)
 	}
 	if c.Required {
 		parts = append(parts, "必填")
@@ -238,9 +268,11 @@ func instructions(f *excelize.File, t Template) error {
 		lines = append(lines, []any{"报送截止", t.Due.Format("2006年1月2日") + "前"})
 	}
 	lines = append(lines, []any{"说明", "请在“数据”表第4行起填写，不要改动表头；同一报告期更正时请报送整份文件，后报文件替代先报文件。"}, []any{})
-	lines = append(lines, []any{"栏目", "要求", "说明"})
+	// The contracts' descriptions are English, for analysts: the sheet a
+	// clerk reads says what each column requires, in Chinese.
+	lines = append(lines, []any{"栏目", "要求"})
 	for _, c := range t.Dataset.Columns {
-		lines = append(lines, []any{c.HeaderZh, hint(c), c.Description})
+		lines = append(lines, []any{c.HeaderZh, hint(c)})
 	}
 	if len(t.Targets) > 0 {
 		lines = append(lines, []any{}, []any{"相关指标目标（参考）"})
@@ -249,7 +281,9 @@ func instructions(f *excelize.File, t Template) error {
 		}
 	}
 	for i, l := range lines {
-		f.SetSheetRow(sh, fmt.Sprintf("A%d", i+1), &l)
+		if err := f.SetSheetRow(sh, fmt.Sprintf("A%d", i+1), &l); err != nil {
+			return err
+		}
 	}
 	f.SetColWidth(sh, "A", "A", 24)
 	f.SetColWidth(sh, "B", "C", 60)

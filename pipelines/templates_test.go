@@ -49,8 +49,8 @@ func TestTemplateRoundTrip(t *testing.T) {
 		wantRows      int
 	}{
 		{"zw_industrial_solid_waste", "旗工信局", []map[string]string{
-			{"enterprise_code": "91150627MA0N1A2B3C", "enterprise_name": "某煤矿"},
-			{"enterprise_code": "91150627MA0N2B3C4D", "enterprise_name": "某电厂"},
+			{"enterprise_code": "91150627MA0N1A2B3X", "enterprise_name": "某煤矿"},
+			{"enterprise_code": "91150627MA0N2B3C4N", "enterprise_name": "某电厂"},
 		}, map[string]any{"generated_t": 1000.5, "utilised_t": 600}, 2},
 		{"indicator_reports", "旗住建局", nil, map[string]any{"value": 42}, 0},
 		{"zw_project_progress", "旗发改委", nil, map[string]any{"investment_month_wan": 120, "investment_cumulative_wan": 3400, "status": "在建"}, 11},

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,6 +77,27 @@ type Validator struct {
 	// enum, pattern and reference data (station ids, units, channels repeat
 	// on every row of a sensor file).
 	valid []map[string]string
+	// rect is set for formats whose rows all have the header's number of
+	// fields (CSV): a row with another number has shifted columns.
+	rect        bool
+	width       int // fields of the header row
+	headerRow   int
+	nonBlank    int // non-blank rows seen, header and notes included
+	dataRows    int // rows checked as data
+	best        headerCandidate
+	departments map[string]map[string]string
+	colKeys     [][]string
+	defaultDept string
+}
+
+// headerCandidate is the row most like a header seen so far, kept to say
+// what is missing when no row has every required column.
+type headerCandidate struct {
+	score int
+	sheet string
+	row   int
+	cells []string
+	idx   []int
 }
 
 // validCacheSize bounds each column's cache of checked values.
@@ -91,34 +111,94 @@ type keyPos struct {
 // NewValidator checks rows of ds against refs; now bounds "future" dates.
 func NewValidator(ds *Dataset, refs Refs, loc *time.Location, now time.Time) *Validator {
 	return &Validator{ds: ds, refs: refs, loc: loc, now: now, keys: map[uint64]keyPos{}, seed: maphash.MakeSeed(), sheet: "\x00",
-		buf: make([]lake.Value, len(ds.Columns), len(ds.Columns)+len(Lineage)), valid: make([]map[string]string, len(ds.Columns))}
+		buf: make([]lake.Value, len(ds.Columns), len(ds.Columns)+len(Lineage)), valid: make([]map[string]string, len(ds.Columns)),
+		departments: refs["departments.name_zh"]}
 }
 
-var (
-	reParen  = regexp.MustCompile(`\(.*?\)$`)
-	reSpaces = regexp.MustCompile(`[\s\n\r\t]+`)
-)
+// Rectangular says the rows come from a format where every row has as
+// many fields as the header (CSV): a row with more non-blank fields or
+// fewer fields is rejected, since its values would land in the wrong
+// columns.
+func (v *Validator) Rectangular() { v.rect = true }
 
+// headerKey is what a header cell is matched by: full-width folded, white
+// space removed, a trailing "(unit)" dropped, a trailing colon dropped,
+// lower case.
 func headerKey(s string) string {
 	s = normalize(s)
-	s = reSpaces.ReplaceAllString(s, "")
-	s = reParen.ReplaceAllString(s, "")
+	if strings.ContainsAny(s, " \t\n\r\f\v") {
+		s = strings.Map(func(r rune) rune {
+			switch r {
+			case ' ', '\t', '\n', '\r', '\f', '\v':
+				return -1
+			}
+			return r
+		}, s)
+	}
+	if strings.HasSuffix(s, ")") {
+		if i := strings.IndexByte(s, '('); i >= 0 {
+			s = s[:i]
+		}
+	}
 	s = strings.TrimSuffix(s, ":")
 	return strings.ToLower(s)
+}
+
+// formAliases are the headers Chinese statistical forms commonly give the
+// columns most contracts have, by role: whatever a contract calls them, a
+// form may say 报告期 for the month and 报送单位 for the department.
+var formAliases = map[string][]string{
+	"period":     {"统计期", "报告期", "所属期", "统计月份", "报告月份", "所属月份", "填报月份", "统计年月", "统计时间", "报告期别", "期别", "年月", "月份"},
+	"department": {"填报单位", "报送单位", "填报部门", "报送部门", "填报单位名称", "报送单位名称"},
+}
+
+// formHeaders are headers forms carry that no contract reads: seeing them
+// marks a row as a header when saying what a file lacks.
+var formHeaders = []string{"序号", "填报日期", "报送日期", "填报人", "填表人", "联系电话", "备注", "计量单位", "审核人", "负责人"}
+
+// names lists every header the column may appear under.
+func (v *Validator) names(c ColumnSpec) []string {
+	names := append([]string{c.Name, c.HeaderZh}, c.Aliases...)
+	switch {
+	case c.Name == "department":
+		names = append(names, formAliases["department"]...)
+	case c.Type == "month" && c.Name == v.ds.PartitionBy:
+		names = append(names, formAliases["period"]...)
+	}
+	return names
+}
+
+// nameKeys returns, per column, the header keys of its names (computed
+// once per file: headerKey is not cheap).
+func (v *Validator) nameKeys() [][]string {
+	if v.colKeys == nil {
+		v.colKeys = make([][]string, len(v.ds.Columns))
+		for i, c := range v.ds.Columns {
+			for _, n := range v.names(c) {
+				if k := headerKey(n); k != "" {
+					v.colKeys[i] = append(v.colKeys[i], k)
+				}
+			}
+		}
+	}
+	return v.colKeys
 }
 
 func (v *Validator) matchHeader(cells []string) ([]int, int) {
 	idx := make([]int, len(v.ds.Columns))
 	matched := 0
-	for i, c := range v.ds.Columns {
+	keys := make([]string, len(cells))
+	for j, cell := range cells {
+		keys[j] = headerKey(cell)
+	}
+	colKeys := v.nameKeys()
+	for i := range v.ds.Columns {
 		idx[i] = -1
-		names := append([]string{c.Name, c.HeaderZh}, c.Aliases...)
-		for j, cell := range cells {
-			k := headerKey(cell)
+		for j, k := range keys {
 			if k == "" {
 				continue
 			}
-			if slices.ContainsFunc(names, func(n string) bool { return n != "" && headerKey(n) == k }) {
+			if slices.Contains(colKeys[i], k) && !slices.Contains(idx[:i], j) {
 				idx[i] = j
 				matched++
 				break
@@ -154,9 +234,13 @@ func (v *Validator) headerUnits(cells []string) {
 	}
 }
 
+// DefaultDepartment is the department of rows when the file has no
+// department column: the job's own (an inbox that is one department's).
+func (v *Validator) DefaultDepartment(dept string) { v.defaultDept = dept }
+
 func (v *Validator) requiredFound(idx []int) bool {
 	for i, c := range v.ds.Columns {
-		if c.Required && idx[i] < 0 {
+		if c.Required && idx[i] < 0 && !(c.Name == "department" && v.defaultDept != "") {
 			return false
 		}
 	}
@@ -178,28 +262,48 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 	if allBlank(r.Cells) {
 		return nil, nil
 	}
+	v.nonBlank++
 	if !v.header {
 		if r.Number > headerScanRows {
 			return nil, nil
 		}
-		if idx, n := v.matchHeader(r.Cells); n > 0 && v.requiredFound(idx) {
+		idx, n := v.matchHeader(r.Cells)
+		if n > 0 && v.requiredFound(idx) {
 			v.idx, v.header, v.headerSeen = idx, true, true
+			v.width, v.headerRow = len(r.Cells), r.Number
 			v.headerUnits(r.Cells)
+		} else if score := n + knownHeaders(r.Cells); score > v.best.score {
+			v.best = headerCandidate{score: score, sheet: r.Sheet, row: r.Number, cells: capCells(r.Cells), idx: idx}
 		}
 		return nil, nil
 	}
 	if isNote(r.Cells) {
 		return nil, nil
 	}
+	v.dataRows++
 	vals := v.buf[:len(v.ds.Columns)]
 	var probs []Problem
 	bad := func(col ColumnSpec, raw string, err error) {
 		probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: columnLabel(col), Value: raw, Reason: err.Error(), ReasonZh: zhOf(err)})
 	}
+	if v.rect && len(r.Cells) != v.width && (len(r.Cells) < v.width || !allBlank(r.Cells[v.width:])) {
+		probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number,
+			Reason: fmt.Sprintf("the row has %d fields but the header (row %d) has %d: a comma inside a value without quotes, or a missing quote, shifts the columns; nothing of this row was read",
+				len(r.Cells), v.headerRow, v.width),
+			ReasonZh: fmt.Sprintf("该行有%d栏，而表头（第%d行）有%d栏：某个值中含有未加引号的逗号或缺少引号，会使各栏错位，整行未读取",
+				len(r.Cells), v.headerRow, v.width)})
+		return nil, v.attribute(r, probs)
+	}
 	for i, col := range v.ds.Columns {
 		raw := ""
 		if j := v.idx[i]; j >= 0 && j < len(r.Cells) {
 			raw = r.Cells[j]
+		} else if j < 0 && col.Name == "department" {
+			raw = v.defaultDept
+		}
+		if err := checkCell(raw); err != nil {
+			bad(col, raw, err)
+			continue
 		}
 		if v.unitBad[i] != nil && !isMissing(raw) {
 			bad(col, raw, v.unitBad[i])
@@ -230,7 +334,7 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 			}
 		}
 		vals[i] = val
-		if col.typ == lake.String && (len(col.Enum) > 0 || col.pattern != nil || col.Ref != "") {
+		if col.typ == lake.String && (len(col.Enum) > 0 || col.pattern != nil || col.Ref != "" || col.Kind != "") {
 			if v.valid[i] == nil {
 				v.valid[i] = map[string]string{}
 			}
@@ -256,51 +360,202 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 		h := v.keyHash(vals)
 		if first, dup := v.keys[h]; dup {
 			where := fmt.Sprintf("sheet %q row %d", v.sheets[first.sheet], first.row)
+			whereZh := fmt.Sprintf("工作表“%s”第%d行", v.sheets[first.sheet], first.row)
 			if v.sheets[first.sheet] == "" {
-				where = fmt.Sprintf("row %d", first.row)
+				where, whereZh = fmt.Sprintf("row %d", first.row), fmt.Sprintf("第%d行", first.row)
 			}
 			probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: strings.Join(v.ds.Keys, "+"), Value: v.keyText(vals),
 				Reason:   "the same " + strings.Join(v.ds.Keys, " and ") + " already appears in " + where + "; send each once",
-				ReasonZh: "与" + where + "重复（" + strings.Join(v.keyLabels(), "、") + "相同），每条只报一次"})
+				ReasonZh: "与" + whereZh + "重复（" + strings.Join(v.keyLabels(), "、") + "相同），每条只报一次"})
 		} else {
 			v.keys[h] = keyPos{sheet: int32(len(v.sheets) - 1), row: int32(r.Number)}
 		}
 	}
 	if len(probs) > 0 {
-		if _, j, ok := v.ds.Column("department"); ok && v.idx[j] >= 0 && v.idx[j] < len(r.Cells) {
-			for i := range probs {
-				probs[i].Department = strings.TrimSpace(r.Cells[v.idx[j]])
-			}
-		}
-		return nil, probs
+		return nil, v.attribute(r, probs)
 	}
 	return vals, nil
 }
 
-// Finish reports file-level problems once every row has been seen.
+// attribute names the department a rejected row says it is from, when it
+// is one the reference data knows (any of its names, stored canonically):
+// feedback goes to it. A value no department has (a typo, "..") is not a
+// department, and must not become a feedback folder.
+func (v *Validator) attribute(r connectors.Row, probs []Problem) []Problem {
+	_, j, ok := v.ds.Column("department")
+	if !ok || v.idx[j] < 0 || v.idx[j] >= len(r.Cells) {
+		return probs
+	}
+	row, known := v.departments[strings.TrimSpace(r.Cells[v.idx[j]])]
+	if !known {
+		return probs
+	}
+	for i := range probs {
+		probs[i].Department = row["name_zh"]
+	}
+	return probs
+}
+
+// knownHeaders counts the cells that are headers forms commonly carry.
+func knownHeaders(cells []string) int {
+	n := 0
+	for _, c := range cells {
+		if k := headerKey(c); k != "" && formHeaderKeys[k] {
+			n++
+		}
+	}
+	return n
+}
+
+var formHeaderKeys = func() map[string]bool {
+	m := map[string]bool{}
+	for _, h := range formHeaders {
+		m[headerKey(h)] = true
+	}
+	return m
+}()
+
+// capCells copies at most 64 cells of at most 64 bytes, for a message.
+func capCells(cells []string) []string {
+	out := make([]string, 0, min(len(cells), 64))
+	for _, c := range cells[:min(len(cells), 64)] {
+		out = append(out, safeText(strings.TrimSpace(c), 64))
+	}
+	return out
+}
+
+// Empty reports whether the file held no data: nothing at all, or a
+// header and no data rows. An empty submission is not a submission.
+func (v *Validator) Empty() bool {
+	return v.nonBlank == 0 || v.headerSeen && v.dataRows == 0
+}
+
+// Finish reports file-level problems once every row has been seen: an
+// empty file, a header with no rows, or no header at all, saying exactly
+// which required columns are missing and the headers closest to them.
 func (v *Validator) Finish() []Problem {
-	if v.headerSeen {
+	switch {
+	case v.nonBlank == 0:
+		return []Problem{{Reason: "the file is empty: no cell is filled in", ReasonZh: "文件为空，没有填写任何内容"}}
+	case v.headerSeen && v.dataRows == 0:
+		return []Problem{{Reason: "the file has a header but no data rows: nothing was received; fill in the rows and send it again",
+			ReasonZh: "文件只有表头，没有数据行，未收到任何数据：请填写数据后重新报送"}}
+	case v.headerSeen:
 		return nil
 	}
-	var want []string
+	var required []string
+	var requiredZh []string
 	for _, c := range v.ds.Columns {
 		if c.Required {
-			want = append(want, columnLabel(c))
+			required = append(required, columnLabel(c))
+			requiredZh = append(requiredZh, "“"+zhLabel(c)+"”")
 		}
 	}
-	where := "the file"
+	if v.best.score == 0 {
+		return []Problem{{
+			Reason: fmt.Sprintf("no header row was found within the first %d rows of %s: this does not look like a %s file (its header needs the columns %s)",
+				headerScanRows, v.where(), v.ds.Name, strings.Join(required, ", ")),
+			ReasonZh: fmt.Sprintf("%s前%d行内未找到表头，不像是“%s”的报表（表头应有%s等栏目）：请使用统一模板",
+				v.whereZh(), headerScanRows, v.ds.TitleZh, strings.Join(requiredZh, ""))}}
+	}
+	var missing, missingZh, close, closeZh []string
+	for i, c := range v.ds.Columns {
+		if !c.Required || v.best.idx[i] >= 0 || c.Name == "department" && v.defaultDept != "" {
+			continue
+		}
+		missing = append(missing, columnLabel(c))
+		missingZh = append(missingZh, "“"+zhLabel(c)+"”")
+		if h := v.closest(c); h != "" {
+			close = append(close, fmt.Sprintf("%q for %s", h, columnLabel(c)))
+			closeZh = append(closeZh, fmt.Sprintf("“%s”（应为“%s”）", h, zhLabel(c)))
+		}
+	}
+	row := fmt.Sprintf("row %d", v.best.row)
+	rowZh := fmt.Sprintf("第%d行", v.best.row)
+	if v.best.sheet != "" {
+		row += fmt.Sprintf(" of sheet %q", v.best.sheet)
+		rowZh = fmt.Sprintf("工作表“%s”第%d行", v.best.sheet, v.best.row)
+	}
+	// A problem of the whole file (row 0); the message names the row.
+	p := Problem{Sheet: v.best.sheet,
+		Reason:   fmt.Sprintf("the header (%s, the closest row to one) lacks the required column(s) %s", row, strings.Join(missing, ", ")),
+		ReasonZh: fmt.Sprintf("表头（%s）缺少必填栏目%s", rowZh, strings.Join(missingZh, ""))}
+	if len(close) > 0 {
+		p.Reason += "; the closest headers found: " + strings.Join(close, ", ")
+		p.ReasonZh += "；表头中最接近的是" + strings.Join(closeZh, "、")
+	}
+	p.Reason += "; name the columns as the template does"
+	p.ReasonZh += "。请按统一模板填写栏目名称"
+	return []Problem{p}
+}
+
+// closest returns the header of the candidate row nearest to one of the
+// column's names, when it is near enough to be a misspelling of it.
+func (v *Validator) closest(c ColumnSpec) string {
+	best, bestD := "", 1<<30
+	for j, cell := range v.best.cells {
+		if slices.Contains(v.best.idx, j) {
+			continue // the header of another column
+		}
+		k := []rune(headerKey(cell))
+		if len(k) == 0 {
+			continue
+		}
+		_, ci, _ := v.ds.Column(c.Name)
+		for _, n := range v.nameKeys()[ci] {
+			nk := []rune(n)
+			d := runeDistance(k, nk)
+			if strings.Contains(string(k), string(nk)) || strings.Contains(string(nk), string(k)) {
+				d = min(d, 1)
+			}
+			if d < bestD && d <= max(1, len(nk)/2) {
+				best, bestD = cell, d
+			}
+		}
+	}
+	return best
+}
+
+func runeDistance(a, b []rune) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func (v *Validator) where() string {
 	if len(v.sheets) > 0 && v.sheets[0] != "" {
-		where = "no sheet (" + strings.Join(v.sheets, ", ") + ")"
+		return "any sheet (" + strings.Join(v.sheets, ", ") + ")"
 	}
-	var wantZh []string
-	for _, c := range v.ds.Columns {
-		if c.Required && c.HeaderZh != "" {
-			wantZh = append(wantZh, c.HeaderZh)
-		}
+	return "the file"
+}
+
+func (v *Validator) whereZh() string {
+	if len(v.sheets) > 0 && v.sheets[0] != "" {
+		return "各工作表（" + strings.Join(v.sheets, "、") + "）"
 	}
-	return []Problem{{Reason: fmt.Sprintf("%s has a header row with the columns %s within its first %d rows: is this the right template or sheet?",
-		where, strings.Join(want, ", "), headerScanRows),
-		ReasonZh: fmt.Sprintf("前%d行内未找到包含“%s”的表头行：请使用正确的模板和工作表", headerScanRows, strings.Join(wantZh, "、"))}}
+	return "文件"
+}
+
+// zhLabel is a column's Chinese header, or its name when it has none.
+func zhLabel(c ColumnSpec) string {
+	if c.HeaderZh != "" {
+		return c.HeaderZh
+	}
+	return c.Name
 }
 
 func (v *Validator) keyLabels() []string {
@@ -357,15 +612,28 @@ func (v *Validator) parse(col ColumnSpec, raw string) (lake.Value, error) {
 	switch col.typ {
 	case lake.String:
 		s := strings.TrimSpace(raw)
+		if col.Kind != "" {
+			if err := checkCode(col, s); err != nil {
+				return lake.Value{}, err
+			}
+		}
 		if len(col.Enum) > 0 && !slices.Contains(col.Enum, s) {
 			return lake.Value{}, because("expected one of "+strings.Join(col.Enum, ", "), "应为以下之一："+strings.Join(col.Enum, "、"))
 		}
 		if col.pattern != nil && !col.pattern.MatchString(s) {
-			hint := col.PatternHint
+			hint, hintZh := col.PatternHint, col.PatternHintZh
 			if hint == "" {
 				hint = "text matching " + col.Pattern
 			}
-			return lake.Value{}, because("expected "+hint, "格式不符："+hint)
+			if hintZh == "" {
+				hintZh = "须符合规则 " + col.Pattern
+			}
+			return lake.Value{}, because("expected "+hint, "格式不符，应为"+hintZh)
+		}
+		if col.Kind == "credit_code" {
+			if err := checkCreditCode(s); err != nil {
+				return lake.Value{}, err
+			}
 		}
 		if col.Ref != "" {
 			row, ok := v.refs[col.Ref][s]
@@ -378,7 +646,7 @@ func (v *Validator) parse(col ColumnSpec, raw string) (lake.Value, error) {
 			}
 			seed, _, _ := strings.Cut(col.Ref, ".")
 			return lake.Value{}, because(fmt.Sprintf("unknown value: expected one listed in the %s reference data (e.g. %s)", seed, v.refs.examples(col.Ref)),
-				fmt.Sprintf("“%s”不在%s名录中（例如：%s）", s, seed, v.refs.examples(col.Ref)))
+				fmt.Sprintf("“%s”不在%s中（例如：%s）", s, seedZh(seed), v.refs.examplesZh(col.Ref)))
 		}
 		return lake.Str(s), nil
 	case lake.Int64:
@@ -442,12 +710,37 @@ func (v *Validator) inRange(col ColumnSpec, f float64) error {
 		unit = " " + col.Unit
 	}
 	if col.Min != nil && f < *col.Min {
-		return because(fmt.Sprintf("%g%s is below the minimum %g%s", f, unit, *col.Min, unit), fmt.Sprintf("%g%s小于下限%g%s", f, col.Unit, *col.Min, col.Unit))
+		return because(fmt.Sprintf("%s%s is below the minimum %s%s", plainNumber(f), unit, plainNumber(*col.Min), unit),
+			fmt.Sprintf("%s%s小于下限%s%s", plainNumber(f), col.Unit, plainNumber(*col.Min), col.Unit))
 	}
 	if col.Max != nil && f > *col.Max {
-		return because(fmt.Sprintf("%g%s is above the maximum %g%s", f, unit, *col.Max, unit), fmt.Sprintf("%g%s超过上限%g%s", f, col.Unit, *col.Max, col.Unit))
+		return because(fmt.Sprintf("%s%s is above the maximum %s%s", plainNumber(f), unit, plainNumber(*col.Max), unit),
+			fmt.Sprintf("%s%s超过上限%s%s", plainNumber(f), col.Unit, plainNumber(*col.Max), col.Unit))
 	}
 	return nil
+}
+
+// plainNumber writes a number as people write it: 10000000, not 1e+07.
+func plainNumber(f float64) string {
+	if math.Abs(f) < 1e15 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// seedZh names a reference list in Chinese.
+func seedZh(seed string) string {
+	switch seed {
+	case "departments":
+		return "部门名录"
+	case "hazard_sites":
+		return "地质灾害隐患点名录"
+	case "indicators":
+		return "指标目录"
+	case "zw_projects":
+		return "“无废城市”项目清单"
+	}
+	return "参考数据"
 }
 
 func unitName(c ColumnSpec) string {

@@ -54,7 +54,7 @@ maxrss() { awk '{ for (i = 4; i < NF; i++) if ($(i+1) == "peak_rss_MiB" && $i > 
 ratio_of_medians() { # time of label2 over label1 (medians)
 	awk -v a="$1" -v b="$2" '
 		function med(arr, k) { asort(arr); return (k % 2) ? arr[(k+1)/2] : (arr[k/2] + arr[k/2+1]) / 2 }
-		$1 == a { x[n++] = $3 } $1 == b { y[m++] = $3 }
+		$1 == a { x[n++] = $4 } $1 == b { y[m++] = $4 }
 		END { if (n && m) printf "%.2f×\n", med(y, m) / med(x, n); else print "–" }' "$raw/results.txt"
 }
 rss_of() { stat "$1" peak_rss_MiB 1 "%.0f MiB"; }

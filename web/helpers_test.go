@@ -87,7 +87,7 @@ func startServer(t testing.TB, o Options) (*Server, *httptest.Server) {
 }
 
 // enterprise codes that match the contract's unified social credit code.
-func code(i int) string { return fmt.Sprintf("91150627MA%07dX", i) }
+func code(i int) string { return pipelines.WithUSCCCheck(fmt.Sprintf("91150627MA%07d", i)) }
 
 // solidWasteWorkbook writes a zw_industrial_solid_waste report for the
 // period with n enterprises; bad rows, when given, replace cells.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/waymark-data/waymark/internal/warehouse"
+	"github.com/waymark-data/waymark/pipelines"
 	"io"
 	"net/http"
 	"os"
@@ -370,7 +371,7 @@ func writeSolidWasteCSV(t *testing.T, path string, n int) {
 	w := bufio.NewWriterSize(f, 1<<20)
 	fmt.Fprintln(w, "统计月份,填报单位,统一社会信用代码,企业名称,产生量（吨）,综合利用量（吨）,处置量（吨）,贮存量（吨）,备注")
 	for i := 0; i < n; i++ {
-		fmt.Fprintf(w, "2023-06,旗工信局,91150627MA%08d,企业%d,%d.5,%d,0,0,\n", i, i, 1000+i%500, 500+i%300)
+		fmt.Fprintf(w, "2023-06,旗工信局,%s,企业%d,%d.5,%d,0,0,\n", pipelines.WithUSCCCheck(fmt.Sprintf("91150627MA%07d", i)), i, 1000+i%500, 500+i%300)
 	}
 	w.Flush()
 	f.Close()

@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // DefaultFile is the config file looked up in the working directory when
@@ -112,7 +110,7 @@ func Load(path string) (Config, error) {
 	b, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-		if err := yaml.Unmarshal(b, &cfg); err != nil {
+		if err := decodeStrict(b, &cfg); err != nil {
 			return cfg, fmt.Errorf("config %s: %w", path, err)
 		}
 		base = filepath.Dir(path)

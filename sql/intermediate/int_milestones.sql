@@ -54,7 +54,9 @@ indicator_items AS (
     JOIN stg_indicators i USING (indicator_id)
     LEFT JOIN paths p USING (indicator_id)
     WHERE t.kind = 'target'
-      AND t.comparator = 'milestone'
+      -- a deed printed as a sentence, or any target of an indicator whose
+      -- path says it is a milestone (28号's "2023年底前" dates)
+      AND (t.comparator = 'milestone' OR p.path = 'milestone')
       AND coalesce(p.path, 'milestone') NOT IN ('computed', 'reference_fact', 'uncomputable')
 ),
 task_items AS (

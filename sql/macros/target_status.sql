@@ -3,15 +3,12 @@
 -- (see the targets table); prev_actual: the previous period's value, for
 -- the year-on-year comparators. Values are compared at 9 decimals so a
 -- ratio computed as 59.99999999997 meets "≥60" the way a person reads it.
--- Returns 'met', 'not_met' or 'not_evaluable'.
+-- Returns 'met', 'not_met' or 'not_evaluable'. A milestone is scored as
+-- "≥ 1" (done by its deadline) through score_comparator/score_target.
 CREATE OR REPLACE MACRO target_status(actual, comparator, target_value, prev_actual) AS
 CASE
-    WHEN comparator IS NULL OR comparator = 'none' THEN 'not_evaluable'
+    WHEN comparator IS NULL OR comparator IN ('none', 'milestone') THEN 'not_evaluable'
     WHEN actual IS NULL THEN 'not_evaluable'
-    -- A milestone's actual is 1 when it was done by its deadline and 0 when
-    -- it was done late or the deadline passed undone (int_milestones); an
-    -- open milestone before its deadline has no actual yet.
-    WHEN comparator = 'milestone' THEN IF(actual >= 1, 'met', 'not_met')
     WHEN comparator IN ('=', '<=', '<', '>=', '>') AND target_value IS NULL THEN 'not_evaluable'
     WHEN comparator = '>=' THEN IF(round(actual, 9) >= round(target_value, 9), 'met', 'not_met')
     WHEN comparator = '>'  THEN IF(round(actual, 9) >  round(target_value, 9), 'met', 'not_met')

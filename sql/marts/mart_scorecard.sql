@@ -114,7 +114,12 @@ evaluated AS (
            grain IS NOT NULL                                                   AS per_period,
            IF(grain IS NOT NULL, share_met, yearly_actual)                     AS actual,
            IF(grain IS NOT NULL, CAST(date_trunc('month', grain_last_period) AS DATE), actual_period) AS as_of_period,
-           IF(grain IS NOT NULL, '>=', score_comparator(comparator))           AS scored_comparator,
+           -- A sentence target on a computed or reported figure (zw-41's
+           -- "按实际建设项目需求确定投资额") is shown, not scored: only a
+           -- milestone's 1/0 actual is scored against "≥ 1".
+           CASE WHEN grain IS NOT NULL THEN '>='
+                WHEN comparator = 'milestone' AND coalesce(path, 'milestone') <> 'milestone' THEN 'none'
+                ELSE score_comparator(comparator) END                          AS scored_comparator,
            IF(grain IS NOT NULL, 100.0, score_target(comparator, target))      AS scored_target
     FROM joined
 ),

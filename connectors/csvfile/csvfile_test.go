@@ -1,0 +1,208 @@
+package csvfile
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+
+	"github.com/waymark-data/waymark/connectors"
+)
+
+// read decodes body and returns "line:cell|cell" per row, the row errors
+// met on the way, and the error that stopped the read (nil at the end).
+func read(t testing.TB, body []byte) (rows []string, rowErrs []*connectors.RowError, err error) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "in.csv")
+	if err := os.WriteFile(p, body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rr, err := Open(p, connectors.Limits{})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rr.Close()
+	for {
+		row, err := rr.Next()
+		if err == io.EOF {
+			return rows, rowErrs, nil
+		}
+		var re *connectors.RowError
+		if errors.As(err, &re) {
+			rowErrs = append(rowErrs, re)
+			continue
+		}
+		if err != nil {
+			return rows, rowErrs, err
+		}
+		rows = append(rows, strings.Join([]string{strconv.Itoa(row.Number), strings.Join(row.Cells, "|")}, ":"))
+	}
+}
+
+const sample = "统计月份,企业名称,产生量\n2023-05,某煤矿,42000.5\n2023-05,某电厂,28800\n"
+
+func gbk(t testing.TB, s string) []byte {
+	b, err := simplifiedchinese.GB18030.NewEncoder().Bytes([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// One text in every encoding a department's software writes reads the same.
+func TestEncodings(t *testing.T) {
+	le, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(sample))
+	be, _ := unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(sample))
+	leNoBOM, _ := unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewEncoder().Bytes([]byte(sample))
+	tabbed, _ := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(strings.ReplaceAll(sample, ",", "\t")))
+	want := "1:统计月份|企业名称|产生量\n2:2023-05|某煤矿|42000.5\n3:2023-05|某电厂|28800"
+	for name, body := range map[string][]byte{
+		"utf-8": []byte(sample), "utf-8 bom": append([]byte("\xef\xbb\xbf"), sample...), "gb18030": gbk(t, sample),
+		"utf-16le bom": le, "utf-16be bom": be, "utf-16le": leNoBOM, "utf-16 tab-separated": tabbed,
+		"crlf": []byte(strings.ReplaceAll(sample, "\n", "\r\n")), "no final newline": []byte(strings.TrimSuffix(sample, "\n")),
+	} {
+		rows, _, err := read(t, body)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if got := strings.Join(rows, "\n"); got != want {
+			t.Errorf("%s:\n%s\nwant\n%s", name, got, want)
+		}
+	}
+}
+
+// A file that is UTF-8 for more than 64 KiB and GBK after is rejected
+// whole, naming the first bad byte and its line; so is a GBK file with a
+// UTF-8 line in it. Before, the tail was written to Parquet as invalid
+// UTF-8 and every later build failed.
+func TestMixedEncodingsAreRejectedWithTheirPlace(t *testing.T) {
+	head := []byte("统计月份,企业名称,产生量\n")
+	lines := 1
+	for len(head) < 70<<10 {
+		head = append(head, "2023-05,某煤矿有限公司,42000.5\n"...)
+		lines++
+	}
+	off := len(head)
+	body := append(head, gbk(t, "2023-06,某电厂,28800\n2023-06,某选煤厂,17600\n2023-06,某煤化工有限公司,25400\n")...)
+	_, _, err := read(t, body)
+	var fe *connectors.FileError
+	// The GBK line starts at off; its first Chinese bytes may pass for a
+	// UTF-8 character or two, so the first bad byte is a few bytes in.
+	if !errors.As(err, &fe) || fe.Offset < int64(off+8) || fe.Offset > int64(off+14) || fe.Line != lines+1 {
+		t.Fatalf("UTF-8 then GBK: %v (%+v), want a byte of the GBK line at %d (line %d)", err, fe, off, lines+1)
+	}
+	if !strings.Contains(fe.Reason, "mixes text encodings") || !strings.Contains(fe.ReasonZh, "混用") {
+		t.Errorf("reason %q / %q", fe.Reason, fe.ReasonZh)
+	}
+
+	body = append(gbk(t, sample), "2023-07,某选煤厂有限公司,1\n"...)
+	_, _, err = read(t, body)
+	if !errors.As(err, &fe) || fe.Line != 4 || !strings.Contains(fe.Reason, "line 4") {
+		t.Fatalf("GBK then a UTF-8 line: %v", err)
+	}
+
+	// A stray byte or two in a UTF-8 file: the file stays UTF-8, the
+	// cells holding them carry them to the validator, which rejects them.
+	rows, _, err := read(t, []byte("名称,备注\n某煤矿,正常\n某电厂,\xff\n某选煤厂,正常\n"))
+	if err != nil || len(rows) != 4 || rows[2] != "3:某电厂|\xff" {
+		t.Fatalf("a stray byte: %q %v", rows, err)
+	}
+
+	_, _, err = read(t, []byte("a,b\n1,\xff\xff\n"))
+	if !errors.As(err, &fe) || !strings.Contains(fe.Reason, "neither UTF-8 nor GB18030") || fe.Line != 2 {
+		t.Fatalf("neither: %v", err)
+	}
+}
+
+func TestEmptyFiles(t *testing.T) {
+	for _, body := range []string{"", "\n\n", "\xef\xbb\xbf", "  \r\n"} {
+		_, _, err := read(t, []byte(body))
+		var fe *connectors.FileError
+		if !errors.As(err, &fe) || !fe.Empty || fe.Reason != "the file is empty" {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
+}
+
+// An unterminated quote rejects the file naming the line it opens on:
+// the rows after it are never silently swallowed into one cell.
+func TestUnterminatedQuote(t *testing.T) {
+	rows, _, err := read(t, []byte("a,b\n1,2\n3,\"4\n5,6\n7,8\n"))
+	var fe *connectors.FileError
+	if !errors.As(err, &fe) || fe.Line != 3 || !strings.Contains(fe.Reason, "line 3 opens a quoted cell") || !strings.Contains(fe.ReasonZh, "第3行") {
+		t.Fatalf("rows %v err %v", rows, err)
+	}
+}
+
+func TestQuotesAndLineNumbers(t *testing.T) {
+	rows, _, err := read(t, []byte("a,b\n\"x, y\",\"say \"\"hi\"\"\"\n\"two\r\nlines\",z\n5 \"inch\",\"stray \" quote\"\n,\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "1:a|b\n2:x, y|say \"hi\"\n3:two\nlines|z\n5:5 \"inch\"|stray \" quote\n6:|"
+	if got := strings.Join(rows, "\n"); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+// A 5 MiB cell is kept to just over the cell limit (the validator rejects
+// it); a row of 20 000 fields is a row error and the next row is read.
+func TestHugeCellsAndRows(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("a,b\n1,")
+	b.Write(bytes.Repeat([]byte("x"), 5<<20))
+	b.WriteString("\n")
+	b.WriteString(strings.Repeat("1,", 20000) + "1\n")
+	b.WriteString(strings.Repeat("y", 40<<10) + "," + strings.Repeat("z", 40<<10) + "\n")
+	b.WriteString("2,3\n")
+	p := filepath.Join(t.TempDir(), "in.csv")
+	os.WriteFile(p, b.Bytes(), 0o644)
+	rr, err := Open(p, connectors.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Close()
+	var got []string
+	for {
+		row, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		var re *connectors.RowError
+		if errors.As(err, &re) {
+			got = append(got, "error "+re.Reason)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		lens := make([]string, len(row.Cells))
+		for i, c := range row.Cells {
+			lens[i] = strings.Repeat("#", min(len(c), 3)) + map[bool]string{true: "+", false: ""}[len(c) > connectors.MaxCellBytes]
+		}
+		got = append(got, strings.Join(lens, "|"))
+		if len(row.Cells) == 2 && len(row.Cells[1]) > connectors.MaxCellBytes+1 {
+			t.Errorf("a cell of %d bytes was kept", len(row.Cells[1]))
+		}
+	}
+	want := "#|#\n#|###+\nerror the row has 20001 fields, more than the 16384 a sheet can hold; nothing of it was read\n###+|###+\n#|#"
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), want)
+	}
+}
+
+func TestNotACSV(t *testing.T) {
+	_, _, err := read(t, []byte("PK\x03\x04\x14\x00\x06\x00"))
+	var fe *connectors.FileError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Reason, "zip archive") {
+		t.Errorf("%v", err)
+	}
+}
