@@ -19,6 +19,10 @@ raw=$(mktemp -d)
 trap 'rm -rf "$raw"' EXIT
 
 export CGO_ENABLED=1
+if [ -n "${BENCH_RESULTS:-}" ]; then
+	# Render the report from the raw lines of an earlier run.
+	cp "$BENCH_RESULTS" "$raw/results.txt"
+else
 go test -c -o "$raw/pipelines.test" ./pipelines
 
 bench() { # label env... : one benchmark process per run (peak RSS per process)
@@ -38,24 +42,37 @@ bench files_serial BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS="$MONTHS" WAY
 echo "bench: scale, 68 then 680 sites, one month" >&2
 bench scale68 BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS=1 WAYMARK_BENCH_SITES=68 WAYMARK_BENCH_NODUCK=1
 bench scale680 BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS=1 WAYMARK_BENCH_SITES=680 WAYMARK_BENCH_NODUCK=1
+fi
 
-# stat LABEL UNIT: "min / median" of a metric over the runs.
-stat() {
-	awk -v l="$1" -v u="$2" -v scale="${3:-1}" -v fmt="${4:-%.2f}" '
-		$1 == l { for (i = 4; i < NF; i++) if ($(i+1) == u) v[n++] = $i / scale }
-		END {
-			if (n == 0) { print "–"; exit }
-			asort(v); med = (n % 2) ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2
-			printf fmt " / " fmt "\n", v[1], med
-		}' "$raw/results.txt"
+# vals LABEL UNIT [SCALE]: a metric's values over the runs, sorted.
+vals() {
+	awk -v l="$1" -v u="$2" -v scale="${3:-1}" '
+		$1 == l { for (i = 4; i < NF; i++) if ($(i+1) == u) print $i / scale }' "$raw/results.txt" | sort -g
 }
+# minmed: "min / median" of sorted numbers on stdin, printed with FMT.
+minmed() {
+	awk -v fmt="$1" '{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "–"; exit }
+			med = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2
+			printf fmt " / " fmt "\n", v[1], med
+		}'
+}
+median() { awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2 }'; }
+stat() { vals "$1" "$2" "${3:-1}" | minmed "${4:-%.2f}"; }
 secs() { stat "$1" ns/op 1e9 "%.1f s"; }
 maxrss() { awk '{ for (i = 4; i < NF; i++) if ($(i+1) == "peak_rss_MiB" && $i > m) m = $i } END { printf "%.0f MiB\n", m }' "$raw/results.txt"; }
-ratio_of_medians() { # time of label2 over label1 (medians)
-	awk -v a="$1" -v b="$2" '
-		function med(arr, k) { asort(arr); return (k % 2) ? arr[(k+1)/2] : (arr[k/2] + arr[k/2+1]) / 2 }
-		$1 == a { x[n++] = $4 } $1 == b { y[m++] = $4 }
-		END { if (n && m) printf "%.2f×\n", med(y, m) / med(x, n); else print "–" }' "$raw/results.txt"
+ratio_of_medians() { # median time of label2 over median time of label1
+	local a b
+	a=$(vals "$1" ns/op | median)
+	b=$(vals "$2" ns/op | median)
+	if [ -n "$a" ] && [ -n "$b" ]; then awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f×\n", b / a }'; else echo "–"; fi
+}
+rate_ratio() { # median rows/s of label1 over label2
+	local a b
+	a=$(vals "$1" rows/s | median)
+	b=$(vals "$2" rows/s | median)
+	if [ -n "$a" ] && [ -n "$b" ]; then awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f×\n", a / b }'; else echo "–"; fi
 }
 rss_of() { stat "$1" peak_rss_MiB 1 "%.0f MiB"; }
 
@@ -72,8 +89,8 @@ model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 	echo "| measure (issue 13) | goal | Waymark | baseline, same run | ratio |"
 	echo "|---|---|---|---|---|"
 	echo "| one large CSV ($ROWS rows), validated, lineage, quarantine → zstd Parquet | ≥ 0.8× | $(stat csv rows/s 1e6 '%.2f') M rows/s | DuckDB COPY read_csv → zstd Parquet: $(stat csv duckdb_rows/s 1e6 '%.2f') M rows/s | $(stat csv ratio) |"
-	echo "| many small logger files ($(awk '$1=="files"{for(i=4;i<NF;i++) if($(i+1)=="files") {print $i; exit}}' "$raw/results.txt") files, 68 sites × $MONTHS months) | ≥ 0.8× | $(secs files) ($(stat files rows/s 1e3 '%.0f') k rows/s) | one DuckDB COPY over the files, partitioned by station: $(stat files duckdb_rows/s 1e3 '%.0f') k rows/s | $(stat files ratio) |"
-	echo "| the same files, previous design (one input at a time, one commit round each) | – | $(secs files_serial) | – | new design $(ratio_of_medians files files_serial) faster (medians) |"
+	echo "| many small logger files ($(awk '$1=="files"{for(i=4;i<NF;i++) if($(i+1)=="files") {printf "%d", $i; exit}}' "$raw/results.txt") files, 68 sites × $MONTHS months) | ≥ 0.8× | $(stat files rows/s 1e3 '%.0f') k rows/s | one DuckDB COPY over the files, partitioned by station: $(stat files duckdb_rows/s 1e3 '%.0f') k rows/s | $(stat files ratio) |"
+	echo "| the same files, previous design (one input at a time, one commit round each) | – | $(stat files_serial rows/s 1e3 '%.0f') k rows/s | – | new design $(rate_ratio files files_serial) the rate of the previous one (medians) |"
 	echo "| peak RSS of any ingest | ≤ 300 MB, flat | large CSV $(rss_of csv); files $(rss_of files); 680 sites $(rss_of scale680) | – | max $(maxrss) |"
 	echo "| full build vs the same model SQL run directly in DuckDB | ≤ 1.2× | not measured: no build benchmark yet | – | – |"
 	echo "| incremental build after one new monthly submission | ≤ 2 s, ≤ 5 % of full | not implemented: every build is full (see docs/scale.md) | full build of the demo year: 18 s (issue) | – |"
