@@ -6,7 +6,7 @@ LDFLAGS := -X github.com/waymark-data/waymark/internal/cli.Version=$(VERSION)
 # DuckDB is linked statically through cgo; a pure-Go build is impossible.
 export CGO_ENABLED := 1
 
-.PHONY: all build demo test vet bench deps clean
+.PHONY: all build demo test vet bench bench-all deps clean fuzz
 
 all: build
 
@@ -28,11 +28,26 @@ test: deps vet
 vet:
 	$(GO) vet ./...
 
+## fuzz: each fuzz target briefly (CI runs it after the tests); crashers land in testdata/fuzz
+FUZZTIME ?= 5s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzCSV$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./connectors/csvfile
+	$(GO) test -run '^$$' -fuzz '^FuzzJSON$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./connectors/jsonfile
+	$(GO) test -run '^$$' -fuzz '^FuzzXLSX$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./connectors/xlsx
+	$(GO) test -run '^$$' -fuzz '^FuzzHeaderFinder$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./pipelines
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./internal/targets
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./internal/config
+
 ## bench: the performance report of issue 13 (docs/bench.md): every figure
 ## beside its baseline measured in the same run (DuckDB's own COPY), min and
-## median of BENCH_RUNS runs. BENCH_ROWS, BENCH_MONTHS size it.
-bench:
+## median of BENCH_RUNS runs; BENCH_ROWS, BENCH_MONTHS size it.
+bench: deps
 	./scripts/bench.sh
+
+## bench-all: every Go benchmark once (adversarial inputs' RSS, MQTT, uploads), 10 M-row CSV
+BENCH_ROWS ?= 10000000
+bench-all: deps
+	WAYMARK_BENCH_ROWS=$(BENCH_ROWS) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
 clean:
 	rm -rf bin data

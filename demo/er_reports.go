@@ -1,21 +1,13 @@
 package demo
 
 import (
-	"bytes"
-	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // erPlanIssued: 伊政发〔2023〕28号 was issued on 16 May 2023; the special
@@ -155,19 +147,17 @@ func bool2int(b bool) int {
 }
 
 // writeIndicatorReport sends a department's indicator_reports rows for a
-// month. A department's later file for a month replaces its earlier file
-// whole (the data set's supersede rule), so where the department already
-// sent its month's file (its zero-waste figures, written before this), the
-// rows go into that file, as one report with all its figures, keeping the
-// time it was sent. A suffix ("_更正") always makes a file of its own.
+// month. indicator_reports supersedes by key, so where the department
+// already sent its month's zero-waste figures, these come as a second file
+// of their own (another office, another plan), as departments really send
+// them; a suffix ("_更正") marks a correction.
 func writeIndicatorReport(in Input, dept string, m time.Time, rows []map[string]any, sent time.Time, suffix string, sum Summary) error {
 	ds := in.Datasets["indicator_reports"]
-	if suffix == "" {
-		if p := findIndicatorReport(in, dept, m); p != "" {
-			return appendRows(p, submission{ds: ds}, rows)
-		}
+	name := fmt.Sprintf("%s_指标进展_%s%s.xlsx", dept, m.Format("2006-01"), suffix)
+	if p := findIndicatorReport(in, dept, m); p != "" && filepath.Base(p) != name {
+		name = fmt.Sprintf("%s_专项行动进展_%s%s.xlsx", dept, m.Format("2006-01"), suffix)
 	}
-	p, err := submission{ds: ds, dir: in.dir(ds.Name), name: fmt.Sprintf("%s_指标进展_%s%s.xlsx", dept, m.Format("2006-01"), suffix),
+	p, err := submission{ds: ds, dir: in.dir(ds.Name), name: name,
 		title: dept + " 指标进展月报 " + m.Format("2006年1月"), rows: rows, sent: sent}.write()
 	if err != nil {
 		return err
@@ -187,117 +177,4 @@ func findIndicatorReport(in Input, dept string, m time.Time) string {
 		}
 	}
 	return ""
-}
-
-// appendRows adds rows to a submission file written by submission.write
-// (.xlsx, .csv in UTF-8 or GB18030, .json), keeping the file's time.
-func appendRows(p string, s submission, rows []map[string]any) error {
-	st, err := os.Stat(p)
-	if err != nil {
-		return err
-	}
-	switch strings.ToLower(filepath.Ext(p)) {
-	case ".xlsx":
-		err = appendXLSX(p, s, rows)
-	case ".csv":
-		err = appendCSV(p, s, rows)
-	case ".json":
-		err = appendJSON(p, s, rows)
-	default:
-		err = fmt.Errorf("cannot add rows to %s", p)
-	}
-	if err != nil {
-		return fmt.Errorf("demo %s: %w", p, err)
-	}
-	return os.Chtimes(p, st.ModTime(), st.ModTime())
-}
-
-func appendXLSX(p string, s submission, rows []map[string]any) error {
-	f, err := excelize.OpenFile(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sh := f.GetSheetName(0)
-	have, err := f.GetRows(sh)
-	if err != nil {
-		return err
-	}
-	if len(have) < 2 || strings.Join(have[1], ",") != strings.Join(s.header(), ",") {
-		return fmt.Errorf("sheet %s: row 2 is not the contract header", sh)
-	}
-	for i, r := range rows {
-		vals := s.cells(r)
-		if err := f.SetSheetRow(sh, fmt.Sprintf("A%d", len(have)+1+i), &vals); err != nil {
-			return err
-		}
-	}
-	return f.Save()
-}
-
-func appendCSV(p string, s submission, rows []map[string]any) error {
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return err
-	}
-	gbk := !utf8.Valid(b)
-	if gbk {
-		if b, err = simplifiedchinese.GB18030.NewDecoder().Bytes(b); err != nil {
-			return err
-		}
-	}
-	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	if err != nil {
-		return err
-	}
-	if len(recs) == 0 || strings.Join(recs[0], ",") != strings.Join(s.header(), ",") {
-		return fmt.Errorf("the first row is not the contract header")
-	}
-	for _, r := range rows {
-		rec := make([]string, len(s.ds.Columns))
-		for i, v := range s.cells(r) {
-			if v != nil {
-				rec[i] = fmt.Sprint(v)
-			}
-		}
-		recs = append(recs, rec)
-	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.WriteAll(recs)
-	out := buf.Bytes()
-	if gbk {
-		if out, err = simplifiedchinese.GB18030.NewEncoder().Bytes(out); err != nil {
-			return err
-		}
-	}
-	return os.WriteFile(p, out, 0o644)
-}
-
-func appendJSON(p string, s submission, rows []map[string]any) error {
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return err
-	}
-	var doc struct {
-		Department string           `json:"department"`
-		Data       []map[string]any `json:"data"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return err
-	}
-	for _, r := range rows {
-		m := map[string]any{}
-		for _, c := range s.ds.Columns {
-			if v, ok := r[c.Name]; ok && v != nil {
-				m[c.Name] = v
-			}
-		}
-		doc.Data = append(doc.Data, m)
-	}
-	out, err := json.MarshalIndent(map[string]any{"department": doc.Department, "data": doc.Data}, "", " ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(p, out, 0o644)
 }

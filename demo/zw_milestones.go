@@ -198,7 +198,14 @@ func zwMilestoneItems(in Input) []*zwMilestone {
 	sort.Strings(ids)
 	for _, id := range ids {
 		row := inds[id]
+		// As int_milestones: a milestone-path indicator none of whose
+		// targets is a sentence is tracked by each target it has.
 		byPath := paths[id]["path"] == "milestone"
+		for _, y := range []int{2023, 2024, 2025} {
+			if targets.Parse(row["target_"+strconv.Itoa(y)], targets.Direction(row["direction"])).Comparator == targets.Milestone {
+				byPath = false
+			}
+		}
 		if row["aggregation"] == "sum" && !byPath {
 			continue // a flow's figure answers its target, whatever it says
 		}
@@ -216,7 +223,7 @@ func zwMilestoneItems(in Input) []*zwMilestone {
 		for _, y := range []int{2023, 2024, 2025} {
 			text := row["target_"+strconv.Itoa(y)]
 			t := targets.Parse(text, targets.Direction(row["direction"]))
-			if t.Comparator != targets.Milestone && !(byPath && text != "") {
+			if t.Comparator != targets.Milestone && !(byPath && text != "" && t.Comparator != targets.None) {
 				continue
 			}
 			deadline := time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)

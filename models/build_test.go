@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/waymark-data/waymark/internal/lake"
 	"github.com/waymark-data/waymark/internal/warehouse"
@@ -174,6 +175,8 @@ func TestBuildSeesOnlyFinishedInputs(t *testing.T) {
 				row[j] = lake.Null()
 			}
 			row[0], row[1], row[2] = lake.Str("GH-001"), lake.Str("GH-001-RG"), lake.Str("rainfall_mm")
+			// a reading as a logger sends it: stamped, with a value
+			row[3], row[4] = lake.Micros(time.Date(2023, 7, 1, i, 0, 0, 0, time.UTC)), lake.Float(0.5)
 			if err := w.Write("2023-07", row); err != nil {
 				t.Fatal(err)
 			}

@@ -54,9 +54,13 @@ indicator_items AS (
     JOIN stg_indicators i USING (indicator_id)
     LEFT JOIN paths p USING (indicator_id)
     WHERE t.kind = 'target'
-      -- a deed printed as a sentence, or any target of an indicator whose
-      -- path says it is a milestone (28号's "2023年底前" dates)
-      AND (t.comparator = 'milestone' OR p.path = 'milestone')
+      -- a deed printed as a sentence; or, for an indicator whose path says
+      -- it is a milestone but whose targets print no sentence at all (28号's
+      -- "2023年底前" dates, 33号's duties), each target it has
+      AND (t.comparator = 'milestone'
+           OR (p.path = 'milestone' AND t.comparator <> 'none'
+               AND NOT EXISTS (SELECT 1 FROM stg_targets s
+                               WHERE s.indicator_id = t.indicator_id AND s.kind = 'target' AND s.comparator = 'milestone')))
       AND coalesce(p.path, 'milestone') NOT IN ('computed', 'reference_fact', 'uncomputable')
 ),
 task_items AS (
