@@ -3,6 +3,7 @@ package pipelines
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/waymark-data/waymark/internal/textdist"
 	"hash/maphash"
 	"math"
 	"slices"
@@ -504,7 +505,7 @@ func (v *Validator) closest(c ColumnSpec) string {
 		_, ci, _ := v.ds.Column(c.Name)
 		for _, n := range v.nameKeys()[ci] {
 			nk := []rune(n)
-			d := runeDistance(k, nk)
+			d := textdist.Distance(string(k), string(nk))
 			if strings.Contains(string(k), string(nk)) || strings.Contains(string(nk), string(k)) {
 				d = min(d, 1)
 			}
@@ -514,26 +515,6 @@ func (v *Validator) closest(c ColumnSpec) string {
 		}
 	}
 	return best
-}
-
-func runeDistance(a, b []rune) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func (v *Validator) where() string {

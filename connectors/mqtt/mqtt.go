@@ -136,7 +136,11 @@ func (s *Subscriber) run(ctx context.Context, yield func(connectors.Item) error,
 	client := paho.NewClient(opts)
 	// Deferred calls run last-in first-out: done is closed before the
 	// client disconnects.
-	defer client.Disconnect(250)
+	// Disconnect waits (up to 2 s, less when nothing is pending) for the
+	// acknowledgements already given to reach the broker: a busy machine
+	// can take longer than a quarter second, and an unsent PUBACK makes
+	// the broker deliver a committed batch again.
+	defer client.Disconnect(2000)
 	defer close(done)
 	tok := client.Connect()
 	select {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/waymark-data/waymark/internal/textdist"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,8 +48,8 @@ func TestEditDistance(t *testing.T) {
 		a, b string
 		d    int
 	}{{"", "", 0}, {"abc", "abc", 0}, {"limts", "limits", 1}, {"kitten", "sitting", 3}, {"", "ab", 2}} {
-		if got := editDistance(c.a, c.b); got != c.d {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
+		if got := textdist.Distance(c.a, c.b); got != c.d {
+			t.Errorf("Distance(%q, %q) = %d, want %d", c.a, c.b, got, c.d)
 		}
 	}
 }
