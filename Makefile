@@ -6,7 +6,7 @@ LDFLAGS := -X github.com/waymark-data/waymark/internal/cli.Version=$(VERSION)
 # DuckDB is linked statically through cgo; a pure-Go build is impossible.
 export CGO_ENABLED := 1
 
-.PHONY: all build demo test vet bench deps clean fuzz
+.PHONY: all build demo test vet bench bench-all deps clean fuzz
 
 all: build
 
@@ -38,10 +38,15 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./internal/targets
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 ./internal/config
 
-## bench: benchmarks, reported as ratios against a baseline in the same run
-## (DuckDB's own CSV-to-Parquet COPY; a bare MQTT subscriber). 10 M rows.
-BENCH_ROWS ?= 10000000
+## bench: the performance report of issue 13 (docs/bench.md): every figure
+## beside its baseline measured in the same run (DuckDB's own COPY), min and
+## median of BENCH_RUNS runs; BENCH_ROWS, BENCH_MONTHS size it.
 bench: deps
+	./scripts/bench.sh
+
+## bench-all: every Go benchmark once (adversarial inputs' RSS, MQTT, uploads), 10 M-row CSV
+BENCH_ROWS ?= 10000000
+bench-all: deps
 	WAYMARK_BENCH_ROWS=$(BENCH_ROWS) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
 clean:

@@ -62,7 +62,7 @@ func (q *quarantine) add(p Problem) error {
 		return nil
 	}
 	if q.f == nil {
-		f, err := lake.Create(q.lake.QuarantinePath(q.ds.Name, q.id))
+		f, err := q.lake.Create(q.lake.QuarantinePath(q.ds.Name, q.id))
 		if err != nil {
 			return err
 		}

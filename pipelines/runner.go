@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/waymark-data/waymark/connectors"
@@ -46,6 +47,12 @@ type Runner struct {
 	// set to finish (jobs of one data set queue rather than fail): 0 means
 	// DefaultLockWait, a negative value not at all.
 	LockWait time.Duration
+	// Parallel is how many inputs a run decodes at once (0: DefaultParallel
+	// or fewer cores); BatchItems how many share a commit round (0:
+	// DefaultBatchItems). See parallel.go.
+	Parallel, BatchItems int
+
+	claims *claims // set on the workers' copy of a runner
 }
 
 // DefaultLockWait bounds how long a run waits for the data set's lock.
@@ -136,27 +143,25 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 	if r.FeedbackDir != "" {
 		fb = newFeedbackRun(r.FeedbackDir, ds, job, res.RunID, r.now().In(r.Loc))
 	}
-	runErr := conn.Pull(ctx, func(it connectors.Item) error {
+	// Inputs are decoded side by side and committed in batches
+	// (parallel.go); each is accounted for here in source order.
+	var rowsMu sync.Mutex
+	itemRows := map[string]int64{}
+	onRows := func(item string, n int64) {
+		rowsMu.Lock()
+		defer rowsMu.Unlock()
+		itemRows[item] = n
+		var sum int64
+		for _, v := range itemRows {
+			sum += v
+		}
+		r.report(Progress{Job: job.Name, Item: item, Items: res.ItemsNew + res.ItemsDuplicate, Rows: res.RowsRead + sum})
+	}
+	account := func(it connectors.Item, out *lake.Manifest, first string) {
+		rowsMu.Lock()
+		defer rowsMu.Unlock()
+		delete(itemRows, it.Name)
 		res.ItemsSeen++
-		log.Debug("ingesting", "name", it.Name)
-		r.report(Progress{Job: job.Name, Item: it.Name, Items: res.ItemsSeen - 1, Rows: res.RowsRead})
-		base := res.RowsRead
-		onRows := func(n int64) {
-			r.report(Progress{Job: job.Name, Item: it.Name, Items: res.ItemsSeen - 1, Rows: base + n})
-		}
-		if fb != nil {
-			fb.startFile(it.Name)
-		}
-		out, first, err := r.ingestItem(ctx, job, ds, it, res.RunID, onRows, fb)
-		if err != nil {
-			if fb != nil {
-				fb.endFile(fileSummary{Name: it.Name, Status: "failed"})
-			}
-			return fmt.Errorf("%s: %w", it.Name, err)
-		}
-		if fb != nil && out.Status != "duplicate" {
-			fb.endFile(fileSummary{Name: it.Name, Status: out.Status, Read: out.RowsRead, Accepted: out.Accepted, Rejected: out.Rejected})
-		}
 		switch out.Status {
 		case "duplicate":
 			res.ItemsDuplicate++
@@ -177,11 +182,9 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 		} else {
 			log.Info("item", "name", it.Name, "status", out.Status, "rows", out.RowsRead, "accepted", out.Accepted, "rejected", out.Rejected)
 		}
-		if it.Ack != nil {
-			return it.Ack(out.Status != "rejected" && out.Status != "empty")
-		}
-		return nil
-	})
+		r.report(Progress{Job: job.Name, Item: it.Name, Items: res.ItemsSeen, Rows: res.RowsRead})
+	}
+	runErr := r.pullBatched(ctx, conn, job, ds, res.RunID, fb, account, onRows)
 	if fb != nil {
 		files, err := fb.close()
 		res.Feedback = files
@@ -233,7 +236,6 @@ func (r *Runner) env(job Job, log *slog.Logger) connectors.Env {
 	return connectors.Env{Secret: r.Secret, State: jobState{r.Lake, job.Name}, Log: log}
 }
 
-// rejectedItem names an item rejected whole and why (its first problem).
 // rejectedItem names an input rejected whole and the first reason why.
 func rejectedItem(name, reason string) RejectedItem {
 	return RejectedItem{Name: name, Reason: reason}
@@ -262,15 +264,15 @@ func (r *Runner) log() *slog.Logger {
 // land copies the item's bytes into the raw area, hashing on the way, and
 // returns the checksum and the landed path. Nothing a user sent is lost:
 // even a file that fails every check is kept here.
-func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, int64, error) {
+func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, string, int64, error) {
 	rc, err := it.Open()
 	if err != nil {
-		return "", "", 0, fmt.Errorf("open: %w", err)
+		return "", "", "", 0, fmt.Errorf("open: %w", err)
 	}
 	defer rc.Close()
-	tmp, err := lake.Create(r.Lake.IncomingPath(ds.Name))
+	tmp, err := r.Lake.Create(r.Lake.IncomingPath(ds.Name))
 	if err != nil {
-		return "", "", 0, err
+		return "", "", "", 0, err
 	}
 	// Every byte lands, even past the size limit: the limit bounds what is
 	// decoded, not what is kept (the copy streams; memory stays flat).
@@ -278,35 +280,37 @@ func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, int64, e
 	n, err := io.Copy(io.MultiWriter(tmp, h), rc)
 	if err != nil {
 		tmp.Abort()
-		return "", "", n, fmt.Errorf("read: %w", err)
+		return "", "", "", n, fmt.Errorf("read: %w", err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	final := r.Lake.RawPath(ds.Name, sum, strings.ToLower(filepath.Ext(it.Name)))
 	if _, err := os.Stat(final); err == nil {
 		tmp.Abort() // already landed byte for byte
-		return sum, final, n, nil
+		return sum, final, final, n, nil
 	}
 	// Re-point the atomic file at its content-addressed name.
 	if err := tmp.Retarget(final); err != nil {
 		tmp.Abort()
-		return "", "", n, err
+		return "", "", "", n, err
 	}
 	if err := tmp.Commit(); err != nil {
-		return "", "", n, err
+		return "", "", "", n, err
 	}
-	return sum, final, n, nil
+	// Under a batch the bytes stay under their temp name until the
+	// commit round: the decoder reads them there.
+	return sum, final, tmp.Path(), n, nil
 }
 
 // ingestItem lands, decodes and records one item. It returns the
 // manifest and, for an item rejected whole, the first reason, for the log.
 func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string, onRows func(int64), fb *feedbackRun) (*lake.Manifest, string, error) {
-	sum, raw, size, err := r.land(ds, it)
+	sum, raw, readPath, size, err := r.land(ds, it)
 	if err != nil {
 		return nil, "", err
 	}
 	if m, err := r.Lake.ReadManifest(ds.Name, sum); err != nil {
 		return nil, "", err
-	} else if m != nil {
+	} else if m != nil || !r.claims.claim(sum) {
 		return &lake.Manifest{Status: "duplicate"}, "", nil
 	}
 	ingested := r.now().UTC()
@@ -321,7 +325,7 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 		err = sink.add(Problem{Reason: fmt.Sprintf("the file is larger than the %d-byte limit; split it by period", r.Limits.MaxBytes),
 			ReasonZh: fmt.Sprintf("文件超过%d字节上限，请按报告期拆分后报送", r.Limits.MaxBytes)})
 	} else {
-		empty, err = r.decode(ctx, job, ds, it, raw, sum, runID, ingested, id, m, onRows, sink)
+		empty, err = r.decode(ctx, job, ds, it, readPath, sum, runID, ingested, id, m, onRows, sink)
 	}
 	if err != nil {
 		sink.q.abort()

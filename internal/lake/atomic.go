@@ -28,6 +28,11 @@ type AtomicFile struct {
 	*os.File
 	final string
 	done  bool
+	// batch, when set, receives the file at Commit instead of committing
+	// it there (see Batch); last marks a manifest, renamed after the rest.
+	batch *Batch
+	last  bool
+	tmp   string
 }
 
 // Create starts an atomic write of path, creating parent directories.
@@ -57,6 +62,16 @@ func (a *AtomicFile) Commit() error {
 		return fmt.Errorf("commit %s: already finished", a.final)
 	}
 	a.done = true
+	if a.batch != nil {
+		// Durability and the rename wait for the batch's commit round.
+		a.tmp = a.File.Name()
+		if err := a.File.Close(); err != nil {
+			os.Remove(a.tmp)
+			return fmt.Errorf("close %s: %w", a.final, err)
+		}
+		a.batch.stage(a)
+		return nil
+	}
 	if err := a.File.Sync(); err != nil {
 		a.File.Close()
 		os.Remove(a.File.Name())
@@ -74,6 +89,30 @@ func (a *AtomicFile) Commit() error {
 	return syncDir(filepath.Dir(a.final))
 }
 
+// Path is where the file's bytes can be read now: its final name, or its
+// temp name while it waits in a Batch for the commit round.
+func (a *AtomicFile) Path() string {
+	if a.batch != nil && a.tmp != "" {
+		return a.tmp
+	}
+	return a.final
+}
+
+// Adopt moves the files staged in other into b: a worker stages one
+// input's files on its own and hands them over whole when the input is
+// done, so a commit round never renames the raw file an input is still
+// being read from.
+func (b *Batch) Adopt(other *Batch) {
+	other.mu.Lock()
+	files, last := other.files, other.last
+	other.files, other.last = nil, nil
+	other.mu.Unlock()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.files = append(b.files, files...)
+	b.last = append(b.last, last...)
+}
+
 // Abort discards the temp file; it is safe to call after Commit.
 func (a *AtomicFile) Abort() {
 	if a.done {
@@ -84,15 +123,33 @@ func (a *AtomicFile) Abort() {
 	os.Remove(a.File.Name())
 }
 
+// Create starts an atomic write of path in the lake: committed at once,
+// or staged in the lake's Batch when it has one.
+func (l Lake) Create(path string) (*AtomicFile, error) {
+	f, err := Create(path)
+	if err != nil {
+		return nil, err
+	}
+	f.batch = l.Batch
+	return f, nil
+}
+
 // WriteFileAtomic writes data to path atomically.
 func WriteFileAtomic(path string, data []byte) error {
-	f, err := Create(path)
+	return writeFile(nil, path, data)
+}
+
+func writeFile(f *AtomicFile, path string, data []byte) error {
+	var err error
+	if f == nil {
+		f, err = Create(path)
+	}
 	if err != nil {
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Abort()
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", f.final, err)
 	}
 	return f.Commit()
 }

@@ -24,6 +24,9 @@ import (
 //	_locks/<dataset>.lock                        one ingest per data set
 type Lake struct {
 	Root string
+	// Batch, when set, stages the commits of inputs for one commit round
+	// (see Batch); nil commits each file at once.
+	Batch *Batch
 }
 
 // RawPath is where the bytes of an input with this checksum are kept.
@@ -262,7 +265,12 @@ func (l Lake) WriteManifest(m *Manifest) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(l.ManifestPath(m.Dataset, m.Checksum), append(b, '\n'))
+	f, err := l.Create(l.ManifestPath(m.Dataset, m.Checksum))
+	if err != nil {
+		return err
+	}
+	f.last = true
+	return writeFile(f, "", append(b, '\n'))
 }
 
 // PartitionedWriter spreads rows over Hive partitions, one Parquet file per
@@ -291,7 +299,7 @@ func (l Lake) NewPartitionedWriter(dataset, key, id string, cols []Column) *Part
 func (p *PartitionedWriter) Write(value string, row []Value) error {
 	pf, ok := p.open[value]
 	if !ok {
-		f, err := Create(p.lake.PartPath(p.dataset, p.key, value, p.id))
+		f, err := p.lake.Create(p.lake.PartPath(p.dataset, p.key, value, p.id))
 		if err != nil {
 			return err
 		}

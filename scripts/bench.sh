@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# bench.sh: run the performance benchmarks of issue 13 several times and
+# write ONE markdown report (docs/bench.md), each figure beside its
+# baseline measured in the same run, with the machine and the date.
+# Timings move with the machine's load: the report gives min and median
+# of RUNS runs, and ratios rather than absolute rates matter.
+#
+#   BENCH_ROWS    rows of the one large sensor CSV   (default 2000000)
+#   BENCH_MONTHS  months of logger dumps, 68 sites   (default 3; 12 = the demo year)
+#   BENCH_RUNS    runs of each benchmark             (default 3)
+#   BENCH_OUT     the report                         (default docs/bench.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROWS=${BENCH_ROWS:-2000000}
+MONTHS=${BENCH_MONTHS:-3}
+RUNS=${BENCH_RUNS:-3}
+OUT=${BENCH_OUT:-docs/bench.md}
+raw=$(mktemp -d)
+trap 'rm -rf "$raw"' EXIT
+
+export CGO_ENABLED=1
+if [ -n "${BENCH_RESULTS:-}" ]; then
+	# Render the report from the raw lines of an earlier run.
+	cp "$BENCH_RESULTS" "$raw/results.txt"
+else
+go test -c -o "$raw/pipelines.test" ./pipelines
+
+bench() { # label env... : one benchmark process per run (peak RSS per process)
+	local label=$1 name=$2; shift 2
+	for i in $(seq "$RUNS"); do
+		(cd pipelines && env "$@" "$raw/pipelines.test" -test.run '^$' -test.bench "^$name\$" \
+			-test.benchtime 1x 2>/dev/null) | grep "^Benchmark" | sed "s/^/$label /" >>"$raw/results.txt"
+	done
+}
+
+echo "bench: one large CSV, $ROWS rows, $RUNS runs" >&2
+bench csv BenchmarkSensorCSVIngest WAYMARK_BENCH_ROWS="$ROWS"
+echo "bench: logger dumps, 68 sites x $MONTHS months, $RUNS runs" >&2
+bench files BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS="$MONTHS"
+echo "bench: the same, one input at a time, one commit each (the previous design)" >&2
+bench files_serial BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS="$MONTHS" WAYMARK_BENCH_PARALLEL=1 WAYMARK_BENCH_BATCH=1 WAYMARK_BENCH_NODUCK=1
+echo "bench: scale, 68 then 680 sites, one month" >&2
+bench scale68 BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS=1 WAYMARK_BENCH_SITES=68 WAYMARK_BENCH_NODUCK=1
+bench scale680 BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS=1 WAYMARK_BENCH_SITES=680 WAYMARK_BENCH_NODUCK=1
+fi
+
+# vals LABEL UNIT [SCALE]: a metric's values over the runs, sorted.
+vals() {
+	awk -v l="$1" -v u="$2" -v scale="${3:-1}" '
+		$1 == l { for (i = 4; i < NF; i++) if ($(i+1) == u) print $i / scale }' "$raw/results.txt" | sort -g
+}
+# minmed: "min / median" of sorted numbers on stdin, printed with FMT.
+minmed() {
+	awk -v fmt="$1" '{ v[NR] = $1 }
+		END {
+			if (NR == 0) { print "–"; exit }
+			med = (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2
+			printf fmt " / " fmt "\n", v[1], med
+		}'
+}
+median() { awk '{ v[NR] = $1 } END { if (NR) print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2 }'; }
+stat() { vals "$1" "$2" "${3:-1}" | minmed "${4:-%.2f}"; }
+secs() { stat "$1" ns/op 1e9 "%.1f s"; }
+maxrss() { awk '{ for (i = 4; i < NF; i++) if ($(i+1) == "peak_rss_MiB" && $i > m) m = $i } END { printf "%.0f MiB\n", m }' "$raw/results.txt"; }
+ratio_of_medians() { # median time of label2 over median time of label1
+	local a b
+	a=$(vals "$1" ns/op | median)
+	b=$(vals "$2" ns/op | median)
+	if [ -n "$a" ] && [ -n "$b" ]; then awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f×\n", b / a }'; else echo "–"; fi
+}
+rate_ratio() { # median rows/s of label1 over label2
+	local a b
+	a=$(vals "$1" rows/s | median)
+	b=$(vals "$2" rows/s | median)
+	if [ -n "$a" ] && [ -n "$b" ]; then awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f×\n", a / b }'; else echo "–"; fi
+}
+rss_of() { stat "$1" peak_rss_MiB 1 "%.0f MiB"; }
+
+model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+{
+	echo "# Waymark performance report"
+	echo
+	echo "Written by \`make bench\` (scripts/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'),"
+	echo "commit \`$(git describe --always --dirty 2>/dev/null || echo unknown)\`, on $(nproc) cores ($model),"
+	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Each figure is **min / median of $RUNS runs**;"
+	echo "each baseline is measured in the same process run, on the same files. The"
+	echo "machine is shared: read the ratios, not the absolute rates."
+	echo
+	echo "| measure (issue 13) | goal | Waymark | baseline, same run | ratio |"
+	echo "|---|---|---|---|---|"
+	echo "| one large CSV ($ROWS rows), validated, lineage, quarantine → zstd Parquet | ≥ 0.8× | $(stat csv rows/s 1e6 '%.2f') M rows/s | DuckDB COPY read_csv → zstd Parquet: $(stat csv duckdb_rows/s 1e6 '%.2f') M rows/s | $(stat csv ratio) |"
+	echo "| many small logger files ($(awk '$1=="files"{for(i=4;i<NF;i++) if($(i+1)=="files") {printf "%d", $i; exit}}' "$raw/results.txt") files, 68 sites × $MONTHS months) | ≥ 0.8× | $(stat files rows/s 1e3 '%.0f') k rows/s | one DuckDB COPY over the files, partitioned by station: $(stat files duckdb_rows/s 1e3 '%.0f') k rows/s | $(stat files ratio) |"
+	echo "| the same files, previous design (one input at a time, one commit round each) | – | $(stat files_serial rows/s 1e3 '%.0f') k rows/s | – | new design $(rate_ratio files files_serial) the rate of the previous one (medians) |"
+	echo "| peak RSS of any ingest | ≤ 300 MB, flat | large CSV $(rss_of csv); files $(rss_of files); 680 sites $(rss_of scale680) | – | max $(maxrss) |"
+	echo "| full build vs the same model SQL run directly in DuckDB | ≤ 1.2× | not measured: no build benchmark yet | – | – |"
+	echo "| incremental build after one new monthly submission | ≤ 2 s, ≤ 5 % of full | not implemented: every build is full (see docs/scale.md) | full build of the demo year: 18 s (issue) | – |"
+	echo "| file dropped in the inbox → its numbers in PostgreSQL under \`serve\` | ≤ 60 s | not measured here (needs PostgreSQL); serve now watches drop folders and builds at once, see docs/scale.md | previously ≤ 10 min poll + ≤ 1 min build tick | – |"
+	echo "| 10× data: 68 → 680 sites (one month of hourly dumps) | time ≤ 10.5×, memory flat | 68 sites $(secs scale68), 680 sites $(secs scale680); RSS $(rss_of scale68) → $(rss_of scale680) | – | time $(ratio_of_medians scale68 scale680) |"
+	echo
+	echo "## Raw benchmark lines"
+	echo
+	echo '```'
+	cat "$raw/results.txt"
+	echo '```'
+} >"$OUT"
+echo "bench: wrote $OUT" >&2
