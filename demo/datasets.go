@@ -148,7 +148,7 @@ func indicatorReports(in Input, r *rand.Rand, sum Summary) error {
 			var rows []map[string]any
 			for _, id := range ids {
 				row := inds[id]
-				if row["frequency"] != "year" || !strings.HasPrefix(id, "zw-") || row["unit"] == "—" {
+				if row["frequency"] != "year" || !strings.HasPrefix(id, "zw-") {
 					continue
 				}
 				if !answers(in.Refs, row["departments"], canon) {
@@ -165,7 +165,7 @@ func indicatorReports(in Input, r *rand.Rand, sum Summary) error {
 					v = runningTotal(row, m, v)
 				}
 				v = plausible(row, v)
-				unit := row["unit"]
+				unit := reportedUnit(row)
 				if id == "zw-14" && m.Month() == time.March && m.Year() == in.Last.Year() {
 					unit = "吨" // the clerk's slip: the indicator is in 万吨
 				}
@@ -193,6 +193,15 @@ func indicatorReports(in Input, r *rand.Rand, sum Summary) error {
 		}
 	}
 	return zwOtherReporters(in, zr, sum)
+}
+
+// reportedUnit is what a clerk writes in the unit cell: the catalog's
+// unit, or nothing where the catalog prints "—" (zw-11).
+func reportedUnit(row map[string]string) any {
+	if row["unit"] == "—" {
+		return nil
+	}
+	return row["unit"]
 }
 
 // wholeUnits are counted in whole things: no department reports 0.99 parks.

@@ -25,12 +25,20 @@ func priorYearReports(in Input, _ *rand.Rand, sum Summary) error {
 	inds := in.Refs["indicators.indicator_id"]
 	ids := make([]string, 0, len(inds))
 	for id, row := range inds {
-		if id == row["indicator_id"] && row["frequency"] == "year" && row["unit"] != "—" {
+		if id == row["indicator_id"] && row["frequency"] == "year" {
 			ids = append(ids, id)
 		}
 	}
 	sort.Strings(ids)
-	for _, dept := range ds.Departments {
+	// The listed departments, and the units outside the list that lead a
+	// zero-waste indicator (the third-party evaluator's surveys).
+	units := append([]string(nil), ds.Departments...)
+	others := zwOtherUnits(in)
+	for u := range others {
+		units = append(units, u)
+	}
+	sort.Strings(units[len(ds.Departments):])
+	for _, dept := range units {
 		canon := in.Refs.Canonical(dept)
 		var rows []map[string]any
 		for _, id := range ids {
@@ -56,7 +64,7 @@ func priorYearReports(in Input, _ *rand.Rand, sum Summary) error {
 			}
 			v = plausible(row, v*factor)
 			rows = append(rows, map[string]any{"period": prior.Format("2006-01"), "department": dept, "indicator_id": id,
-				"indicator_name": row["name_zh"], "value": v, "unit": row["unit"], "remarks": "上年度数值（计划基数）"})
+				"indicator_name": row["name_zh"], "value": v, "unit": reportedUnit(row), "remarks": "上年度数值（计划基数）"})
 		}
 		if len(rows) == 0 {
 			continue

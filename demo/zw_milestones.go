@@ -18,6 +18,7 @@ type zwMilestone struct {
 	year                int // an indicator's target year
 	name, dept          string
 	deadline            time.Time // zero: ongoing (长期坚持)
+	window              bool      // the target prints a date: a policy window that ends on it
 	start, done         time.Time // done zero: not done within the demo
 	evidence            string
 }
@@ -227,10 +228,11 @@ func zwMilestoneItems(in Input) []*zwMilestone {
 				continue
 			}
 			deadline := time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)
-			if d, err := time.Parse("2006-01-02", t.Date); err == nil {
+			d, err := time.Parse("2006-01-02", t.Date)
+			if err == nil {
 				deadline = d
 			}
-			items = append(items, &zwMilestone{indicatorID: id, year: y, name: row["name_zh"], dept: dept, deadline: deadline})
+			items = append(items, &zwMilestone{indicatorID: id, year: y, name: row["name_zh"], dept: dept, deadline: deadline, window: err == nil})
 		}
 	}
 	tasks := in.Refs["zw_tasks.task_id"]
@@ -273,6 +275,10 @@ func planMilestones(items []*zwMilestone, in Input, r *rand.Rand) {
 		case it.deadline.Year() == first.Year() && firstIndicator:
 			it.done = time.Date(first.Year()+1, time.March, 12, 0, 0, 0, 0, time.UTC) // late
 			firstIndicator = false
+		case it.window && !it.deadline.After(lastDay):
+			// A policy window (28号's deferrals) is done the day it closes,
+			// even one that closed before the plan was issued.
+			it.done = it.deadline
 		case !it.deadline.After(lastDay):
 			it.done = day(it.deadline.Year(), time.Month(4+r.IntN(7)))
 			if it.done.Before(it.start) {

@@ -20,6 +20,7 @@ type zwDemo struct {
 // indicator_reports' department list. Later years continue the last
 // year's change.
 var zwDemoLevels = map[string]zwDemo{
+	"zw-11": {levels: map[int]float64{2023: 41.6, 2024: 39.8}},               // pesticide use (t), negative growth; the catalog prints no unit
 	"zw-17": {levels: map[int]float64{2023: 87.5, 2024: 91.2}},               // standard packaging share, toward 98 in 2025
 	"zw-20": {levels: map[int]float64{2023: 58.4, 2024: 61.9}},               // industrial hazardous waste utilised
 	"zw-40": {levels: map[int]float64{2023: 13, 2024: 22}},                   // zero-waste cells, a running total
@@ -86,27 +87,10 @@ func runningTotal(row map[string]string, m time.Time, v float64) float64 {
 func zwOtherReporters(in Input, r *rand.Rand, sum Summary) error {
 	ds := in.Datasets["indicator_reports"]
 	inds := in.Refs["indicators.indicator_id"]
-	listed := map[string]bool{}
-	for _, d := range ds.Departments {
-		listed[in.Refs.Canonical(d)] = true
-	}
-	// The first unit printed leads; group its indicators by unit.
-	byDept := map[string][]string{}
-	for id := range zwDemoLevels {
-		row, ok := inds[id]
-		if !ok {
-			continue
-		}
-		lead := firstUnit(row["departments"])
-		if listed[in.Refs.Canonical(lead)] {
-			continue // reported with its department's other figures
-		}
-		byDept[lead] = append(byDept[lead], id)
-	}
+	byDept := zwOtherUnits(in)
 	depts := make([]string, 0, len(byDept))
 	for d := range byDept {
 		depts = append(depts, d)
-		sort.Strings(byDept[d])
 	}
 	sort.Strings(depts)
 	for _, dept := range depts {
@@ -122,7 +106,7 @@ func zwOtherReporters(in Input, r *rand.Rand, sum Summary) error {
 					continue
 				}
 				rows = append(rows, map[string]any{"period": m.Format("2006-01"), "department": dept, "indicator_id": id,
-					"indicator_name": row["name_zh"], "value": plausible(row, v), "unit": row["unit"]})
+					"indicator_name": row["name_zh"], "value": plausible(row, v), "unit": reportedUnit(row)})
 			}
 			if len(rows) == 0 {
 				continue
@@ -140,6 +124,33 @@ func zwOtherReporters(in Input, r *rand.Rand, sum Summary) error {
 		}
 	}
 	return nil
+}
+
+// zwOtherUnits lists, by unit, the zwDemoLevels indicators led by a unit
+// outside indicator_reports' department list: the first unit printed
+// leads.
+func zwOtherUnits(in Input) map[string][]string {
+	inds := in.Refs["indicators.indicator_id"]
+	listed := map[string]bool{}
+	for _, d := range in.Datasets["indicator_reports"].Departments {
+		listed[in.Refs.Canonical(d)] = true
+	}
+	byDept := map[string][]string{}
+	for id := range zwDemoLevels {
+		row, ok := inds[id]
+		if !ok {
+			continue
+		}
+		lead := firstUnit(row["departments"])
+		if listed[in.Refs.Canonical(lead)] {
+			continue // reported with its department's other figures
+		}
+		byDept[lead] = append(byDept[lead], id)
+	}
+	for _, ids := range byDept {
+		sort.Strings(ids)
+	}
+	return byDept
 }
 
 // firstUnit is the first of the 、-separated units.

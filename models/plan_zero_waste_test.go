@@ -171,7 +171,7 @@ func TestMilestonesOnTimeLateOpenOverdue(t *testing.T) {
 		{"item_id": "zwt-19", "state": "", "reports": "0", "result": "open"},
 	})
 	// The milestone indicators' yearly actuals reach the scorecard.
-	got = queryMaps(t, db, `SELECT indicator_id, year, actual, source FROM int_actuals_zero_waste
+	got = queryMaps(t, db, `SELECT indicator_id, year, actual, source FROM int_indicator_actuals
 		WHERE indicator_id IN ('zw-37', 'zw-38', 'zw-39') ORDER BY ALL`)
 	checkRows(t, "milestone actuals", got, []map[string]string{
 		{"indicator_id": "zw-37", "year": "2023", "actual": "0", "source": "milestone_reports"},
@@ -180,9 +180,38 @@ func TestMilestonesOnTimeLateOpenOverdue(t *testing.T) {
 	got = queryMaps(t, db, `SELECT indicator_id, year, actual, strftime(as_of_period, '%Y-%m') AS as_of FROM mart_scorecard
 		WHERE indicator_id = 'zw-38' AND year = 2023`)
 	checkRows(t, "zw-38 scorecard", got, []map[string]string{{"actual": "1", "as_of": "2023-05"}})
+	// A year whose cell prints "—" sets no target: said so, not "not reported".
+	got = queryMaps(t, db, `SELECT status, no_actual_reason FROM mart_scorecard WHERE indicator_id = 'zw-38' AND year = 2024`)
+	checkRows(t, "zw-38 2024", got, []map[string]string{{"status": "not_evaluable", "no_actual_reason": "no target printed for 2024 (—)"}})
 	// Every task has its row in the mart, with its lead unit.
 	got = queryMaps(t, db, `SELECT count(*) AS tasks, count(lead_unit) AS with_lead, count(*) FILTER (WHERE result = 'overdue') AS overdue FROM mart_zw_tasks`)
 	checkRows(t, "mart_zw_tasks", got, []map[string]string{{"tasks": "83", "with_lead": "83", "overdue": "1"}})
+}
+
+// Milestones of the other plans reach the scorecard the same way: 28号's
+// policy windows print a date (er-10 "=2023-03-31", er-09 "≤2023-12-31"),
+// 33号's duty rota a figure (gh-24 "=24" hours), and each is scored on its
+// 1/0 result against ≥ 1, not on the date or figure it prints.
+func TestMilestonesOfEveryPlanAreScored(t *testing.T) {
+	m := func(period, dept, ind, state, date, file, sent string) string {
+		return strings.Join([]string{period, dept, ind, "", "", state, date, "证明材料", file, sent}, ",") + "\n"
+	}
+	rows := milestoneHeader +
+		m("2023-04-01", "旗税务局", "er-10", "已完成", "2023-03-31", "s1", "2023-05-03 10:00:00+08") +
+		m("2023-12-01", "旗税务局", "er-09", "推进中", "", "s2", "2024-01-03 10:00:00+08") +
+		m("2024-03-01", "旗税务局", "er-09", "已完成", "2024-03-12", "s3", "2024-04-03 10:00:00+08") +
+		m("2023-06-01", "旗应急管理局", "gh-24", "已完成", "2023-05-30", "y1", "2023-07-03 10:00:00+08")
+	db := buildGiven(t, map[string]string{"milestone_reports": rows})
+	got := queryMaps(t, db, `SELECT indicator_id, target_text, actual, status, light, strftime(as_of_period, '%Y-%m') AS as_of, source
+		FROM mart_scorecard WHERE indicator_id IN ('er-09', 'er-10', 'er-11', 'gh-24') ORDER BY indicator_id`)
+	checkRows(t, "milestone scorecard", got, []map[string]string{
+		{"indicator_id": "er-09", "target_text": "≤2023-12-31", "actual": "0", "status": "not_met", "light": "red", "as_of": "2024-03", "source": "milestone_reports"},
+		{"indicator_id": "er-10", "target_text": "=2023-03-31", "actual": "1", "status": "met", "light": "green", "as_of": "2023-03"},
+		// Nobody reported er-11 (window to 30 April 2023): overdue as of
+		// March 2024, the latest month anyone reported.
+		{"indicator_id": "er-11", "actual": "0", "status": "not_met", "light": "red", "as_of": "2023-04"},
+		{"indicator_id": "gh-24", "target_text": "=24", "actual": "1", "status": "met", "light": "green"},
+	})
 }
 
 func TestZeroWastePathsCoverEveryIndicator(t *testing.T) {

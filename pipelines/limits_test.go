@@ -80,3 +80,28 @@ func TestHeaderUnits(t *testing.T) {
 		t.Errorf("reason %q", reason)
 	}
 }
+
+// The unit cell must repeat the catalog's unit, except where the catalog
+// prints none (zw-11's "—"): then blank or the dash is what a clerk writes.
+func TestIndicatorUnits(t *testing.T) {
+	r, job, inbox := newRunner(t)
+	job.Dataset, job.Department = "indicator_reports", "旗农牧局"
+	os.WriteFile(filepath.Join(inbox, "units.csv"), []byte(
+		"统计月份,填报单位,指标编号,本期值,单位\n"+
+			"2023-05,旗农牧局,zw-11,12.5,\n"+
+			"2023-06,旗农牧局,zw-11,12.1,—\n"+
+			"2023-05,旗农牧局,zw-03,80,%\n"+
+			"2023-06,旗农牧局,zw-03,81,\n"+
+			"2023-07,旗农牧局,zw-03,82,吨\n"), 0o644)
+	res, err := r.RunJob(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RowsAccepted != 3 || res.RowsRejected != 2 {
+		t.Fatalf("accepted %d rejected %d, want zw-11 blank and dash and zw-03 in %% accepted", res.RowsAccepted, res.RowsRejected)
+	}
+	got := query[string](t, `SELECT string_agg(reason, ' | ' ORDER BY reason) FROM read_parquet(?)`, filepath.Join(r.Lake.Root, "_quarantine", "*", "*.parquet"))
+	if !strings.Contains(got, "the unit is missing") || !strings.Contains(got, `unit "吨" does not match %`) {
+		t.Errorf("reasons %q", got)
+	}
+}

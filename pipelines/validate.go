@@ -346,12 +346,24 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 	}
 	if len(probs) == 0 {
 		for i, col := range v.ds.Columns {
-			if col.UnitOf == "" || vals[i].Null {
+			if col.UnitOf == "" {
 				continue
 			}
 			rc, j, _ := v.ds.Column(col.UnitOf)
+			if vals[j].Null {
+				continue
+			}
 			row := v.refs[rc.Ref][vals[j].S]
-			if want := row["unit"]; headerKey(want) != headerKey(vals[i].S) {
+			want := row["unit"]
+			switch {
+			case noUnit(want):
+				// The catalog prints no unit (zw-11's "—"): a clerk leaves
+				// the cell blank or copies the dash; a unit written
+				// anyway is taken as the clerk's note, not checked.
+			case vals[i].Null:
+				bad(col, "", because(fmt.Sprintf("the unit is missing: %s is measured in %s", row["name_zh"], want),
+					fmt.Sprintf("缺少单位：指标“%s”的计量单位是“%s”", row["name_zh"], want)))
+			case headerKey(want) != headerKey(vals[i].S):
 				bad(col, vals[i].S, because(fmt.Sprintf("unit %q does not match %s, the unit %s is measured in", vals[i].S, want, row["name_zh"]),
 					fmt.Sprintf("单位“%s”与指标“%s”的计量单位“%s”不一致", vals[i].S, row["name_zh"], want)))
 			}
@@ -376,6 +388,15 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 		return nil, v.attribute(r, probs)
 	}
 	return vals, nil
+}
+
+// noUnit reports whether a catalog unit is the printed "no unit" dash.
+func noUnit(unit string) bool {
+	switch strings.TrimSpace(unit) {
+	case "", "—", "-", "－", "–", "——":
+		return true
+	}
+	return false
 }
 
 // attribute names the department a rejected row says it is from, when it

@@ -9,7 +9,8 @@
 -- holds per case (reports within 4 / 2 hours, each site inspected in the
 -- key period: int_grain_geohazard), what it states as fact is checked, not
 -- scored (site counts, zone areas, the rainfall climate:
--- mart_gh_reference_checks), and the rest are milestones (see
+-- mart_gh_reference_checks), and the rest are milestones, which
+-- int_indicator_actuals takes from int_milestones (see
 -- seeds/paths_geohazard.csv). So this model is empty by design; it keeps
 -- the shared shape for int_indicator_actuals.
 SELECT

@@ -14,13 +14,8 @@
 --         2024. actual_month is the month's change.
 --     investment (zw-41): the linked projects' monthly investment added up
 --         over the year to date, in the indicator's unit (万元 -> 亿元).
---   milestones (the indicators whose path is milestone, e.g. zw-38): one row
---         per target year once its result is settled (int_milestones):
---         1 = done by the deadline, 0 = done late or overdue, at the month
---         it was done (or the deadline's month when overdue). An open
---         milestone has no row yet, so the scorecard shows it unevaluated.
---         The milestone result is a yearly actual here, not a row of
---         int_grain_zero_waste.
+--   Milestone indicators (zw-38 …) are carried for every plan alike by
+--   int_indicator_actuals from int_milestones.
 WITH solid_waste AS (
     SELECT period, sum(utilised_t) AS utilised_t, sum(generated_t) AS generated_t,
            count(DISTINCT enterprise_code) AS reporters
@@ -103,20 +98,6 @@ investment AS (
         reporters,
         'records' AS source
     FROM invested
-),
-milestones AS (
-    SELECT
-        m.indicator_id,
-        m.target_year AS year,
-        m.result_period AS period,
-        m.actual,
-        m.actual AS actual_month,
-        CAST(m.reported_by IS NOT NULL AS BIGINT) AS reporters,
-        'milestone_reports' AS source
-    FROM int_milestones m
-    JOIN stg_indicator_paths p USING (indicator_id)
-    WHERE m.item_kind = 'indicator' AND m.plan_id = 'zero_waste' AND p.path = 'milestone'
-      AND m.actual IS NOT NULL
 )
 SELECT
     indicator_id,
@@ -130,5 +111,4 @@ FROM (
     SELECT * FROM utilisation
     UNION ALL BY NAME SELECT * FROM completed_counts
     UNION ALL BY NAME SELECT * FROM investment
-    UNION ALL BY NAME SELECT * FROM milestones
 )

@@ -116,11 +116,16 @@ evaluated AS (
            IF(grain IS NOT NULL, CAST(date_trunc('month', grain_last_period) AS DATE), actual_period) AS as_of_period,
            -- A sentence target on a computed or reported figure (zw-41's
            -- "按实际建设项目需求确定投资额") is shown, not scored: only a
-           -- milestone's 1/0 actual is scored against "≥ 1".
+           -- milestone's 1/0 actual is scored against "≥ 1", whatever its
+           -- target prints (a sentence, 28号's "2023年底前" date, 33号's
+           -- "24小时值班").
            CASE WHEN grain IS NOT NULL THEN '>='
+                WHEN path = 'milestone' AND comparator <> 'none' THEN '>='
                 WHEN comparator = 'milestone' AND coalesce(path, 'milestone') <> 'milestone' THEN 'none'
                 ELSE score_comparator(comparator) END                          AS scored_comparator,
-           IF(grain IS NOT NULL, 100.0, score_target(comparator, target))      AS scored_target
+           CASE WHEN grain IS NOT NULL THEN 100.0
+                WHEN path = 'milestone' AND comparator <> 'none' THEN 1.0
+                ELSE score_target(comparator, target) END                      AS scored_target
     FROM joined
 ),
 judged AS (
@@ -237,6 +242,8 @@ SELECT
         WHEN j.actual IS NOT NULL THEN NULL
         WHEN j.path = 'uncomputable' THEN 'uncomputable: ' || coalesce(j.path_notes, 'no reason given in the paths seed')
         WHEN j.path = 'reference_fact' THEN 'reference fact: checked against the registry and observations, not scored'
+        -- the table prints no target for this year (zw-38's "—" after 2023)
+        WHEN j.comparator = 'none' AND trim(coalesce(j.target_text, '')) IN ('', '—', '-', '/', '无') THEN 'no target printed for ' || j.year || ' (' || coalesce(j.target_text, '') || ')'
         WHEN j.path = 'milestone' THEN 'milestone: no state reported for ' || j.year
         WHEN j.path = 'computed' THEN 'computed from ' || coalesce(j.path_datasets, 'records') || ': no data for ' || j.year
         WHEN j.path = 'reported' THEN 'reported by ' || coalesce(j.lead_department, 'the responsible department') || ': no report for ' || j.year
