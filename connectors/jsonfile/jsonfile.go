@@ -133,6 +133,27 @@ func scanKeys(f io.Reader, lim connectors.Limits) ([]string, bool, error) {
 	return keys, p.wrapped, nil
 }
 
+// validKey makes a key valid UTF-8 as encoding/json reads it, each byte
+// that is not UTF-8 a U+FFFD: a key becomes a header, and a header is
+// text that must match the same way on both passes and in every report.
+// Values are left as sent: the validator rejects a cell that is not text.
+func validKey(key []byte) []byte {
+	if utf8.Valid(key) {
+		return key
+	}
+	out := make([]byte, 0, len(key)+8)
+	for len(key) > 0 {
+		r, n := utf8.DecodeRune(key)
+		if r == utf8.RuneError && n == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, key[:n]...)
+		}
+		key = key[n:]
+	}
+	return out
+}
+
 // Next returns the header row (the keys) first, then one row per record.
 func (r *reader) Next() (connectors.Row, error) {
 	if !r.header {
@@ -391,6 +412,7 @@ func (p *parser) next(rec *record, col func(key []byte) int) (bool, error) {
 		if err := p.str(&p.key, rec); err != nil {
 			return false, err
 		}
+		p.key = validKey(p.key)
 		p.skipSpace()
 		if err := p.expect(':', "a colon after the key"); err != nil {
 			return false, err

@@ -176,6 +176,7 @@ lined AS (
 ),
 lit AS (
     SELECT j.*,
+           j.comparator = 'none' AND trim(coalesce(j.target_text, '')) IN ('', '—', '-', '/', '无') AS no_target,
            traffic_light(IF(j.path IN ('reference_fact', 'uncomputable'), NULL, j.status),
                          j.progress_pct, j.expected_pct, j.deadline_passed) AS tl
     FROM lined j
@@ -219,6 +220,9 @@ SELECT
     j.grain_not_met,
     j.grain_failed,
     j.path,
+    -- what the share of scored rows is measured on: a path that yields a
+    -- number or a state, and a target printed for the year
+    coalesce(j.path, '') NOT IN ('reference_fact', 'uncomputable') AND NOT j.no_target AS trackable,
     j.path_model,
     j.source,
     j.reporters,
@@ -243,7 +247,7 @@ SELECT
         WHEN j.path = 'uncomputable' THEN 'uncomputable: ' || coalesce(j.path_notes, 'no reason given in the paths seed')
         WHEN j.path = 'reference_fact' THEN 'reference fact: checked against the registry and observations, not scored'
         -- the table prints no target for this year (zw-38's "—" after 2023)
-        WHEN j.comparator = 'none' AND trim(coalesce(j.target_text, '')) IN ('', '—', '-', '/', '无') THEN 'no target printed for ' || j.year || ' (' || coalesce(j.target_text, '') || ')'
+        WHEN j.no_target THEN 'no target printed for ' || j.year || ' (' || coalesce(j.target_text, '') || ')'
         WHEN j.path = 'milestone' THEN 'milestone: no state reported for ' || j.year
         WHEN j.path = 'computed' THEN 'computed from ' || coalesce(j.path_datasets, 'records') || ': no data for ' || j.year
         WHEN j.path = 'reported' THEN 'reported by ' || coalesce(j.lead_department, 'the responsible department') || ': no report for ' || j.year
