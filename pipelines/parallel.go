@@ -97,6 +97,7 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 		// time (their commits are still batched).
 		workers = 1
 	}
+	log := r.log().With("job", job.Name, "run_id", runID)
 	work := make(chan *slot)
 	order := make(chan *slot, 2*workers)
 	var wg sync.WaitGroup
@@ -109,6 +110,7 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 				// to the run's batch whole once done.
 				own := wr
 				own.Lake.Batch = lake.NewBatch()
+				log.Debug("ingesting", "name", s.it.Name)
 				if fb != nil {
 					fb.startFile(s.it.Name)
 				}
