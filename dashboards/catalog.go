@@ -53,69 +53,38 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (Catalog, error) {
 		return c, err
 	}
 	c.Plans = plans
-	rows, err := db.QueryContext(ctx, `
+	if c.Departments, err = strings1(ctx, db, `
 		SELECT DISTINCT d FROM (
 			SELECT lead_department AS d FROM mart_scorecard
 			UNION ALL SELECT department FROM mart_reporting_timeliness)
-		WHERE d IS NOT NULL AND d <> '' ORDER BY 1`)
-	if err != nil {
+		WHERE d IS NOT NULL AND d <> '' ORDER BY 1`); err != nil {
 		return c, fmt.Errorf("list departments: %w", err)
-	}
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			rows.Close()
-			return c, err
-		}
-		c.Departments = append(c.Departments, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return c, err
 	}
 	c.Leads = map[string][]int{}
 	lrows, err := db.QueryContext(ctx, `SELECT DISTINCT lead_department, year FROM mart_scorecard WHERE lead_department IS NOT NULL ORDER BY 1, 2`)
 	if err != nil {
-		return c, err
+		return c, fmt.Errorf("lead departments: %w", err)
 	}
+	defer lrows.Close()
 	for lrows.Next() {
 		var d string
 		var y int
 		if err := lrows.Scan(&d, &y); err != nil {
-			lrows.Close()
-			c.Reports = map[string]bool{}
-			rrows, err := db.QueryContext(ctx, `SELECT DISTINCT department FROM mart_reporting_timeliness WHERE department IS NOT NULL`)
-			if err != nil {
-				return c, err
-			}
-			for rrows.Next() {
-				var d string
-				if err := rrows.Scan(&d); err != nil {
-					rrows.Close()
-					return c, err
-				}
-				c.Reports[d] = true
-			}
-			rrows.Close()
-			return c, err
+			return c, fmt.Errorf("lead departments: %w", err)
 		}
 		c.Leads[d] = append(c.Leads[d], y)
 	}
-	lrows.Close()
-	c.Reports = map[string]bool{}
-	rrows, err := db.QueryContext(ctx, `SELECT DISTINCT department FROM mart_reporting_timeliness WHERE department IS NOT NULL`)
-	if err != nil {
-		return c, err
+	if err := lrows.Err(); err != nil {
+		return c, fmt.Errorf("lead departments: %w", err)
 	}
-	for rrows.Next() {
-		var d string
-		if err := rrows.Scan(&d); err != nil {
-			rrows.Close()
-			return c, err
-		}
+	reporting, err := strings1(ctx, db, `SELECT DISTINCT department FROM mart_reporting_timeliness WHERE department IS NOT NULL`)
+	if err != nil {
+		return c, fmt.Errorf("reporting departments: %w", err)
+	}
+	c.Reports = map[string]bool{}
+	for _, d := range reporting {
 		c.Reports[d] = true
 	}
-	rrows.Close()
 	var year sql.NullInt64
 	var from, to sql.NullTime
 	// The year dashboards open on: the latest target year with an actual
@@ -139,6 +108,24 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (Catalog, error) {
 		c.HazardTo = time.Date(ht.Time.Year(), ht.Time.Month(), ht.Time.Day()+1, 0, 0, 0, 0, time.UTC)
 	}
 	return c, nil
+}
+
+// strings1 runs a query of one text column and returns its values.
+func strings1(ctx context.Context, db *sql.DB, q string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
 
 func monthRange(from, to sql.NullTime) (time.Time, time.Time) {
