@@ -13,10 +13,7 @@ import (
 // TestAnalystCommands runs sql -f/--out, export --as-of and explain on
 // demo data as a user would.
 func TestAnalystCommands(t *testing.T) {
-	dir := t.TempDir()
-	if r := run(t, dir, nil, "demo", "--months", "2", "--log-level", "warn"); r.code != 0 {
-		t.Fatalf("demo: %s", r.stderr)
-	}
+	dir := demoCopy(t)
 	// sql: statements from a file, a result to Parquet.
 	q := filepath.Join(dir, "q.sql")
 	os.WriteFile(q, []byte("-- two statements\nSELECT 1 AS a;\nSELECT 'zw-18' AS id, 2 AS b;\n"), 0o644)

@@ -39,7 +39,41 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
+	if demo2.dir != "" {
+		os.RemoveAll(demo2.dir)
+	}
 	os.Exit(code)
+}
+
+// demo2 is a two-month demo made once per test binary: several tests need
+// a small finished warehouse, and each makes its own in a minute or more.
+var demo2 struct {
+	once sync.Once
+	dir  string
+	r    result
+	err  error
+}
+
+// demoCopy returns a new directory holding a copy of the two-month demo
+// (its lake, warehouse, inbox and feedback; every path in it is relative).
+func demoCopy(t *testing.T) string {
+	t.Helper()
+	demo2.once.Do(func() {
+		if demo2.dir, demo2.err = os.MkdirTemp("", "waymark-demo2-"); demo2.err == nil {
+			demo2.r = run(t, demo2.dir, nil, "demo", "--months", "2", "--log-level", "warn")
+		}
+	})
+	if demo2.err != nil {
+		t.Fatal(demo2.err)
+	}
+	if demo2.r.code != 0 {
+		t.Fatalf("demo --months 2: exit %d\n%s", demo2.r.code, demo2.r.stderr)
+	}
+	dir := t.TempDir()
+	if out, err := exec.Command("cp", "-a", demo2.dir+"/.", dir).CombinedOutput(); err != nil {
+		t.Fatalf("copy the demo: %v\n%s", err, out)
+	}
+	return dir
 }
 
 type result struct {
@@ -241,10 +275,7 @@ func count(t *testing.T, dir, table string) string {
 // and compares with an uninterrupted run.
 func TestKilledMidWriteLeavesNoPartialFiles(t *testing.T) {
 	demo := []string{"demo", "--months", "2", "--log-level", "warn"}
-	clean := t.TempDir()
-	if r := run(t, clean, nil, demo...); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
+	clean := demoCopy(t)
 	want := count(t, clean, "lake_zw_industrial_solid_waste") + "/" + count(t, clean, "lake_quarantine") + "/" + count(t, clean, "lake_sensor_readings")
 	for _, n := range []int{1, 9, 40, 300} {
 		t.Run(fmt.Sprint("kill at rename ", n), func(t *testing.T) {
@@ -496,10 +527,7 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 // and reads them back with psql, as Grafana's data source would.
 func TestPublishToPostgres(t *testing.T) {
 	pg := testenv.StartPostgres(t)
-	dir := t.TempDir()
-	if r := run(t, dir, nil, "demo", "--months", "2", "--log-level", "warn"); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
+	dir := demoCopy(t)
 	if r := run(t, dir, nil, "publish"); r.code != 2 || !strings.Contains(r.stderr, "WAYMARK_PG_DSN") {
 		t.Errorf("publish without a DSN: exit %d, %s", r.code, r.stderr)
 	}
@@ -571,10 +599,7 @@ func TestPublishToPostgres(t *testing.T) {
 // version is written but before it is published: readers keep the previous
 // version, and the next build cleans up and publishes.
 func TestKilledBuildLeavesTheWarehouseAsItWas(t *testing.T) {
-	dir := t.TempDir()
-	if r := run(t, dir, nil, "demo", "--months", "2", "--log-level", "warn"); r.code != 0 {
-		t.Fatal(r.stderr)
-	}
+	dir := demoCopy(t)
 	before, _ := os.Readlink(filepath.Join(dir, "data/warehouse/current.duckdb"))
 	if r := run(t, dir, []string{"WAYMARK_FAULTS=warehouse.before-publish:1"}, "build"); r.code != -1 {
 		t.Fatalf("the fault did not kill the build (exit %d)", r.code)
