@@ -552,10 +552,22 @@ type rowBatch struct {
 
 const batchRows = 2048
 
+// batches recycles row batches across inputs: a run of many small logger
+// files otherwise allocates and clears megabytes per file that its few
+// hundred rows never touch.
+var batches sync.Pool
+
+func getBatch(width int) *rowBatch {
+	if rb, ok := batches.Get().(*rowBatch); ok && cap(rb.vals) >= batchRows*width {
+		return rb
+	}
+	return &rowBatch{vals: make([]lake.Value, 0, batchRows*width), parts: make([]string, 0, batchRows)}
+}
+
 func newBatchWriter(w *lake.PartitionedWriter, width int) *batchWriter {
 	b := &batchWriter{w: w, width: width, todo: make(chan *rowBatch, 2), free: make(chan *rowBatch, 3), done: make(chan error, 1)}
 	for i := 0; i < 3; i++ {
-		b.free <- &rowBatch{vals: make([]lake.Value, 0, batchRows*width), parts: make([]string, 0, batchRows)}
+		b.free <- getBatch(width)
 	}
 	go func() {
 		var err error
@@ -563,6 +575,10 @@ func newBatchWriter(w *lake.PartitionedWriter, width int) *batchWriter {
 			for i := 0; err == nil && i < len(rb.parts); i++ {
 				err = w.Write(rb.parts[i], rb.vals[i*width:(i+1)*width])
 			}
+			// Cleared as far as used, so a recycled batch holds no strings
+			// of this input.
+			clear(rb.vals)
+			clear(rb.parts)
 			rb.vals, rb.parts = rb.vals[:0], rb.parts[:0]
 			b.free <- rb
 		}
@@ -603,6 +619,10 @@ func (b *batchWriter) close() error {
 	}
 	close(b.todo)
 	b.err = <-b.done
+	// The writer has returned every batch to free, cleared: recycle them.
+	for len(b.free) > 0 {
+		batches.Put(<-b.free)
+	}
 	return b.err
 }
 
