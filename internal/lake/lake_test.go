@@ -177,3 +177,57 @@ func TestLockIsExclusivePerDataset(t *testing.T) {
 	}
 	again()
 }
+
+// A writer released after one file and taken again for the next file of
+// the same schema writes that file whole and alone: nothing of the first
+// file's rows, counts or statistics carries over.
+func TestReleasedWriterWritesTheNextFileAlone(t *testing.T) {
+	dir := t.TempDir()
+	cols := []lake.Column{{"name", lake.String}, {"n", lake.Int64}}
+	write := func(file string, rows int, name string) {
+		t.Helper()
+		f, err := lake.Create(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := lake.NewRowWriter(f, "r", cols)
+		for i := 0; i < rows; i++ {
+			if err := w.Write([]any{name, int64(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		w.Release()
+		if err := f.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.parquet", 5000, "甲")
+	write("b.parquet", 3, "乙")
+	write("c.parquet", 0, "丙")
+	db, err := warehouse.Scratch("UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for file, want := range map[string]string{"a.parquet": "5000 甲 4999", "b.parquet": "3 乙 2", "c.parquet": "0  "} {
+		var got string
+		if err := db.QueryRow(`SELECT count(*) || ' ' || coalesce(min(name), '') || ' ' || coalesce(max(n)::VARCHAR, '') FROM read_parquet(?)`,
+			filepath.Join(dir, file)).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", file, got, want)
+		}
+	}
+	// The footer's row count is the second file's own.
+	var rows int64
+	if err := db.QueryRow(`SELECT num_rows FROM parquet_file_metadata(?)`, filepath.Join(dir, "b.parquet")).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 3 {
+		t.Errorf("b.parquet footer says %d rows, want 3", rows)
+	}
+}

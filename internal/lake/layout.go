@@ -324,6 +324,7 @@ func (p *PartitionedWriter) Commit() ([]string, error) {
 			p.Abort()
 			return nil, fmt.Errorf("finish %s: %w", pf.f.final, err)
 		}
+		pf.w.Release()
 		if err := pf.f.Commit(); err != nil {
 			p.Abort()
 			return nil, err

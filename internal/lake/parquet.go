@@ -6,6 +6,8 @@ package lake
 import (
 	"fmt"
 	"io"
+	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -140,6 +142,7 @@ func (v Value) Time(t Type) time.Time {
 // gathered column by column and handed to parquet-go's column writers a
 // batch at a time, which avoids transposing every row.
 type RowWriter struct {
+	key     string
 	cols    []Column
 	w       *parquet.GenericWriter[any]
 	colVals [][]parquet.Value
@@ -162,8 +165,29 @@ const rowBatch = 4096
 // a row group in memory stays small.
 const rowGroupRows = 500_000
 
+// writers keeps finished writers per schema (Release) for the next file of
+// the same schema: a writer's page buffers are megabytes, and a run of many
+// small logger files would otherwise allocate and clear them per file.
+var writers sync.Map // schema key -> *sync.Pool of *RowWriter
+
+func schemaKey(name string, cols []Column) string {
+	var b strings.Builder
+	b.WriteString(name)
+	for _, c := range cols {
+		fmt.Fprintf(&b, "\x00%s:%d", c.Name, c.Type)
+	}
+	return b.String()
+}
+
 // NewRowWriter starts a Parquet file on out.
 func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
+	key := schemaKey(name, cols)
+	if pool, ok := writers.Load(key); ok {
+		if rw, ok := pool.(*sync.Pool).Get().(*RowWriter); ok {
+			rw.w.Reset(out)
+			return rw
+		}
+	}
 	schema := Schema(name, cols)
 	w := parquet.NewGenericWriter[any](out, schema,
 		parquet.Compression(codec),
@@ -173,7 +197,19 @@ func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
 	for i := range colVals {
 		colVals[i] = make([]parquet.Value, 0, rowBatch)
 	}
-	return &RowWriter{cols: cols, w: w, colVals: colVals}
+	return &RowWriter{key: key, cols: cols, w: w, colVals: colVals}
+}
+
+// Release hands a closed writer back for the next file of its schema; the
+// writer must not be used after.
+func (rw *RowWriter) Release() {
+	for i := range rw.colVals {
+		clear(rw.colVals[i])
+		rw.colVals[i] = rw.colVals[i][:0]
+	}
+	rw.pending, rw.count, rw.flushed = 0, 0, 0
+	pool, _ := writers.LoadOrStore(rw.key, &sync.Pool{})
+	pool.(*sync.Pool).Put(rw)
 }
 
 // WriteValues appends one row. The writer copies what it needs, so the
