@@ -47,6 +47,9 @@ type Options struct {
 	// "m+"): the others are copied from the previous version. With no
 	// previous version everything is built.
 	Select []string
+	// Full builds everything from the lake even when the previous version
+	// could be built on (waymark build --full).
+	Full bool
 	// Previous is the finished version to compare with and copy from,
 	// attached read-only during the build; Run sets it to the current
 	// version when there is one.
@@ -59,9 +62,19 @@ type Result struct {
 	Models   int
 	Tests    int
 	Duration time.Duration
-	// Built lists the models run when Select limited the build; the
-	// others were copied from the previous version.
+	// Mode is "full", "incremental" (built on a copy of the previous
+	// version) or "select"; Reason says why a build was full when an
+	// incremental one was asked for.
+	Mode, Reason string
+	// Built lists the models run when Select limited the build or the
+	// build was incremental; the others were kept from the previous
+	// version.
 	Built []string
+	// Changed lists the data sets an incremental build reloaded.
+	Changed []string
+	// TestsRun is how many data tests ran; an incremental build carries
+	// the previous results of tests that read nothing rebuilt.
+	TestsRun int
 	// Warnings are the warn-severity tests that found rows.
 	Warnings []TestResult
 }
@@ -81,6 +94,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 	}
 	var res Result
+	if len(o.Select) == 0 && len(o.Given) == 0 {
+		if p, r, err := runIncremental(ctx, o, log, start); err != nil || p != "" {
+			return r, err
+		} else {
+			res.Reason = r.Reason
+		}
+	}
 	p, err := o.Store.Build(ctx, func(ctx context.Context, db *sql.DB) error {
 		return Fill(ctx, db, o, &res, log)
 	})
@@ -91,9 +111,62 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return res, nil
 }
 
+// runIncremental builds on the previous version when its recorded inputs
+// allow; it returns no path (and the reason in Result.Reason) when a full
+// build must be made instead.
+func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time.Time) (string, Result, error) {
+	var res Result
+	if o.Full {
+		res.Reason = "--full"
+		return "", res, nil
+	}
+	proj, err := LoadProject(o.SQL)
+	if err != nil {
+		return "", res, err
+	}
+	in, err := collectInputs(o, proj)
+	if err != nil {
+		return "", res, err
+	}
+	pl, reason := planIncremental(ctx, o, in)
+	if pl == nil {
+		res.Reason = reason
+		log.Info("build: full", "why", reason)
+		return "", res, nil
+	}
+	res.Mode = "incremental"
+	p, err := o.Store.BuildFrom(ctx, o.Previous, func(ctx context.Context, db *sql.DB) error {
+		return fillIncremental(ctx, db, o, proj, in, pl, &res, log)
+	})
+	if err != nil {
+		return "", res, err
+	}
+	res.Path, res.Duration = p, time.Since(start)
+	log.Info("build: incremental", "datasets_changed", len(res.Changed), "models_rebuilt", len(res.Built), "models", res.Models,
+		"tests_run", res.TestsRun, "duration", res.Duration)
+	return p, res, nil
+}
+
 // Fill populates db; Run wraps it in a versioned build, tests call it on
 // an in-memory database.
 func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Logger) error {
+	res.Mode = "full"
+	if len(o.Select) > 0 {
+		res.Mode = "select"
+	}
+	// What the build reads, fingerprinted before it is read (see
+	// collectInputs); given rows are not in the lake, so such a build
+	// records nothing to build on.
+	var in buildInputs
+	if len(o.Given) == 0 && o.Lake.Root != "" {
+		proj, err := LoadProject(o.SQL)
+		if err != nil {
+			return err
+		}
+		if in, err = collectInputs(o, proj); err != nil {
+			return err
+		}
+	}
 	if err := LoadReference(ctx, db, o.Seeds); err != nil {
 		return err
 	}
@@ -128,7 +201,11 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 			defer db.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE IF EXISTS previous")
 		}
 	}
-	if err := loadHistory(ctx, db, attached); err != nil {
+	histFrom := ""
+	if attached {
+		histFrom = "previous"
+	}
+	if err := loadHistory(ctx, db, histFrom); err != nil {
 		return err
 	}
 	if err := runSQLFiles(ctx, db, o.SQL, "macros/*.sql"); err != nil {
@@ -165,20 +242,20 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 		tables.Close()
 	}
 	for _, m := range p.Models {
-		t0 := time.Now()
-		stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", sqltext.Ident(m.Name), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
 		if selected != nil && !selected[m.Name] {
 			if have[m.Name] {
-				stmt = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM previous.main.%s", sqltext.Ident(m.Name), sqltext.Ident(m.Name))
-			} else {
-				log.Info("model not in the current version: building it", "name", m.Name)
-				selected[m.Name] = true
+				stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM previous.main.%s", sqltext.Ident(m.Name), sqltext.Ident(m.Name))
+				if _, err := db.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("model sql/%s/%s.sql: copy from the current version: %w", m.Layer, m.Name, err)
+				}
+				continue
 			}
+			log.Info("model not in the current version: building it", "name", m.Name)
+			selected[m.Name] = true
 		}
-		if _, err := db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
+		if err := runModel(ctx, db, m, log); err != nil {
+			return err
 		}
-		log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "copied", selected != nil && !selected[m.Name])
 	}
 	res.Models = len(p.Models)
 	if selected != nil {
@@ -188,6 +265,37 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 		return err
 	}
 	results := RunTests(ctx, db, p.Tests)
+	res.TestsRun = len(results)
+	if err := finishTests(ctx, db, results, res, log); err != nil {
+		return err
+	}
+	if err := writeBuildRow(ctx, db, o, len(p.Models), len(results)); err != nil {
+		return err
+	}
+	if in == nil {
+		return nil
+	}
+	if err := in.addContext(ctx, db); err != nil {
+		return err
+	}
+	return in.record(ctx, db, res.Mode)
+}
+
+// runModel materialises one model as its table.
+func runModel(ctx context.Context, db *sql.DB, m Model, log *slog.Logger) error {
+	t0 := time.Now()
+	stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", sqltext.Ident(m.Name), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
+	if _, err := db.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
+	}
+	log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds())
+	return nil
+}
+
+// finishTests reports warnings, keeps the results in the version
+// (waymark_test_results, which an incremental build carries forward) and
+// fails on a blocking one.
+func finishTests(ctx context.Context, db *sql.DB, results []TestResult, res *Result, log *slog.Logger) error {
 	res.Tests = len(results)
 	for _, r := range results {
 		if r.Status() == "warn" {
@@ -198,8 +306,36 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	if err := failures(results); err != nil {
 		return err
 	}
-	_, err = db.ExecContext(ctx, `CREATE TABLE waymark_build AS SELECT (SELECT built_at FROM build_context) AS built_at, ? AS lake_root, ? AS models, ? AS tests`,
-		o.Lake.Root, len(p.Models), len(results))
+	if _, err := db.ExecContext(ctx, `CREATE OR REPLACE TABLE waymark_test_results (key VARCHAR, file VARCHAR, name VARCHAR, model VARCHAR,
+		severity VARCHAR, status VARCHAR, rows BIGINT, example VARCHAR)`); err != nil {
+		return fmt.Errorf("record test results: %w", err)
+	}
+	if len(results) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, 8*len(results))
+	b.WriteString("INSERT INTO waymark_test_results VALUES ")
+	for i, r := range results {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, testKey(r.DataTest), r.File, r.Name, r.Model, r.Severity, r.Status(), r.Rows, r.Example)
+	}
+	if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("record test results: %w", err)
+	}
+	return nil
+}
+
+// testKey names a test across builds: where it is written and its query.
+func testKey(t DataTest) string { return fingerprint([]byte(t.File), []byte(t.Name), []byte(t.SQL)) }
+
+// writeBuildRow records the build in waymark_build.
+func writeBuildRow(ctx context.Context, db *sql.DB, o Options, models, tests int) error {
+	_, err := db.ExecContext(ctx, `CREATE OR REPLACE TABLE waymark_build AS SELECT (SELECT built_at FROM build_context) AS built_at, ? AS lake_root, ? AS models, ? AS tests`,
+		o.Lake.Root, models, tests)
 	return err
 }
 
