@@ -128,7 +128,9 @@ func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time
 	if err != nil {
 		return "", res, err
 	}
+	log.Debug("build phase", "phase", "inputs", "ms", time.Since(start).Milliseconds())
 	pl, reason := planIncremental(ctx, o, in)
+	log.Debug("build phase", "phase", "plan", "ms", time.Since(start).Milliseconds())
 	if pl == nil {
 		res.Reason = reason
 		log.Info("build: full", "why", reason)

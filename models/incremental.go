@@ -286,6 +286,12 @@ func rerunModels(p *Project, prev, in buildInputs, dirty []string) map[string]bo
 
 // fillIncremental brings a copy of the previous version up to date.
 func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in buildInputs, pl *plan, res *Result, log *slog.Logger) error {
+	t0 := time.Now()
+	phase := func(name string) {
+		log.Debug("build phase", "phase", name, "ms", time.Since(t0).Milliseconds())
+		t0 = time.Now()
+	}
+	phase("copied")
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -381,6 +387,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			}
 		}
 	}
+	phase("lake")
 	run := rerunModels(p, pl.prev, in, dirty)
 	sqlChanged := removed
 	for _, m := range p.Models {
@@ -394,6 +401,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			return err
 		}
 	}
+	phase("models")
 	res.Models = len(p.Models)
 	res.Built = sortedKeys(run)
 	res.Changed = pl.datasets
@@ -410,7 +418,9 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			tests = append(tests, t)
 		}
 	}
+	phase("docs")
 	results := RunTests(ctx, db, tests)
+	phase("tests")
 	carried, err := carriedResults(ctx, db, p.Tests, tests)
 	if err != nil {
 		return err
