@@ -22,7 +22,7 @@ import (
 
 // commitInput writes rows of a data set into the lake as one finished
 // input (data files, then the manifest), as the runner does.
-func commitInput(t *testing.T, l lake.Lake, d *pipelines.Dataset, id string, submitted time.Time, rows []map[string]string) {
+func commitInput(t testing.TB, l lake.Lake, d *pipelines.Dataset, id string, submitted time.Time, rows []map[string]string) {
 	t.Helper()
 	cols := d.LakeColumns()
 	w := l.NewPartitionedWriter(d.Name, "month", id, cols)
