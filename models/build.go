@@ -152,6 +152,11 @@ func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time
 // Fill populates db; Run wraps it in a versioned build, tests call it on
 // an in-memory database.
 func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Logger) error {
+	t0 := time.Now()
+	phase := func(name string) {
+		log.Debug("build phase", "phase", name, "ms", time.Since(t0).Milliseconds())
+		t0 = time.Now()
+	}
 	res.Mode = "full"
 	if len(o.Select) > 0 {
 		res.Mode = "select"
@@ -169,9 +174,11 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 			return err
 		}
 	}
+	phase("inputs")
 	if err := LoadReference(ctx, db, o.Seeds); err != nil {
 		return err
 	}
+	phase("seeds")
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -185,12 +192,15 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	if err := loadContracts(ctx, db, o.Datasets); err != nil {
 		return err
 	}
+	phase("contracts")
 	if err := loadLake(ctx, db, o.Lake, o.Datasets, o.Given); err != nil {
 		return err
 	}
+	phase("lake")
 	if err := loadSubmissions(ctx, db, o.Lake, o.Datasets); err != nil {
 		return err
 	}
+	phase("submissions")
 	attached := false
 	if o.Previous != "" {
 		if _, err := db.ExecContext(ctx, fmt.Sprintf("ATTACH %s AS previous (READ_ONLY)", sqltext.String(o.Previous))); err != nil {
@@ -230,6 +240,7 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 			selected = nil
 		}
 	}
+	phase("history, macros")
 	have := map[string]bool{}
 	if selected != nil {
 		tables, err := db.QueryContext(ctx, `SELECT table_name FROM duckdb_tables() WHERE database_name = 'previous' AND schema_name = 'main'`)
@@ -263,11 +274,14 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	if selected != nil {
 		res.Built = sortedKeys(selected)
 	}
+	phase("models")
 	if err := writeDocs(ctx, db, p); err != nil {
 		return err
 	}
+	phase("docs")
 	results := RunTests(ctx, db, p.Tests)
 	res.TestsRun = len(results)
+	phase("tests")
 	if err := finishTests(ctx, db, results, res, log); err != nil {
 		return err
 	}
@@ -298,6 +312,13 @@ func runModel(ctx context.Context, db *sql.DB, m Model, log *slog.Logger) error 
 // (waymark_test_results, which an incremental build carries forward) and
 // fails on a blocking one.
 func finishTests(ctx context.Context, db *sql.DB, results []TestResult, res *Result, log *slog.Logger) error {
+	return finishTestsKeeping(ctx, db, results, nil, res, log)
+}
+
+// finishTestsKeeping is finishTests for a build that carried the results
+// of some tests from the previous version: those rows of
+// waymark_test_results are kept, the others rewritten.
+func finishTestsKeeping(ctx context.Context, db *sql.DB, results []TestResult, carried map[string]bool, res *Result, log *slog.Logger) error {
 	res.Tests = len(results)
 	for _, r := range results {
 		if r.Status() == "warn" {
@@ -308,22 +329,32 @@ func finishTests(ctx context.Context, db *sql.DB, results []TestResult, res *Res
 	if err := failures(results); err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, `CREATE OR REPLACE TABLE waymark_test_results (key VARCHAR, file VARCHAR, name VARCHAR, model VARCHAR,
-		severity VARCHAR, status VARCHAR, rows BIGINT, example VARCHAR)`); err != nil {
-		return fmt.Errorf("record test results: %w", err)
-	}
-	if len(results) == 0 {
-		return nil
+	if carried == nil {
+		if _, err := db.ExecContext(ctx, `CREATE OR REPLACE TABLE waymark_test_results (key VARCHAR, file VARCHAR, name VARCHAR, model VARCHAR,
+			severity VARCHAR, status VARCHAR, rows BIGINT, example VARCHAR)`); err != nil {
+			return fmt.Errorf("record test results: %w", err)
+		}
+	} else {
+		if _, err := db.ExecContext(ctx, `DELETE FROM waymark_test_results WHERE NOT list_contains(?::VARCHAR[], key)`, sortedKeys(carried)); err != nil {
+			return fmt.Errorf("record test results: %w", err)
+		}
 	}
 	var b strings.Builder
 	args := make([]any, 0, 8*len(results))
 	b.WriteString("INSERT INTO waymark_test_results VALUES ")
-	for i, r := range results {
-		if i > 0 {
+	n := 0
+	for _, r := range results {
+		if carried[testKey(r.DataTest)] {
+			continue
+		}
+		if n++; n > 1 {
 			b.WriteString(", ")
 		}
 		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
 		args = append(args, testKey(r.DataTest), r.File, r.Name, r.Model, r.Severity, r.Status(), r.Rows, r.Example)
+	}
+	if n == 0 {
+		return nil
 	}
 	if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
 		return fmt.Errorf("record test results: %w", err)

@@ -6,11 +6,13 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -113,15 +115,27 @@ func collectInputs(o Options, p *Project) (buildInputs, error) {
 		in["model:"+m.Name] = fingerprint([]byte(m.Layer), []byte(m.SQL))
 	}
 	for _, n := range slices.Sorted(maps.Keys(o.Datasets)) {
-		ms, err := o.Lake.Manifests(n)
-		if err != nil {
+		// A data set is its manifests (lake.Committed lists the files
+		// through them): each is written whole and renamed into place, so
+		// its name, size and modification time say whether it is new or
+		// was written again, without reading a thousand JSON files.
+		dir := filepath.Dir(o.Lake.ManifestPath(n, "x"))
+		entries, err := os.ReadDir(dir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("fingerprint data set %s: %w", n, err)
 		}
-		b, err := json.Marshal(ms)
-		if err != nil {
-			return nil, fmt.Errorf("fingerprint data set %s: %w", n, err)
+		var b strings.Builder
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".json") {
+				continue
+			}
+			st, err := e.Info()
+			if err != nil {
+				return nil, fmt.Errorf("fingerprint data set %s: %w", n, err)
+			}
+			fmt.Fprintf(&b, "%s %d %d\n", e.Name(), st.Size(), st.ModTime().UnixNano())
 		}
-		in["dataset:"+n] = fingerprint(b)
+		in["dataset:"+n] = fingerprint([]byte(b.String()))
 	}
 	runs, err := o.Lake.RunFiles()
 	if err != nil {
@@ -426,13 +440,21 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		return err
 	}
 	res.TestsRun = len(results)
-	if err := finishTests(ctx, db, append(carried, results...), res, log); err != nil {
+	phase("carried")
+	keep := map[string]bool{}
+	for _, r := range carried {
+		keep[testKey(r.DataTest)] = true
+	}
+	if err := finishTestsKeeping(ctx, db, append(carried, results...), keep, res, log); err != nil {
 		return err
 	}
+	phase("test results")
 	if err := writeBuildRow(ctx, db, o, len(p.Models), len(p.Tests)); err != nil {
 		return err
 	}
-	return in.record(ctx, db, "incremental")
+	err = in.record(ctx, db, "incremental")
+	phase("recorded")
+	return err
 }
 
 // readsAny reports whether SQL names any of the tables.

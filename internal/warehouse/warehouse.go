@@ -183,11 +183,18 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	path := filepath.Join(s.dir, name)
 	// Build under a name readers never look for; rename once finished.
 	building := path + ".building"
+	// The copy's bytes are written back while fill works (the kernel
+	// copied them without syncing): the sync before publishing then
+	// finds little left to write.
+	early := make(chan error, 1)
+	early <- nil
 	if base != "" {
 		if err := copyFile(base, building); err != nil {
 			os.Remove(building)
 			return "", err
 		}
+		<-early
+		go func() { early <- fsyncFile(building) }()
 	}
 	db, err := open(building, false, false, s.timeZone)
 	if err != nil {
@@ -195,6 +202,7 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 		return "", err
 	}
 	fail := func(err error) (string, error) {
+		<-early
 		db.Close()
 		os.Remove(building)
 		os.Remove(building + ".wal")
@@ -209,6 +217,11 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	if err := db.Close(); err != nil {
 		return fail(fmt.Errorf("close %s: %w", name, err))
 	}
+	if err := <-early; err != nil {
+		early <- nil
+		return fail(err)
+	}
+	early <- nil
 	if err := fsyncFile(building); err != nil {
 		return fail(err)
 	}
