@@ -342,7 +342,10 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			}
 		}
 		dirty = append(dirty, table)
-		return lakeTable(ctx, db, table, files, cols)
+		t := time.Now()
+		err := lakeTable(ctx, db, table, files, cols)
+		log.Debug("reloaded", "table", table, "files", len(files), "ms", time.Since(t).Milliseconds())
+		return err
 	}
 	for _, n := range pl.datasets {
 		files, _, err := o.Lake.Committed(n)
