@@ -619,6 +619,15 @@ func lakeTable(ctx context.Context, db *sql.DB, table string, files []string, co
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", table, strings.Join(defs, ", "))); err != nil {
 		return fmt.Errorf("create %s: %w", table, err)
 	}
+	return appendLake(ctx, db, table, files, cols)
+}
+
+// appendLake loads files into an existing lake table (see loadReadable).
+func appendLake(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column) error {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = sqltext.Ident(c.Name)
+	}
 	load := func(files []string) error {
 		list := make([]string, len(files))
 		for i, f := range files {

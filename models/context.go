@@ -92,6 +92,13 @@ func loadInputsOf(ctx context.Context, db *sql.DB, l lake.Lake, n string, d *pip
 	if err != nil {
 		return err
 	}
+	return insertInputs(ctx, db, n, d, ms, false)
+}
+
+// insertInputs adds the rows of lake_inputs and lake_submissions of the
+// inputs ms of data set n; only, when onlyThese, the lake_submissions rows
+// of those inputs (an incremental build appending new inputs).
+func insertInputs(ctx context.Context, db *sql.DB, n string, d *pipelines.Dataset, ms []*lake.Manifest, onlyThese bool) error {
 	if len(ms) > 0 {
 		// One statement for the data set: a row per manifest, bound.
 		var b strings.Builder
@@ -112,10 +119,21 @@ func loadInputsOf(ctx context.Context, db *sql.DB, l lake.Lake, n string, d *pip
 	if _, _, ok := d.Column("department"); !ok || d.PartitionBy == "" {
 		return nil
 	}
+	where := ""
+	if onlyThese {
+		sums := make([]string, len(ms))
+		for i, m := range ms {
+			sums[i] = m.Checksum
+		}
+		where = "WHERE _checksum IN (" + strings.Join(quoteAll(sums), ", ") + ")"
+		if len(ms) == 0 {
+			return nil
+		}
+	}
 	q := fmt.Sprintf(`INSERT INTO lake_submissions
 		SELECT %s, _checksum, any_value(_file), department, CAST(date_trunc('month', %s) AS DATE), min(_submitted_at), count(*)
-		FROM %s GROUP BY _checksum, department, CAST(date_trunc('month', %s) AS DATE)`,
-		sqltext.String(n), sqltext.Ident(d.PartitionBy), sqltext.Ident("lake_"+n), sqltext.Ident(d.PartitionBy))
+		FROM %s %s GROUP BY _checksum, department, CAST(date_trunc('month', %s) AS DATE)`,
+		sqltext.String(n), sqltext.Ident(d.PartitionBy), sqltext.Ident("lake_"+n), where, sqltext.Ident(d.PartitionBy))
 	if _, err := db.ExecContext(ctx, q); err != nil {
 		return fmt.Errorf("submissions of %s: %w", n, err)
 	}

@@ -47,7 +47,7 @@ import (
 // read build_context when the day changed, are run again, with every model
 // downstream of them, and only the data tests that read one of those. A
 // full build of the same inputs gives the same tables (tested).
-const buildFormat = "1"
+const buildFormat = "2"
 
 // buildInputs maps an input key to its fingerprint.
 type buildInputs map[string]string
@@ -133,7 +133,9 @@ func collectInputs(o Options, p *Project) (buildInputs, error) {
 			if err != nil {
 				return nil, fmt.Errorf("fingerprint data set %s: %w", n, err)
 			}
-			fmt.Fprintf(&b, "%s %d %d\n", e.Name(), st.Size(), st.ModTime().UnixNano())
+			stamp := fmt.Sprintf("%d %d", st.Size(), st.ModTime().UnixNano())
+			fmt.Fprintf(&b, "%s %s\n", e.Name(), stamp)
+			in["manifest:"+n+"/"+strings.TrimSuffix(e.Name(), ".json")] = stamp
 		}
 		in["dataset:"+n] = fingerprint([]byte(b.String()))
 	}
@@ -142,6 +144,9 @@ func collectInputs(o Options, p *Project) (buildInputs, error) {
 		return nil, fmt.Errorf("fingerprint the run ledger: %w", err)
 	}
 	in["runs"] = fingerprint([]byte(strings.Join(runs, "\n")))
+	for _, r := range runs {
+		in["run:"+r] = "" // written whole, never again
+	}
 	return in, nil
 }
 
@@ -205,6 +210,27 @@ type plan struct {
 	prev     buildInputs
 	datasets []string // data sets whose committed inputs changed
 	runs     bool     // the run ledger changed
+}
+
+// added lists the entries under prefix (names after it) that the current
+// inputs have and the previous ones had not; ok is false when an entry
+// changed or went, so that appending the new ones is not enough.
+func (pl *plan) added(in buildInputs, prefix string) (names []string, ok bool) {
+	for k, v := range pl.prev {
+		if strings.HasPrefix(k, prefix) {
+			if cur, has := in[k]; !has || cur != v {
+				return nil, false
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		if strings.HasPrefix(k, prefix) {
+			if _, had := pl.prev[k]; !had {
+				names = append(names, strings.TrimPrefix(k, prefix))
+			}
+		}
+	}
+	return names, true
 }
 
 // planIncremental decides whether the previous version can be built on;
@@ -347,24 +373,64 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		log.Debug("reloaded", "table", table, "files", len(files), "ms", time.Since(t).Milliseconds())
 		return err
 	}
+	// A data set whose inputs were only added to (the common case: a new
+	// submission) gets their rows appended; one whose inputs changed or
+	// went is reloaded whole, and lake_quarantine with it.
+	reloadQuarantine := false
+	var newQuarantine []string
 	for _, n := range pl.datasets {
-		files, _, err := o.Lake.Committed(n)
-		if err != nil {
-			return err
-		}
-		if err := reload("lake_"+n, files, o.Datasets[n].LakeColumns()); err != nil {
-			return err
-		}
-		for _, t := range []string{"lake_inputs", "lake_submissions"} {
-			if _, err := db.ExecContext(ctx, "DELETE FROM "+t+" WHERE dataset = ?", n); err != nil {
-				return fmt.Errorf("reload %s of %s: %w", t, n, err)
+		added, ok := pl.added(in, "manifest:"+n+"/")
+		var ms []*lake.Manifest
+		for _, sum := range added {
+			m, err := o.Lake.ReadManifest(n, sum)
+			if err != nil {
+				return err
 			}
+			if m == nil { // gone since it was listed
+				ok = false
+				break
+			}
+			ms = append(ms, m)
 		}
-		if err := loadInputsOf(ctx, db, o.Lake, n, o.Datasets[n]); err != nil {
+		if !ok {
+			reloadQuarantine = true
+			files, _, err := o.Lake.Committed(n)
+			if err != nil {
+				return err
+			}
+			if err := reload("lake_"+n, files, o.Datasets[n].LakeColumns()); err != nil {
+				return err
+			}
+			for _, t := range []string{"lake_inputs", "lake_submissions"} {
+				if _, err := db.ExecContext(ctx, "DELETE FROM "+t+" WHERE dataset = ?", n); err != nil {
+					return fmt.Errorf("reload %s of %s: %w", t, n, err)
+				}
+			}
+			if err := loadInputsOf(ctx, db, o.Lake, n, o.Datasets[n]); err != nil {
+				return err
+			}
+			continue
+		}
+		var files []string
+		for _, m := range ms {
+			d, q := o.Lake.InputFiles(n, m)
+			files = append(files, d...)
+			newQuarantine = append(newQuarantine, q...)
+		}
+		t := time.Now()
+		if err := appendLake(ctx, db, "lake_"+n, files, o.Datasets[n].LakeColumns()); err != nil {
+			return fmt.Errorf("append to lake_%s: %w", n, err)
+		}
+		dirty = append(dirty, "lake_"+n)
+		if err := insertInputs(ctx, db, n, o.Datasets[n], ms, true); err != nil {
 			return err
 		}
+		log.Debug("appended", "table", "lake_"+n, "inputs", len(ms), "files", len(files), "ms", time.Since(t).Milliseconds())
 	}
 	if len(pl.datasets) > 0 {
+		dirty = append(dirty, "lake_inputs", "lake_submissions", "lake_unreadable")
+	}
+	if reloadQuarantine {
 		var quarantined []string
 		for _, n := range slices.Sorted(maps.Keys(o.Datasets)) {
 			_, q, err := o.Lake.Committed(n)
@@ -376,17 +442,28 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		if err := reload("lake_quarantine", quarantined, pipelines.QuarantineColumns); err != nil {
 			return err
 		}
-		dirty = append(dirty, "lake_inputs", "lake_submissions", "lake_unreadable")
+	} else if len(newQuarantine) > 0 {
+		if err := appendLake(ctx, db, "lake_quarantine", newQuarantine, pipelines.QuarantineColumns); err != nil {
+			return fmt.Errorf("append to lake_quarantine: %w", err)
+		}
+		dirty = append(dirty, "lake_quarantine")
 	}
 	if pl.runs {
-		runs, err := o.Lake.RunFiles()
-		if err != nil {
-			return err
+		added, ok := pl.added(in, "run:")
+		if ok {
+			if err := appendLake(ctx, db, "lake_runs", added, pipelines.RunColumns); err != nil {
+				return fmt.Errorf("append to lake_runs: %w", err)
+			}
+			dirty = append(dirty, "lake_runs", "lake_unreadable")
+		} else {
+			runs, err := o.Lake.RunFiles()
+			if err != nil {
+				return err
+			}
+			if err := reload("lake_runs", runs, pipelines.RunColumns); err != nil {
+				return err
+			}
 		}
-		if err := reload("lake_runs", runs, pipelines.RunColumns); err != nil {
-			return err
-		}
-		dirty = append(dirty, "lake_unreadable")
 	}
 	// The macros are the copy's own: they are unchanged (a change builds
 	// in full).

@@ -273,6 +273,25 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 		t.Errorf("the new submission's rows in stg_indicator_reports: %d, want 2", n)
 	}
 
+	// An input written again (re-ingested with other rows): its data set
+	// is reloaded whole, not appended to.
+	commitInput(t, l, ds["indicator_reports"], "reports02", feb.Add(time.Minute), monthReports("2023-02-01", "旗生态环境局", map[string]string{"zw-01": "57"}))
+	res = build(base, now.Add(3*time.Hour))
+	if res.Mode != "incremental" || !slices.Equal(res.Changed, []string{"indicator_reports"}) {
+		t.Fatalf("after an input written again: %s (%s), changed %v", res.Mode, res.Reason, res.Changed)
+	}
+	cur, _ := store.Current()
+	db, err = store.OpenVersion(cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	db.QueryRow(`SELECT string_agg(indicator_id || '=' || CAST(value AS INTEGER), ' ' ORDER BY indicator_id) FROM lake_indicator_reports WHERE period = DATE '2023-02-01'`).Scan(&got)
+	db.Close()
+	if got != "zw-01=57" {
+		t.Errorf("after the input was written again, its rows are %q, want zw-01=57 alone", got)
+	}
+
 	// A new day: what judges deadlines by build_context.today reruns.
 	res = build(base, now.Add(24*time.Hour))
 	if res.Mode != "incremental" || !slices.Contains(res.Built, "mart_reporting_timeliness") || slices.Contains(res.Built, "stg_sensor_readings") {

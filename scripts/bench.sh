@@ -10,6 +10,9 @@
 #   BENCH_RUNS    runs of each benchmark             (default 3)
 #   BENCH_OUT     the report                         (default docs/bench.md)
 #   BENCH_BUILD_MONTHS  months of the demo lake the build benchmarks use (default 12)
+#   BENCH_DEMO_DIR      a demo data folder to use instead of writing one
+#   BENCH_ONLY_BUILD=1  run only the build benchmarks; the ingest figures are
+#                       taken from the raw lines of the existing report
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${BENCH_ROWS:-2000000}
@@ -25,11 +28,16 @@ if [ -n "${BENCH_RESULTS:-}" ]; then
 	# Render the report from the raw lines of an earlier run.
 	cp "$BENCH_RESULTS" "$raw/results.txt"
 else
-go test -c -o "$raw/pipelines.test" ./pipelines
 go test -c -o "$raw/models.test" ./models
 go test -c -tags faults -o "$raw/cmd.test" ./cmd/waymark
 go build -o "$raw/waymark" ./cmd/waymark
 
+if [ -n "${BENCH_ONLY_BUILD:-}" ]; then
+	echo "bench: ingest figures from the raw lines of $OUT" >&2
+	sed -n '/^```$/,/^```$/p' "$OUT" | grep -E '^(csv|files|files_serial|scale68|scale680) ' >>"$raw/results.txt" || true
+	ingest_note="The ingest figures are those of the previous report (BENCH_ONLY_BUILD); the build figures are from this run."
+else
+go test -c -o "$raw/pipelines.test" ./pipelines
 bench() { # label env... : one benchmark process per run (peak RSS per process)
 	local label=$1 name=$2; shift 2
 	for i in $(seq "$RUNS"); do
@@ -47,17 +55,21 @@ bench files_serial BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS="$MONTHS" WAY
 echo "bench: scale, 68 then 680 sites, one month" >&2
 bench scale68 BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS=1 WAYMARK_BENCH_SITES=68 WAYMARK_BENCH_NODUCK=1
 bench scale680 BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS=1 WAYMARK_BENCH_SITES=680 WAYMARK_BENCH_NODUCK=1
+fi
 
 # The build benchmarks read a demo lake, written once (`waymark demo`).
-echo "bench: a demo lake of $BUILD_MONTHS months (waymark demo)" >&2
-WAYMARK_DATA_DIR="$raw/demo" "$raw/waymark" demo --months "$BUILD_MONTHS" --log-level error >/dev/null
+demo=${BENCH_DEMO_DIR:-$raw/demo}
+if [ -z "${BENCH_DEMO_DIR:-}" ]; then
+	echo "bench: a demo lake of $BUILD_MONTHS months (waymark demo)" >&2
+	WAYMARK_DATA_DIR="$demo" "$raw/waymark" demo --months "$BUILD_MONTHS" --log-level error >/dev/null
+fi
 echo "bench: full build vs the same SQL in DuckDB, then incremental after one submission, $RUNS runs" >&2
 for i in $(seq "$RUNS"); do
-	(cd models && WAYMARK_BENCH_LAKE="$raw/demo/lake" "$raw/models.test" -test.run '^$' -test.bench '^BenchmarkBuild$' \
+	(cd models && WAYMARK_BENCH_LAKE="$demo/lake" "$raw/models.test" -test.run '^$' -test.bench '^BenchmarkBuild$' \
 		-test.benchtime 1x -test.timeout 60m 2>/dev/null) | grep "^Benchmark" | sed "s/^/build /" >>"$raw/results.txt"
 done
 echo "bench: a file dropped in the inbox -> its numbers in PostgreSQL under serve, $RUNS runs" >&2
-(cd cmd/waymark && WAYMARK_BENCH_DATA="$raw/demo" "$raw/cmd.test" -test.run '^$' -test.bench '^BenchmarkDropToPostgres$' \
+(cd cmd/waymark && WAYMARK_BENCH_DATA="$demo" "$raw/cmd.test" -test.run '^$' -test.bench '^BenchmarkDropToPostgres$' \
 	-test.benchtime 1x -test.count "$RUNS" -test.timeout 60m 2>&1) | grep "^Benchmark\|SKIP\|skip" | sed "s/^/latency /" >>"$raw/results.txt" || true
 fi
 
@@ -110,7 +122,7 @@ model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 	echo "commit \`$(git describe --always --dirty 2>/dev/null || echo unknown)\`, on $(nproc) cores ($model),"
 	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Each figure is **min / median of $RUNS runs**;"
 	echo "each baseline is measured in the same process run, on the same files. The"
-	echo "machine is shared: read the ratios, not the absolute rates."
+	echo "machine is shared: read the ratios, not the absolute rates.${ingest_note:+ $ingest_note}"
 	echo
 	echo "| measure (issue 13) | goal | Waymark | baseline, same run | ratio |"
 	echo "|---|---|---|---|---|"
