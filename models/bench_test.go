@@ -102,7 +102,7 @@ func directBuild(tb testing.TB, dir string, o Options, now time.Time) time.Durat
 	must(err)
 	create("lake_runs", runs, pipelines.RunColumns)
 	must(exec(ctx, db, `CREATE TABLE lake_unreadable (lake_table VARCHAR, file VARCHAR, reason VARCHAR)`))
-	must(loadSubmissions(ctx, db, o.Lake, o.Datasets))
+	must(loadSubmissions(ctx, db, o.Lake, o.Datasets, nil))
 	must(loadHistory(ctx, db, ""))
 	must(runSQLFiles(ctx, db, o.SQL, "macros/*.sql"))
 	p, err := LoadProject(o.SQL)

@@ -193,11 +193,11 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 		return err
 	}
 	phase("contracts")
-	if err := loadLake(ctx, db, o.Lake, o.Datasets, o.Given); err != nil {
+	if err := loadLake(ctx, db, o.Lake, o.Datasets, o.Given, in); err != nil {
 		return err
 	}
 	phase("lake")
-	if err := loadSubmissions(ctx, db, o.Lake, o.Datasets); err != nil {
+	if err := loadSubmissions(ctx, db, o.Lake, o.Datasets, in); err != nil {
 		return err
 	}
 	phase("submissions")
@@ -582,13 +582,17 @@ func columnsOf(ctx context.Context, db *sql.DB, table string) ([]string, error) 
 // loadLake copies each data set's lake files into lake_<name>. An empty
 // data set still gets its table, typed from the contract, so models never
 // depend on what has arrived so far.
-func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset, given map[string]string) error {
+//
+// With recorded inputs (in), exactly the inputs recorded are loaded (see
+// manifestsOf); without, what lake.Committed lists.
+func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset, given map[string]string, in buildInputs) error {
 	var quarantined []string
 	for _, n := range slices.Sorted(maps.Keys(datasets)) {
-		files, qfiles, err := l.Committed(n)
+		ms, err := manifestsOf(l, n, in)
 		if err != nil {
 			return err
 		}
+		files, qfiles := committedOf(l, n, ms)
 		quarantined = append(quarantined, qfiles...)
 		if err := lakeTable(ctx, db, "lake_"+n, files, datasets[n].LakeColumns()); err != nil {
 			return err
@@ -602,7 +606,7 @@ func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]
 	if err := lakeTable(ctx, db, "lake_quarantine", quarantined, pipelines.QuarantineColumns); err != nil {
 		return err
 	}
-	runs, err := l.RunFiles()
+	runs, err := runsOf(l, in)
 	if err != nil {
 		return err
 	}

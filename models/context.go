@@ -66,7 +66,7 @@ func loadContracts(ctx context.Context, db *sql.DB, datasets map[string]*pipelin
 //   - lake_submissions: one row per data set, input, department and
 //     period (the month of the contract's partition column) with the rows
 //     it holds, for data sets with a department column.
-func loadSubmissions(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset) error {
+func loadSubmissions(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset, in buildInputs) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE lake_inputs (dataset VARCHAR, checksum VARCHAR, source VARCHAR, name VARCHAR,
 		bytes BIGINT, run_id VARCHAR, submitted_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ,
 		rows_read BIGINT, rows_accepted BIGINT, rows_rejected BIGINT, problems BIGINT, status VARCHAR)`); err != nil {
@@ -77,22 +77,15 @@ func loadSubmissions(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[
 		return err
 	}
 	for _, n := range slices.Sorted(maps.Keys(datasets)) {
-		if err := loadInputsOf(ctx, db, l, n, datasets[n]); err != nil {
+		ms, err := manifestsOf(l, n, in)
+		if err != nil {
+			return err
+		}
+		if err := insertInputs(ctx, db, n, datasets[n], ms, false); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// loadInputsOf fills lake_inputs and lake_submissions with one data set's
-// rows (its lake_<dataset> table already loaded); an incremental build
-// deletes a changed data set's rows and calls it again.
-func loadInputsOf(ctx context.Context, db *sql.DB, l lake.Lake, n string, d *pipelines.Dataset) error {
-	ms, err := l.Manifests(n)
-	if err != nil {
-		return err
-	}
-	return insertInputs(ctx, db, n, d, ms, false)
 }
 
 // insertInputs adds the rows of lake_inputs and lake_submissions of the

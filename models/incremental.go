@@ -212,6 +212,57 @@ type plan struct {
 	runs     bool     // the run ledger changed
 }
 
+// manifestsOf lists data set n's finished inputs: those in recorded
+// inputs when there are some (a build loads exactly what it records: an
+// input committed after collectInputs is left to the next build, never
+// loaded unrecorded and appended a second time), else the lake's.
+func manifestsOf(l lake.Lake, n string, in buildInputs) ([]*lake.Manifest, error) {
+	if in == nil {
+		return l.Manifests(n)
+	}
+	prefix := "manifest:" + n + "/"
+	var out []*lake.Manifest
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		sum, ok := strings.CutPrefix(k, prefix)
+		if !ok {
+			continue
+		}
+		m, err := l.ReadManifest(n, sum)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil { // gone since: recorded, not loaded, reloaded next time
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// committedOf is lake.Committed for the inputs ms.
+func committedOf(l lake.Lake, n string, ms []*lake.Manifest) (data, quarantine []string) {
+	for _, m := range ms {
+		d, q := l.InputFiles(n, m)
+		data = append(data, d...)
+		quarantine = append(quarantine, q...)
+	}
+	sort.Strings(data)
+	return data, quarantine
+}
+
+// runsOf lists the run ledger's files, as recorded when in has them.
+func runsOf(l lake.Lake, in buildInputs) ([]string, error) {
+	if in == nil {
+		return l.RunFiles()
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		if r, ok := strings.CutPrefix(k, "run:"); ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // added lists the entries under prefix (names after it) that the current
 // inputs have and the previous ones had not; ok is false when an entry
 // changed or went, so that appending the new ones is not enough.
@@ -394,10 +445,11 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		}
 		if !ok {
 			reloadQuarantine = true
-			files, _, err := o.Lake.Committed(n)
+			all, err := manifestsOf(o.Lake, n, in)
 			if err != nil {
 				return err
 			}
+			files, _ := committedOf(o.Lake, n, all)
 			if err := reload("lake_"+n, files, o.Datasets[n].LakeColumns()); err != nil {
 				return err
 			}
@@ -406,7 +458,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 					return fmt.Errorf("reload %s of %s: %w", t, n, err)
 				}
 			}
-			if err := loadInputsOf(ctx, db, o.Lake, n, o.Datasets[n]); err != nil {
+			if err := insertInputs(ctx, db, n, o.Datasets[n], all, false); err != nil {
 				return err
 			}
 			continue
@@ -433,10 +485,11 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	if reloadQuarantine {
 		var quarantined []string
 		for _, n := range slices.Sorted(maps.Keys(o.Datasets)) {
-			_, q, err := o.Lake.Committed(n)
+			all, err := manifestsOf(o.Lake, n, in)
 			if err != nil {
 				return err
 			}
+			_, q := committedOf(o.Lake, n, all)
 			quarantined = append(quarantined, q...)
 		}
 		if err := reload("lake_quarantine", quarantined, pipelines.QuarantineColumns); err != nil {
@@ -456,7 +509,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			}
 			dirty = append(dirty, "lake_runs", "lake_unreadable")
 		} else {
-			runs, err := o.Lake.RunFiles()
+			runs, err := runsOf(o.Lake, in)
 			if err != nil {
 				return err
 			}
