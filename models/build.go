@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -254,6 +255,7 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 		}
 		tables.Close()
 	}
+	var toRun []Model
 	for _, m := range p.Models {
 		if selected != nil && !selected[m.Name] {
 			if have[m.Name] {
@@ -266,9 +268,10 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 			log.Info("model not in the current version: building it", "name", m.Name)
 			selected[m.Name] = true
 		}
-		if err := runModel(ctx, db, m, log); err != nil {
-			return err
-		}
+		toRun = append(toRun, m)
+	}
+	if err := runModels(ctx, db, p.Models, toRun, log); err != nil {
+		return err
 	}
 	res.Models = len(p.Models)
 	if selected != nil {
@@ -295,6 +298,68 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 		return err
 	}
 	return in.record(ctx, db, res.Mode)
+}
+
+// runModels materialises the models toRun (a subset of all, in build
+// order), each once every model it names has been: models that do not
+// depend on each other run at the same time on their own connections, one
+// per core (DuckDB takes concurrent writers to different tables). The
+// first failure in build order is returned, after the running ones end.
+func runModels(ctx context.Context, db *sql.DB, all, toRun []Model, log *slog.Logger) error {
+	up := parents(all)
+	pending, inRun := map[string]bool{}, map[string]bool{}
+	for _, m := range toRun {
+		pending[m.Name], inRun[m.Name] = true, true
+	}
+	done := map[string]bool{}
+	errs := map[string]error{}
+	type result struct {
+		name string
+		err  error
+	}
+	results := make(chan result)
+	running, failed := 0, false
+	workers := max(1, runtime.GOMAXPROCS(0))
+	for len(pending) > 0 || running > 0 {
+		// Start every ready model, in build order, while a worker is free.
+		for _, m := range toRun {
+			if failed || running >= workers {
+				break
+			}
+			if !pending[m.Name] {
+				continue
+			}
+			ready := true
+			for _, u := range up[m.Name] {
+				if inRun[u] && !done[u] {
+					ready = false
+					break
+				}
+			}
+			if !ready {
+				continue
+			}
+			delete(pending, m.Name)
+			running++
+			go func(m Model) { results <- result{m.Name, runModel(ctx, db, m, log)} }(m)
+		}
+		if running == 0 {
+			break // failed, nothing left running
+		}
+		r := <-results
+		running--
+		done[r.name] = true
+		if r.err != nil {
+			errs[r.name] = r.err
+			failed = true
+		}
+	}
+	for _, m := range toRun {
+		if errs[m.Name] != nil {
+			return errs[m.Name]
+		}
+	}
+	return nil
 }
 
 // runModel materialises one model as its table.

@@ -537,6 +537,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	phase("lake")
 	run := rerunModels(p, pl.prev, in, dirty)
 	sqlChanged := removed
+	var toRun []Model
 	for _, m := range p.Models {
 		if !run[m.Name] {
 			continue
@@ -544,9 +545,10 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		if pl.prev["model:"+m.Name] != in["model:"+m.Name] {
 			sqlChanged = true
 		}
-		if err := runModel(ctx, db, m, log); err != nil {
-			return err
-		}
+		toRun = append(toRun, m)
+	}
+	if err := runModels(ctx, db, p.Models, toRun, log); err != nil {
+		return err
 	}
 	phase("models")
 	res.Models = len(p.Models)
