@@ -39,7 +39,7 @@ func TestIncrementalBuildMatchesFull(t *testing.T) {
 	w.Write([]string{"统计月份", "填报单位", "指标编号", "指标名称", "本期值", "单位"})
 	w.WriteAll(rows[1:])
 	os.WriteFile(filepath.Join(dir, "data/inbox/indicator_reports/late_report.csv"), []byte(body.String()), 0o644)
-	if r := run(t, dir, nil, "ingest", "indicator_reports_inbox", "--log-level", "warn"); r.code != 0 || !strings.Contains(r.stdout, "1 new files") {
+	if r := run(t, dir, nil, "ingest", "indicator_reports_inbox", "--log-level", "warn"); r.code != 0 || !strings.Contains(r.stdout, "items 1 new") {
 		t.Fatalf("ingest: %s %s", r.stdout, r.stderr)
 	}
 	r = run(t, dir, nil, "build", "--log-level", "warn")
@@ -55,7 +55,7 @@ func TestIncrementalBuildMatchesFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for name, link := range map[string]string{"inc": "data/warehouse/current.duckdb", "full": "full/warehouse/current.duckdb"} {
+	for name, link := range map[string]string{"inc": "data/warehouse/current.duckdb", "ref": "full/warehouse/current.duckdb"} {
 		p, err := filepath.EvalSymlinks(filepath.Join(dir, link))
 		if err != nil {
 			t.Fatal(err)
@@ -92,9 +92,9 @@ func TestIncrementalBuildMatchesFull(t *testing.T) {
 			cols = "* EXCLUDE (" + skipped + ")"
 		}
 		var na, nf, diff int
-		q := fmt.Sprintf(`SELECT (SELECT count(*) FROM inc.%[1]s), (SELECT count(*) FROM full.%[1]s),
-			(SELECT count(*) FROM (SELECT %[2]s FROM inc.%[1]s EXCEPT ALL SELECT %[2]s FROM full.%[1]s))
-			+ (SELECT count(*) FROM (SELECT %[2]s FROM full.%[1]s EXCEPT ALL SELECT %[2]s FROM inc.%[1]s))`, sqltext.Ident(m), cols)
+		q := fmt.Sprintf(`SELECT (SELECT count(*) FROM inc.%[1]s), (SELECT count(*) FROM ref.%[1]s),
+			(SELECT count(*) FROM (SELECT %[2]s FROM inc.%[1]s EXCEPT ALL SELECT %[2]s FROM ref.%[1]s))
+			+ (SELECT count(*) FROM (SELECT %[2]s FROM ref.%[1]s EXCEPT ALL SELECT %[2]s FROM inc.%[1]s))`, sqltext.Ident(m), cols)
 		if err := db.QueryRow(q).Scan(&na, &nf, &diff); err != nil {
 			t.Errorf("%s: %v", m, err)
 			continue
