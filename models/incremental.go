@@ -38,10 +38,13 @@ import (
 //	docs                                 the YAML beside the models and sql/tests
 //	model:<name>                         the model's SQL text
 //	dataset:<name>                       the data set's committed manifests
-//	runs                                 the run ledger's files
+//	manifest:<name>/<checksum>           one manifest's size and mtime
+//	runs, run:<file>                     the run ledger's files
 //
-// A data set whose fingerprint changed is reloaded whole (its lake table,
-// its rows of lake_inputs and lake_submissions; lake_quarantine with it);
+// A build loads exactly the manifests and run files it records. A data
+// set whose inputs were only added to gets the new inputs' rows appended
+// (its lake table, lake_inputs, lake_submissions, lake_quarantine); one
+// whose inputs changed or went is reloaded whole (lake_quarantine with it);
 // the models that read a changed table, whose SQL changed, that read the
 // clock (build_context.built_at, now()) or the previous history, or that
 // read build_context when the day changed, are run again, with every model
