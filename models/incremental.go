@@ -399,6 +399,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	if err := in.addContext(ctx, db); err != nil {
 		return err
 	}
+	phase("context")
 	var dirty []string
 	if pl.prev["today"] != in["today"] {
 		dirty = append(dirty, "build_context")
@@ -414,6 +415,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	if err := loadHistory(ctx, db, catalog); err != nil {
 		return fmt.Errorf("carry the scorecard history: %w", err)
 	}
+	phase("history")
 	// Reload the changed data sets, then what is derived from all of them.
 	reload := func(table string, files []string, cols []lake.Column) error {
 		for _, s := range []string{"DROP TABLE IF EXISTS " + sqltext.Ident(table), "DELETE FROM lake_unreadable WHERE lake_table = " + sqltext.String(table)} {
