@@ -15,6 +15,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -47,6 +48,9 @@ type Options struct {
 	// "m+"): the others are copied from the previous version. With no
 	// previous version everything is built.
 	Select []string
+	// Full builds everything from the lake even when the previous version
+	// could be built on (waymark build --full).
+	Full bool
 	// Previous is the finished version to compare with and copy from,
 	// attached read-only during the build; Run sets it to the current
 	// version when there is one.
@@ -59,9 +63,19 @@ type Result struct {
 	Models   int
 	Tests    int
 	Duration time.Duration
-	// Built lists the models run when Select limited the build; the
-	// others were copied from the previous version.
+	// Mode is "full", "incremental" (built on a copy of the previous
+	// version) or "select"; Reason says why a build was full when an
+	// incremental one was asked for.
+	Mode, Reason string
+	// Built lists the models run when Select limited the build or the
+	// build was incremental; the others were kept from the previous
+	// version.
 	Built []string
+	// Changed lists the data sets an incremental build reloaded.
+	Changed []string
+	// TestsRun is how many data tests ran; an incremental build carries
+	// the previous results of tests that read nothing rebuilt.
+	TestsRun int
 	// Warnings are the warn-severity tests that found rows.
 	Warnings []TestResult
 }
@@ -81,6 +95,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		}
 	}
 	var res Result
+	if len(o.Select) == 0 && len(o.Given) == 0 {
+		if p, r, err := runIncremental(ctx, o, log, start); err != nil || p != "" {
+			return r, err
+		} else {
+			res.Reason = r.Reason
+		}
+	}
 	p, err := o.Store.Build(ctx, func(ctx context.Context, db *sql.DB) error {
 		return Fill(ctx, db, o, &res, log)
 	})
@@ -91,12 +112,74 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return res, nil
 }
 
+// runIncremental builds on the previous version when its recorded inputs
+// allow; it returns no path (and the reason in Result.Reason) when a full
+// build must be made instead.
+func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time.Time) (string, Result, error) {
+	var res Result
+	if o.Full {
+		res.Reason = "--full"
+		return "", res, nil
+	}
+	proj, err := LoadProject(o.SQL)
+	if err != nil {
+		return "", res, err
+	}
+	in, err := collectInputs(o, proj)
+	if err != nil {
+		return "", res, err
+	}
+	log.Debug("build phase", "phase", "inputs", "ms", time.Since(start).Milliseconds())
+	pl, reason := planIncremental(ctx, o, in)
+	log.Debug("build phase", "phase", "plan", "ms", time.Since(start).Milliseconds())
+	if pl == nil {
+		res.Reason = reason
+		log.Info("build: full", "why", reason)
+		return "", res, nil
+	}
+	res.Mode = "incremental"
+	p, err := o.Store.BuildFrom(ctx, o.Previous, func(ctx context.Context, db *sql.DB) error {
+		return fillIncremental(ctx, db, o, proj, in, pl, &res, log)
+	})
+	if err != nil {
+		return "", res, err
+	}
+	res.Path, res.Duration = p, time.Since(start)
+	log.Info("build: incremental", "datasets_changed", len(res.Changed), "models_rebuilt", len(res.Built), "models", res.Models,
+		"tests_run", res.TestsRun, "duration", res.Duration)
+	return p, res, nil
+}
+
 // Fill populates db; Run wraps it in a versioned build, tests call it on
 // an in-memory database.
 func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Logger) error {
+	t0 := time.Now()
+	phase := func(name string) {
+		log.Debug("build phase", "phase", name, "ms", time.Since(t0).Milliseconds())
+		t0 = time.Now()
+	}
+	res.Mode = "full"
+	if len(o.Select) > 0 {
+		res.Mode = "select"
+	}
+	// What the build reads, fingerprinted before it is read (see
+	// collectInputs); given rows are not in the lake, so such a build
+	// records nothing to build on.
+	var in buildInputs
+	if len(o.Given) == 0 && o.Lake.Root != "" {
+		proj, err := LoadProject(o.SQL)
+		if err != nil {
+			return err
+		}
+		if in, err = collectInputs(o, proj); err != nil {
+			return err
+		}
+	}
+	phase("inputs")
 	if err := LoadReference(ctx, db, o.Seeds); err != nil {
 		return err
 	}
+	phase("seeds")
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -110,12 +193,15 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	if err := loadContracts(ctx, db, o.Datasets); err != nil {
 		return err
 	}
-	if err := loadLake(ctx, db, o.Lake, o.Datasets, o.Given); err != nil {
+	phase("contracts")
+	if err := loadLake(ctx, db, o.Lake, o.Datasets, o.Given, in); err != nil {
 		return err
 	}
-	if err := loadSubmissions(ctx, db, o.Lake, o.Datasets); err != nil {
+	phase("lake")
+	if err := loadSubmissions(ctx, db, o.Lake, o.Datasets, in); err != nil {
 		return err
 	}
+	phase("submissions")
 	attached := false
 	if o.Previous != "" {
 		if _, err := db.ExecContext(ctx, fmt.Sprintf("ATTACH %s AS previous (READ_ONLY)", sqltext.String(o.Previous))); err != nil {
@@ -128,7 +214,11 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 			defer db.ExecContext(context.WithoutCancel(ctx), "DETACH DATABASE IF EXISTS previous")
 		}
 	}
-	if err := loadHistory(ctx, db, attached); err != nil {
+	histFrom := ""
+	if attached {
+		histFrom = "previous"
+	}
+	if err := loadHistory(ctx, db, histFrom); err != nil {
 		return err
 	}
 	if err := runSQLFiles(ctx, db, o.SQL, "macros/*.sql"); err != nil {
@@ -151,6 +241,7 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 			selected = nil
 		}
 	}
+	phase("history, macros")
 	have := map[string]bool{}
 	if selected != nil {
 		tables, err := db.QueryContext(ctx, `SELECT table_name FROM duckdb_tables() WHERE database_name = 'previous' AND schema_name = 'main'`)
@@ -164,30 +255,135 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 		}
 		tables.Close()
 	}
+	var toRun []Model
 	for _, m := range p.Models {
-		t0 := time.Now()
-		stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", sqltext.Ident(m.Name), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
 		if selected != nil && !selected[m.Name] {
 			if have[m.Name] {
-				stmt = fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM previous.main.%s", sqltext.Ident(m.Name), sqltext.Ident(m.Name))
-			} else {
-				log.Info("model not in the current version: building it", "name", m.Name)
-				selected[m.Name] = true
+				stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS SELECT * FROM previous.main.%s", sqltext.Ident(m.Name), sqltext.Ident(m.Name))
+				if _, err := db.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("model sql/%s/%s.sql: copy from the current version: %w", m.Layer, m.Name, err)
+				}
+				continue
 			}
+			log.Info("model not in the current version: building it", "name", m.Name)
+			selected[m.Name] = true
 		}
-		if _, err := db.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
-		}
-		log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "copied", selected != nil && !selected[m.Name])
+		toRun = append(toRun, m)
+	}
+	if err := runModels(ctx, db, p.Models, toRun, log); err != nil {
+		return err
 	}
 	res.Models = len(p.Models)
 	if selected != nil {
 		res.Built = sortedKeys(selected)
 	}
+	phase("models")
 	if err := writeDocs(ctx, db, p); err != nil {
 		return err
 	}
+	phase("docs")
 	results := RunTests(ctx, db, p.Tests)
+	res.TestsRun = len(results)
+	phase("tests")
+	if err := finishTests(ctx, db, results, res, log); err != nil {
+		return err
+	}
+	if err := writeBuildRow(ctx, db, o, len(p.Models), len(results)); err != nil {
+		return err
+	}
+	if in == nil {
+		return nil
+	}
+	if err := in.addContext(ctx, db); err != nil {
+		return err
+	}
+	return in.record(ctx, db, res.Mode)
+}
+
+// runModels materialises the models toRun (a subset of all, in build
+// order), each once every model it names has been: models that do not
+// depend on each other run at the same time on their own connections, one
+// per core (DuckDB takes concurrent writers to different tables). The
+// first failure in build order is returned, after the running ones end.
+func runModels(ctx context.Context, db *sql.DB, all, toRun []Model, log *slog.Logger) error {
+	up := parents(all)
+	pending, inRun := map[string]bool{}, map[string]bool{}
+	for _, m := range toRun {
+		pending[m.Name], inRun[m.Name] = true, true
+	}
+	done := map[string]bool{}
+	errs := map[string]error{}
+	type result struct {
+		name string
+		err  error
+	}
+	results := make(chan result)
+	running, failed := 0, false
+	workers := max(1, runtime.GOMAXPROCS(0))
+	for len(pending) > 0 || running > 0 {
+		// Start every ready model, in build order, while a worker is free.
+		for _, m := range toRun {
+			if failed || running >= workers {
+				break
+			}
+			if !pending[m.Name] {
+				continue
+			}
+			ready := true
+			for _, u := range up[m.Name] {
+				if inRun[u] && !done[u] {
+					ready = false
+					break
+				}
+			}
+			if !ready {
+				continue
+			}
+			delete(pending, m.Name)
+			running++
+			go func(m Model) { results <- result{m.Name, runModel(ctx, db, m, log)} }(m)
+		}
+		if running == 0 {
+			break // failed, nothing left running
+		}
+		r := <-results
+		running--
+		done[r.name] = true
+		if r.err != nil {
+			errs[r.name] = r.err
+			failed = true
+		}
+	}
+	for _, m := range toRun {
+		if errs[m.Name] != nil {
+			return errs[m.Name]
+		}
+	}
+	return nil
+}
+
+// runModel materialises one model as its table.
+func runModel(ctx context.Context, db *sql.DB, m Model, log *slog.Logger) error {
+	t0 := time.Now()
+	stmt := fmt.Sprintf("CREATE OR REPLACE TABLE %s AS\n%s", sqltext.Ident(m.Name), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
+	if _, err := db.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
+	}
+	log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds())
+	return nil
+}
+
+// finishTests reports warnings, keeps the results in the version
+// (waymark_test_results, which an incremental build carries forward) and
+// fails on a blocking one.
+func finishTests(ctx context.Context, db *sql.DB, results []TestResult, res *Result, log *slog.Logger) error {
+	return finishTestsKeeping(ctx, db, results, nil, res, log)
+}
+
+// finishTestsKeeping is finishTests for a build that carried the results
+// of some tests from the previous version: those rows of
+// waymark_test_results are kept, the others rewritten.
+func finishTestsKeeping(ctx context.Context, db *sql.DB, results []TestResult, carried map[string]bool, res *Result, log *slog.Logger) error {
 	res.Tests = len(results)
 	for _, r := range results {
 		if r.Status() == "warn" {
@@ -198,8 +394,46 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	if err := failures(results); err != nil {
 		return err
 	}
-	_, err = db.ExecContext(ctx, `CREATE TABLE waymark_build AS SELECT (SELECT built_at FROM build_context) AS built_at, ? AS lake_root, ? AS models, ? AS tests`,
-		o.Lake.Root, len(p.Models), len(results))
+	if carried == nil {
+		if _, err := db.ExecContext(ctx, `CREATE OR REPLACE TABLE waymark_test_results (key VARCHAR, file VARCHAR, name VARCHAR, model VARCHAR,
+			severity VARCHAR, status VARCHAR, rows BIGINT, example VARCHAR)`); err != nil {
+			return fmt.Errorf("record test results: %w", err)
+		}
+	} else {
+		if _, err := db.ExecContext(ctx, `DELETE FROM waymark_test_results WHERE NOT list_contains(?::VARCHAR[], key)`, sortedKeys(carried)); err != nil {
+			return fmt.Errorf("record test results: %w", err)
+		}
+	}
+	var b strings.Builder
+	args := make([]any, 0, 8*len(results))
+	b.WriteString("INSERT INTO waymark_test_results VALUES ")
+	n := 0
+	for _, r := range results {
+		if carried[testKey(r.DataTest)] {
+			continue
+		}
+		if n++; n > 1 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, testKey(r.DataTest), r.File, r.Name, r.Model, r.Severity, r.Status(), r.Rows, r.Example)
+	}
+	if n == 0 {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("record test results: %w", err)
+	}
+	return nil
+}
+
+// testKey names a test across builds: where it is written and its query.
+func testKey(t DataTest) string { return fingerprint([]byte(t.File), []byte(t.Name), []byte(t.SQL)) }
+
+// writeBuildRow records the build in waymark_build.
+func writeBuildRow(ctx context.Context, db *sql.DB, o Options, models, tests int) error {
+	_, err := db.ExecContext(ctx, `CREATE OR REPLACE TABLE waymark_build AS SELECT (SELECT built_at FROM build_context) AS built_at, ? AS lake_root, ? AS models, ? AS tests`,
+		o.Lake.Root, models, tests)
 	return err
 }
 
@@ -413,13 +647,17 @@ func columnsOf(ctx context.Context, db *sql.DB, table string) ([]string, error) 
 // loadLake copies each data set's lake files into lake_<name>. An empty
 // data set still gets its table, typed from the contract, so models never
 // depend on what has arrived so far.
-func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset, given map[string]string) error {
+//
+// With recorded inputs (in), exactly the inputs recorded are loaded (see
+// manifestsOf); without, what lake.Committed lists.
+func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset, given map[string]string, in buildInputs) error {
 	var quarantined []string
 	for _, n := range slices.Sorted(maps.Keys(datasets)) {
-		files, qfiles, err := l.Committed(n)
+		ms, err := manifestsOf(l, n, in)
 		if err != nil {
 			return err
 		}
+		files, qfiles := committedOf(l, n, ms)
 		quarantined = append(quarantined, qfiles...)
 		if err := lakeTable(ctx, db, "lake_"+n, files, datasets[n].LakeColumns()); err != nil {
 			return err
@@ -433,7 +671,7 @@ func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]
 	if err := lakeTable(ctx, db, "lake_quarantine", quarantined, pipelines.QuarantineColumns); err != nil {
 		return err
 	}
-	runs, err := l.RunFiles()
+	runs, err := runsOf(l, in)
 	if err != nil {
 		return err
 	}
@@ -449,6 +687,15 @@ func lakeTable(ctx context.Context, db *sql.DB, table string, files []string, co
 	}
 	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", table, strings.Join(defs, ", "))); err != nil {
 		return fmt.Errorf("create %s: %w", table, err)
+	}
+	return appendLake(ctx, db, table, files, cols)
+}
+
+// appendLake loads files into an existing lake table (see loadReadable).
+func appendLake(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column) error {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = sqltext.Ident(c.Name)
 	}
 	load := func(files []string) error {
 		list := make([]string, len(files))

@@ -66,7 +66,7 @@ func loadContracts(ctx context.Context, db *sql.DB, datasets map[string]*pipelin
 //   - lake_submissions: one row per data set, input, department and
 //     period (the month of the contract's partition column) with the rows
 //     it holds, for data sets with a department column.
-func loadSubmissions(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset) error {
+func loadSubmissions(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]*pipelines.Dataset, in buildInputs) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE lake_inputs (dataset VARCHAR, checksum VARCHAR, source VARCHAR, name VARCHAR,
 		bytes BIGINT, run_id VARCHAR, submitted_at TIMESTAMPTZ, ingested_at TIMESTAMPTZ,
 		rows_read BIGINT, rows_accepted BIGINT, rows_rejected BIGINT, problems BIGINT, status VARCHAR)`); err != nil {
@@ -77,28 +77,58 @@ func loadSubmissions(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[
 		return err
 	}
 	for _, n := range slices.Sorted(maps.Keys(datasets)) {
-		ms, err := l.Manifests(n)
+		ms, err := manifestsOf(l, n, in)
 		if err != nil {
 			return err
 		}
-		for _, m := range ms {
-			if _, err := db.ExecContext(ctx, `INSERT INTO lake_inputs VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?)`,
-				n, m.Checksum, m.Source, m.Name, m.Bytes, m.RunID, nullIfEmpty(m.SubmittedAt), nullIfEmpty(m.IngestedAt),
-				m.RowsRead, m.Accepted, m.Rejected, m.Problems, m.Status); err != nil {
-				return fmt.Errorf("manifest %s/%s: %w", n, m.Checksum, err)
+		if err := insertInputs(ctx, db, n, datasets[n], ms, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertInputs adds the rows of lake_inputs and lake_submissions of the
+// inputs ms of data set n; only, when onlyThese, the lake_submissions rows
+// of those inputs (an incremental build appending new inputs).
+func insertInputs(ctx context.Context, db *sql.DB, n string, d *pipelines.Dataset, ms []*lake.Manifest, onlyThese bool) error {
+	if len(ms) > 0 {
+		// One statement for the data set: a row per manifest, bound.
+		var b strings.Builder
+		args := make([]any, 0, 13*len(ms))
+		b.WriteString("INSERT INTO lake_inputs VALUES ")
+		for i, m := range ms {
+			if i > 0 {
+				b.WriteString(", ")
 			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, CAST(? AS TIMESTAMPTZ), CAST(? AS TIMESTAMPTZ), ?, ?, ?, ?, ?)")
+			args = append(args, n, m.Checksum, m.Source, m.Name, m.Bytes, m.RunID, nullIfEmpty(m.SubmittedAt), nullIfEmpty(m.IngestedAt),
+				m.RowsRead, m.Accepted, m.Rejected, m.Problems, m.Status)
 		}
-		d := datasets[n]
-		if _, _, ok := d.Column("department"); !ok || d.PartitionBy == "" {
-			continue
+		if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("manifests of %s: %w", n, err)
 		}
-		q := fmt.Sprintf(`INSERT INTO lake_submissions
-			SELECT %s, _checksum, any_value(_file), department, CAST(date_trunc('month', %s) AS DATE), min(_submitted_at), count(*)
-			FROM %s GROUP BY _checksum, department, CAST(date_trunc('month', %s) AS DATE)`,
-			sqltext.String(n), sqltext.Ident(d.PartitionBy), sqltext.Ident("lake_"+n), sqltext.Ident(d.PartitionBy))
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("submissions of %s: %w", n, err)
+	}
+	if _, _, ok := d.Column("department"); !ok || d.PartitionBy == "" {
+		return nil
+	}
+	where := ""
+	if onlyThese {
+		sums := make([]string, len(ms))
+		for i, m := range ms {
+			sums[i] = m.Checksum
 		}
+		where = "WHERE _checksum IN (" + strings.Join(quoteAll(sums), ", ") + ")"
+		if len(ms) == 0 {
+			return nil
+		}
+	}
+	q := fmt.Sprintf(`INSERT INTO lake_submissions
+		SELECT %s, _checksum, any_value(_file), department, CAST(date_trunc('month', %s) AS DATE), min(_submitted_at), count(*)
+		FROM %s %s GROUP BY _checksum, department, CAST(date_trunc('month', %s) AS DATE)`,
+		sqltext.String(n), sqltext.Ident(d.PartitionBy), sqltext.Ident("lake_"+n), where, sqltext.Ident(d.PartitionBy))
+	if _, err := db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("submissions of %s: %w", n, err)
 	}
 	return nil
 }
@@ -119,7 +149,11 @@ var historyColumns = []lake.Column{
 	{Name: "progress_pct", Type: lake.Float64},
 }
 
-func loadHistory(ctx context.Context, db *sql.DB, attached bool) error {
+// loadHistory creates previous_scorecard_history from the
+// mart_scorecard_history of the database catalog (the attached previous
+// version in a full build, the copied version itself in an incremental
+// one); empty when catalog is "".
+func loadHistory(ctx context.Context, db *sql.DB, catalog string) error {
 	defs := make([]string, len(historyColumns))
 	for i, c := range historyColumns {
 		defs[i] = sqltext.Ident(c.Name) + " " + c.Type.SQL()
@@ -127,11 +161,11 @@ func loadHistory(ctx context.Context, db *sql.DB, attached bool) error {
 	if _, err := db.ExecContext(ctx, "CREATE TABLE previous_scorecard_history ("+strings.Join(defs, ", ")+")"); err != nil {
 		return err
 	}
-	if !attached {
+	if catalog == "" {
 		return nil
 	}
 	rows, err := db.QueryContext(ctx, `SELECT column_name FROM information_schema.columns
-		WHERE table_catalog = 'previous' AND table_schema = 'main' AND table_name = 'mart_scorecard_history'`)
+		WHERE table_catalog = ? AND table_schema = 'main' AND table_name = 'mart_scorecard_history'`, catalog)
 	if err != nil {
 		return err
 	}
@@ -152,6 +186,6 @@ func loadHistory(ctx context.Context, db *sql.DB, attached bool) error {
 		return nil
 	}
 	cols := strings.Join(common, ", ")
-	_, err = db.ExecContext(ctx, fmt.Sprintf("INSERT INTO previous_scorecard_history (%s) SELECT %s FROM previous.main.mart_scorecard_history", cols, cols))
+	_, err = db.ExecContext(ctx, fmt.Sprintf("INSERT INTO previous_scorecard_history (%s) SELECT %s FROM %s.main.mart_scorecard_history", cols, cols, sqltext.Ident(catalog)))
 	return err
 }

@@ -158,7 +158,7 @@ func RunModels(ctx context.Context, db *sql.DB, fsys fs.FS, names []string, now 
 		if err := loadContracts(ctx, db, datasets); err != nil {
 			return err
 		}
-		if err := loadHistory(ctx, db, false); err != nil {
+		if err := loadHistory(ctx, db, ""); err != nil {
 			return err
 		}
 	}

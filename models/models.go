@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // layers run in this order; inside a layer, models run in dependency
@@ -49,9 +50,33 @@ func loadModels(fsys fs.FS) ([]Model, error) {
 var reComment = regexp.MustCompile(`(?m)--.*$`)
 
 // mentions reports whether m's SQL (comments aside) names another model:
-// the one rule that makes a dependency.
+// the one rule that makes a dependency. A name is mentioned when it is a
+// whole word (a run of ASCII letters, digits and _), as `\bname\b` would
+// find it; each SQL text is split into words once.
 func mentions(m Model, name string) bool {
-	return regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\b`).MatchString(reComment.ReplaceAllString(m.SQL, ""))
+	if !reWholeWord.MatchString(name) {
+		return regexp.MustCompile(`\b` + regexp.QuoteMeta(name) + `\b`).MatchString(reComment.ReplaceAllString(m.SQL, ""))
+	}
+	return sqlWords(m.SQL)[name]
+}
+
+var (
+	reWord      = regexp.MustCompile(`[0-9A-Za-z_]+`)
+	reWholeWord = regexp.MustCompile(`^[0-9A-Za-z_]+$`)
+	wordCache   sync.Map // SQL text -> map[string]bool
+)
+
+// sqlWords is the set of words of a SQL text, comments aside.
+func sqlWords(text string) map[string]bool {
+	if w, ok := wordCache.Load(text); ok {
+		return w.(map[string]bool)
+	}
+	w := map[string]bool{}
+	for _, x := range reWord.FindAllString(reComment.ReplaceAllString(text, ""), -1) {
+		w[x] = true
+	}
+	wordCache.Store(text, w)
+	return w
 }
 
 // parents maps every model to the models it reads, across layers.

@@ -9,10 +9,15 @@
 #   BENCH_MONTHS  months of logger dumps, 68 sites   (default 3; 12 = the demo year)
 #   BENCH_RUNS    runs of each benchmark             (default 3)
 #   BENCH_OUT     the report                         (default docs/bench.md)
+#   BENCH_BUILD_MONTHS  months of the demo lake the build benchmarks use (default 12)
+#   BENCH_DEMO_DIR      a demo data folder to use instead of writing one
+#   BENCH_ONLY_BUILD=1  run only the build benchmarks; the ingest figures are
+#                       taken from the raw lines of the existing report
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROWS=${BENCH_ROWS:-2000000}
 MONTHS=${BENCH_MONTHS:-3}
+BUILD_MONTHS=${BENCH_BUILD_MONTHS:-12}
 RUNS=${BENCH_RUNS:-3}
 OUT=${BENCH_OUT:-docs/bench.md}
 raw=$(mktemp -d)
@@ -23,8 +28,16 @@ if [ -n "${BENCH_RESULTS:-}" ]; then
 	# Render the report from the raw lines of an earlier run.
 	cp "$BENCH_RESULTS" "$raw/results.txt"
 else
-go test -c -o "$raw/pipelines.test" ./pipelines
+go test -c -o "$raw/models.test" ./models
+go test -c -tags faults -o "$raw/cmd.test" ./cmd/waymark
+go build -o "$raw/waymark" ./cmd/waymark
 
+if [ -n "${BENCH_ONLY_BUILD:-}" ]; then
+	echo "bench: ingest figures from the raw lines of $OUT" >&2
+	sed -n '/^```$/,/^```$/p' "$OUT" | grep -E '^(csv|files|files_serial|scale68|scale680) ' >>"$raw/results.txt" || true
+	ingest_note="The ingest figures are those of the previous report (BENCH_ONLY_BUILD); the build figures are from this run."
+else
+go test -c -o "$raw/pipelines.test" ./pipelines
 bench() { # label env... : one benchmark process per run (peak RSS per process)
 	local label=$1 name=$2; shift 2
 	for i in $(seq "$RUNS"); do
@@ -42,6 +55,22 @@ bench files_serial BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS="$MONTHS" WAY
 echo "bench: scale, 68 then 680 sites, one month" >&2
 bench scale68 BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS=1 WAYMARK_BENCH_SITES=68 WAYMARK_BENCH_NODUCK=1
 bench scale680 BenchmarkLoggerFilesIngest WAYMARK_BENCH_MONTHS=1 WAYMARK_BENCH_SITES=680 WAYMARK_BENCH_NODUCK=1
+fi
+
+# The build benchmarks read a demo lake, written once (`waymark demo`).
+demo=${BENCH_DEMO_DIR:-$raw/demo}
+if [ -z "${BENCH_DEMO_DIR:-}" ]; then
+	echo "bench: a demo lake of $BUILD_MONTHS months (waymark demo)" >&2
+	WAYMARK_DATA_DIR="$demo" "$raw/waymark" demo --months "$BUILD_MONTHS" --log-level error >/dev/null
+fi
+echo "bench: full build vs the same SQL in DuckDB, then incremental after one submission, $RUNS runs" >&2
+for i in $(seq "$RUNS"); do
+	(cd models && WAYMARK_BENCH_LAKE="$demo/lake" "$raw/models.test" -test.run '^$' -test.bench '^BenchmarkBuild$' \
+		-test.benchtime 1x -test.timeout 60m 2>/dev/null) | grep "^Benchmark" | sed "s/^/build /" >>"$raw/results.txt"
+done
+echo "bench: a file dropped in the inbox -> its numbers in PostgreSQL under serve, $RUNS runs" >&2
+(cd cmd/waymark && WAYMARK_BENCH_DATA="$demo" "$raw/cmd.test" -test.run '^$' -test.bench '^BenchmarkDropToPostgres$' \
+	-test.benchtime 1x -test.count "$RUNS" -test.timeout 60m 2>&1) | grep "^Benchmark\|SKIP\|skip" | sed "s/^/latency /" >>"$raw/results.txt" || true
 fi
 
 # vals LABEL UNIT [SCALE]: a metric's values over the runs, sorted.
@@ -75,6 +104,15 @@ rate_ratio() { # median rows/s of label1 over label2
 	if [ -n "$a" ] && [ -n "$b" ]; then awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f×\n", a / b }'; else echo "–"; fi
 }
 rss_of() { stat "$1" peak_rss_MiB 1 "%.0f MiB"; }
+latency() { # the drop-to-PostgreSQL figure, or why it was not measured
+	if [ -n "$(vals latency drop_to_pg_s)" ]; then
+		echo "$(stat latency drop_to_pg_s 1 '%.1f s') (ingested and built after $(stat latency built_s 1 '%.1f s'), then published)"
+	elif grep -q "^latency" "$raw/results.txt"; then
+		echo "not measured: $(grep -m1 '^latency' "$raw/results.txt" | sed 's/^latency *//; s/.*SKIP: *//; s/^[^ ]*\.go:[0-9]*: *//')"
+	else
+		echo "not measured: the benchmark did not run"
+	fi
+}
 
 model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 {
@@ -84,7 +122,7 @@ model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 	echo "commit \`$(git describe --always --dirty 2>/dev/null || echo unknown)\`, on $(nproc) cores ($model),"
 	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Each figure is **min / median of $RUNS runs**;"
 	echo "each baseline is measured in the same process run, on the same files. The"
-	echo "machine is shared: read the ratios, not the absolute rates."
+	echo "machine is shared: read the ratios, not the absolute rates.${ingest_note:+ $ingest_note}"
 	echo
 	echo "| measure (issue 13) | goal | Waymark | baseline, same run | ratio |"
 	echo "|---|---|---|---|---|"
@@ -92,9 +130,9 @@ model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 	echo "| many small logger files ($(awk '$1=="files"{for(i=4;i<NF;i++) if($(i+1)=="files") {printf "%d", $i; exit}}' "$raw/results.txt") files, 68 sites × $MONTHS months) | ≥ 0.8× | $(stat files rows/s 1e3 '%.0f') k rows/s | one DuckDB COPY over the files, partitioned by station: $(stat files duckdb_rows/s 1e3 '%.0f') k rows/s | $(stat files ratio) |"
 	echo "| the same files, previous design (one input at a time, one commit round each) | – | $(stat files_serial rows/s 1e3 '%.0f') k rows/s | – | new design $(rate_ratio files files_serial) the rate of the previous one (medians) |"
 	echo "| peak RSS of any ingest | ≤ 300 MB, flat | large CSV $(rss_of csv); files $(rss_of files); 680 sites $(rss_of scale680) | – | max $(maxrss) |"
-	echo "| full build vs the same model SQL run directly in DuckDB | ≤ 1.2× | not measured: no build benchmark yet | – | – |"
-	echo "| incremental build after one new monthly submission | ≤ 2 s, ≤ 5 % of full | not implemented: every build is full (see docs/scale.md) | full build of the demo year: 18 s (issue) | – |"
-	echo "| file dropped in the inbox → its numbers in PostgreSQL under \`serve\` | ≤ 60 s | not measured here (needs PostgreSQL); serve now watches drop folders and builds at once, see docs/scale.md | previously ≤ 10 min poll + ≤ 1 min build tick | – |"
+	echo "| full build vs the same model SQL run directly in DuckDB (demo lake, $BUILD_MONTHS months) | ≤ 1.2× | $(stat build full_s 1 '%.1f s') | the same statements in one plain DuckDB connection, no docs, no tests: $(stat build direct_s 1 '%.1f s') | $(stat build full_ratio 1 '%.2f×') |"
+	echo "| incremental build after one new monthly submission | ≤ 2 s, ≤ 5 % of full | $(stat build incr_s 1 '%.2f s') ($(vals build models_rebuilt | tail -1) of $(vals build models | tail -1) models, $(vals build tests_run | tail -1) of $(vals build tests | tail -1) data tests) | the full build of the same run: $(stat build full_s 1 '%.1f s') | $(stat build incr_pct 1 '%.1f %%') of full |"
+	echo "| file dropped in the inbox → its numbers in PostgreSQL under \`serve\` | ≤ 60 s | $(latency) | previously ≤ 10 min poll + ≤ 1 min build tick | – |"
 	echo "| 10× data: 68 → 680 sites (one month of hourly dumps) | time ≤ 10.5×, memory flat | 68 sites $(secs scale68), 680 sites $(secs scale680); RSS $(rss_of scale68) → $(rss_of scale680) | – | time $(ratio_of_medians scale68 scale680) |"
 	echo
 	echo "## Raw benchmark lines"

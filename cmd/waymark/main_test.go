@@ -81,7 +81,7 @@ type result struct {
 	code           int
 }
 
-func run(t *testing.T, dir string, env []string, args ...string) result {
+func run(t testing.TB, dir string, env []string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir

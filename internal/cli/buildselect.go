@@ -23,11 +23,20 @@ version, runs every data test (the YAML beside each model and sql/tests), and
 switches current.duckdb to it atomically; a failing error-severity test keeps
 the previous version current, a failing warn-severity test is reported.
 
+When a current version exists and records what it was built from (per data
+set the committed inputs, each model's SQL, the macros, seeds, contracts, the
+day, the binary), the build is incremental: it starts from a copy of the
+current version, reloads only the data sets whose inputs changed and runs
+only the models downstream of what changed (and their data tests); the
+result is the same as a full build's. --full builds everything; a build
+that cannot be incremental is full and says why.
+
 --select limits the models run, dbt-style: "model" the model alone, "+model"
 with every model it reads from, "model+" with every model that reads it,
 "+model+" both (several: repeat the flag or separate with commas). The other
 models' tables are copied from the current version.`
 	build.Example += `
+  waymark build --full
   waymark build --select mart_scorecard
   waymark build --select +mart_trajectory --select int_grain_rollup+`
 	build.RunE = func(cmd *cobra.Command, args []string) error {

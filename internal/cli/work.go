@@ -96,15 +96,49 @@ func (a *app) jobVars(j pipelines.Job) map[string]string {
 	return vars
 }
 
+// build builds a new warehouse version: incrementally on the current one
+// when its recorded inputs allow (models.Run decides and says why not).
 func (a *app) build(ctx context.Context) (models.Result, error) {
+	return a.buildWith(ctx, false)
+}
+
+// buildWith is build, in full when full is set.
+func (a *app) buildWith(ctx context.Context, full bool) (models.Result, error) {
 	ds, err := a.datasets()
 	if err != nil {
 		return models.Result{}, err
 	}
 	return models.Run(ctx, models.Options{
 		Store: a.store(), Lake: a.lake(), Datasets: ds,
-		Seeds: waymark.Seeds(a.cfg.SeedsDir), SQL: waymark.SQL(a.cfg.SQLDir), Log: a.log,
+		Seeds: waymark.Seeds(a.cfg.SeedsDir), SQL: waymark.SQL(a.cfg.SQLDir), Log: a.log, Full: full,
 	})
+}
+
+// buildSummary is what waymark build prints: what kind of build it was,
+// what it did and how long it took.
+func buildSummary(res models.Result) string {
+	d := res.Duration.Round(10 * time.Millisecond)
+	passed := fmt.Sprintf("%d data tests passed", res.Tests-len(res.Warnings))
+	if len(res.Warnings) > 0 {
+		passed += fmt.Sprintf(", %d warned", len(res.Warnings))
+	}
+	if res.Mode == "incremental" {
+		sets := "data sets"
+		if len(res.Changed) == 1 {
+			sets = "data set"
+		}
+		changed := fmt.Sprintf("%d %s changed", len(res.Changed), sets)
+		if len(res.Changed) > 0 {
+			changed += " (" + strings.Join(res.Changed, ", ") + ")"
+		}
+		return fmt.Sprintf("incremental: %s, %d of %d models rebuilt, %d of %d data tests run, %s; %s\nwarehouse %s",
+			changed, len(res.Built), res.Models, res.TestsRun, res.Tests, d, passed, res.Path)
+	}
+	why := ""
+	if res.Reason != "" {
+		why = " (" + res.Reason + ")"
+	}
+	return fmt.Sprintf("full%s: %d models, %s, %s\nwarehouse %s", why, res.Models, passed, d, res.Path)
 }
 
 func (a *app) dashboards(ctx context.Context) ([]string, error) {
@@ -178,21 +212,24 @@ func printRun(w io.Writer, r pipelines.RunResult) {
 }
 
 func buildCmd(a *app) *cobra.Command {
-	return &cobra.Command{
+	var full bool
+	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Rebuild the DuckDB warehouse from the lake and seeds, and publish it atomically",
 		Example: `  waymark build
   duckdb -readonly data/warehouse/current.duckdb "SELECT * FROM mart_scorecard LIMIT 5"`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := a.build(cmd.Context())
+			res, err := a.buildWith(cmd.Context(), full)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "warehouse %s: %d models, %d data tests passed (%s)\n", res.Path, res.Models, res.Tests, res.Duration.Round(time.Millisecond))
+			fmt.Fprintln(a.out, buildSummary(res))
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&full, "full", false, "build everything from the lake even when the current version could be built on")
+	return cmd
 }
 
 func dashboardsCmd(a *app) *cobra.Command {

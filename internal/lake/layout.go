@@ -181,18 +181,27 @@ func (l Lake) Committed(dataset string) (data, quarantine []string, err error) {
 		return nil, nil, err
 	}
 	for _, m := range ms {
-		for _, f := range m.Files {
-			data = append(data, filepath.Join(l.Root, f))
-		}
-		if m.Problems > 0 || m.Rejected > 0 {
-			q := l.QuarantinePath(dataset, m.Checksum[:min(16, len(m.Checksum))])
-			if _, err := os.Stat(q); err == nil {
-				quarantine = append(quarantine, q)
-			}
-		}
+		d, q := l.InputFiles(dataset, m)
+		data = append(data, d...)
+		quarantine = append(quarantine, q...)
 	}
 	sort.Strings(data)
 	return data, quarantine, nil
+}
+
+// InputFiles lists the files of one finished input, as Committed does for
+// all of them: its data files and its quarantine file when it has one.
+func (l Lake) InputFiles(dataset string, m *Manifest) (data, quarantine []string) {
+	for _, f := range m.Files {
+		data = append(data, filepath.Join(l.Root, f))
+	}
+	if m.Problems > 0 || m.Rejected > 0 {
+		q := l.QuarantinePath(dataset, m.Checksum[:min(16, len(m.Checksum))])
+		if _, err := os.Stat(q); err == nil {
+			quarantine = append(quarantine, q)
+		}
+	}
+	return data, quarantine
 }
 
 // Manifests returns the manifest of every finished input of a data set,

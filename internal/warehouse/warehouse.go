@@ -11,6 +11,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -144,6 +145,27 @@ func (s *Store) OpenCurrent() (*sql.DB, string, error) {
 // read-write handle, and publishes it only if fill succeeds. A failed or
 // interrupted build leaves the previous version current.
 func (s *Store) Build(ctx context.Context, fill func(context.Context, *sql.DB) error) (string, error) {
+	return s.build(ctx, "", fill)
+}
+
+// BuildFrom is Build starting from a copy of base, a finished version
+// (finished versions are never written again, so the copy is consistent):
+// fill changes only what must change. The copy is made under the build
+// lock, in the kernel (copy_file_range) where the file system allows.
+func (s *Store) BuildFrom(ctx context.Context, base string, fill func(context.Context, *sql.DB) error) (string, error) {
+	if base == "" {
+		return "", errors.New("build from a previous version: no version given")
+	}
+	return s.build(ctx, base, fill)
+}
+
+// OpenVersion opens one finished version read-only and hardened, like
+// OpenCurrent: the build reads what the previous version was built from.
+func (s *Store) OpenVersion(path string) (*sql.DB, error) {
+	return open(path, true, true, s.timeZone)
+}
+
+func (s *Store) build(ctx context.Context, base string, fill func(context.Context, *sql.DB) error) (string, error) {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return "", fmt.Errorf("create warehouse dir: %w", err)
 	}
@@ -161,11 +183,26 @@ func (s *Store) Build(ctx context.Context, fill func(context.Context, *sql.DB) e
 	path := filepath.Join(s.dir, name)
 	// Build under a name readers never look for; rename once finished.
 	building := path + ".building"
+	// The copy's bytes are written back while fill works (the kernel
+	// copied them without syncing): the sync before publishing then
+	// finds little left to write.
+	early := make(chan error, 1)
+	early <- nil
+	if base != "" {
+		if err := copyFile(base, building); err != nil {
+			os.Remove(building)
+			return "", err
+		}
+		<-early
+		go func() { early <- fsyncFile(building) }()
+	}
 	db, err := open(building, false, false, s.timeZone)
 	if err != nil {
+		os.Remove(building)
 		return "", err
 	}
 	fail := func(err error) (string, error) {
+		<-early
 		db.Close()
 		os.Remove(building)
 		os.Remove(building + ".wal")
@@ -180,6 +217,11 @@ func (s *Store) Build(ctx context.Context, fill func(context.Context, *sql.DB) e
 	if err := db.Close(); err != nil {
 		return fail(fmt.Errorf("close %s: %w", name, err))
 	}
+	if err := <-early; err != nil {
+		early <- nil
+		return fail(err)
+	}
+	early <- nil
 	if err := fsyncFile(building); err != nil {
 		return fail(err)
 	}
@@ -258,6 +300,29 @@ func fsyncFile(path string) error {
 	defer f.Close()
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	return nil
+}
+
+// copyFile copies a finished version to dst (created, not yet synced: the
+// build syncs the whole file before publishing it). io.Copy between two
+// *os.File uses copy_file_range, so the bytes never pass through Go.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("copy the previous version %s: %w", src, err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("copy the previous version to %s: %w", dst, err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copy the previous version %s to %s: %w", src, dst, err)
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("copy the previous version to %s: %w", dst, err)
 	}
 	return nil
 }

@@ -135,3 +135,61 @@ func TestReaderIsHardened(t *testing.T) {
 		t.Errorf("ATTACH created a database file")
 	}
 }
+
+// BuildFrom starts from a copy of a finished version: the new version has
+// what fill added to the copy, the base is left as it was, and a failed
+// build leaves neither debris nor a changed base.
+func TestBuildFromCopiesTheBase(t *testing.T) {
+	ctx := context.Background()
+	s := New(t.TempDir(), 5, "Asia/Shanghai")
+	base, err := s.Build(ctx, func(ctx context.Context, db *sql.DB) error {
+		_, err := db.ExecContext(ctx, "CREATE TABLE t AS SELECT 1 AS n")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := s.BuildFrom(ctx, base, func(ctx context.Context, db *sql.DB) error {
+		_, err := db.ExecContext(ctx, "INSERT INTO t VALUES (2)")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := func(p string) int {
+		db, err := s.OpenVersion(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow("SELECT sum(n) FROM t").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := sum(next); got != 3 {
+		t.Errorf("the new version sums %d, want 3 (the copy and the added row)", got)
+	}
+	if got := sum(base); got != 1 {
+		t.Errorf("the base sums %d after a build from it, want 1", got)
+	}
+	if cur, _ := s.Current(); cur != next {
+		t.Errorf("current is %s, want %s", cur, next)
+	}
+	if _, err := s.BuildFrom(ctx, next, func(ctx context.Context, db *sql.DB) error {
+		db.ExecContext(ctx, "INSERT INTO t VALUES (100)")
+		return errors.New("a data test failed")
+	}); err == nil {
+		t.Fatal("a failed build from a copy reported success")
+	}
+	if got := sum(next); got != 3 {
+		t.Errorf("the base sums %d after a failed build from it, want 3", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(s.Dir(), "*.building*")); len(left) > 0 {
+		t.Errorf("a failed build left %v", left)
+	}
+	if _, err := s.BuildFrom(ctx, filepath.Join(s.Dir(), "missing.duckdb"), nil); err == nil {
+		t.Error("a build from a missing version reported success")
+	}
+}

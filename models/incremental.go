@@ -1,0 +1,648 @@
+package models
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/waymark-data/waymark/internal/lake"
+	"github.com/waymark-data/waymark/internal/sqltext"
+	"github.com/waymark-data/waymark/pipelines"
+)
+
+// An incremental build starts from a copy of the previous finished version
+// and changes only what its inputs say must change. Every version records
+// what it was built from in waymark_build_inputs (key, fingerprint):
+//
+//	format, binary, duckdb, lake_root   anything else here → full build
+//	seeds, contracts, macros             a change → full build
+//	time_zone                            a change → full build
+//	mode                                 full | incremental | select (a
+//	                                     --select build copied unselected
+//	                                     models unchecked → next is full)
+//	today                                build_context.today
+//	docs                                 the YAML beside the models and sql/tests
+//	model:<name>                         the model's SQL text
+//	dataset:<name>                       the data set's committed manifests
+//	manifest:<name>/<checksum>           one manifest's size and mtime
+//	runs, run:<file>                     the run ledger's files
+//
+// A build loads exactly the manifests and run files it records. A data
+// set whose inputs were only added to gets the new inputs' rows appended
+// (its lake table, lake_inputs, lake_submissions, lake_quarantine); one
+// whose inputs changed or went is reloaded whole (lake_quarantine with it);
+// the models that read a changed table, whose SQL changed, that read the
+// clock (build_context.built_at, now()) or the previous history, or that
+// read build_context when the day changed, are run again, with every model
+// downstream of them, and only the data tests that read one of those. A
+// full build of the same inputs gives the same tables (tested).
+const buildFormat = "2"
+
+// buildInputs maps an input key to its fingerprint.
+type buildInputs map[string]string
+
+func fingerprint(parts ...[]byte) string {
+	h := sha256.New()
+	for _, p := range parts {
+		fmt.Fprintf(h, "%d:", len(p))
+		h.Write(p)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// fsFingerprint hashes the names and bytes of every file matching the
+// patterns.
+func fsFingerprint(fsys fs.FS, patterns ...string) (string, error) {
+	var files []string
+	for _, p := range patterns {
+		m, err := fs.Glob(fsys, p)
+		if err != nil {
+			return "", err
+		}
+		files = append(files, m...)
+	}
+	sort.Strings(files)
+	var parts [][]byte
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", f, err)
+		}
+		parts = append(parts, []byte(f), b)
+	}
+	return fingerprint(parts...), nil
+}
+
+// collectInputs fingerprints what a build reads, before it reads it: a
+// manifest committed meanwhile is then loaded but not recorded, and the
+// next build loads its data set again (never the other way round).
+func collectInputs(o Options, p *Project) (buildInputs, error) {
+	in := buildInputs{"format": buildFormat, "lake_root": o.Lake.Root}
+	if exe, err := os.Executable(); err == nil {
+		if st, err := os.Stat(exe); err == nil {
+			// The Go code (target parsing, lake loading) shapes the tables
+			// too: a new binary builds in full.
+			in["binary"] = fmt.Sprintf("%s %d %d", exe, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	var err error
+	if in["seeds"], err = fsFingerprint(o.Seeds, "*.csv"); err != nil {
+		return nil, fmt.Errorf("fingerprint the seeds: %w", err)
+	}
+	if in["macros"], err = fsFingerprint(o.SQL, "macros/*.sql"); err != nil {
+		return nil, fmt.Errorf("fingerprint the macros: %w", err)
+	}
+	if in["docs"], err = fsFingerprint(o.SQL, "*/*.yaml", "*/*.yml", "tests/*.sql"); err != nil {
+		return nil, fmt.Errorf("fingerprint the model docs and tests: %w", err)
+	}
+	contracts, err := json.Marshal(o.Datasets)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint the contracts: %w", err)
+	}
+	in["contracts"] = fingerprint(contracts)
+	for _, m := range p.Models {
+		in["model:"+m.Name] = fingerprint([]byte(m.Layer), []byte(m.SQL))
+	}
+	for _, n := range slices.Sorted(maps.Keys(o.Datasets)) {
+		// A data set is its manifests (lake.Committed lists the files
+		// through them): each is written whole and renamed into place, so
+		// its name, size and modification time say whether it is new or
+		// was written again, without reading a thousand JSON files.
+		dir := filepath.Dir(o.Lake.ManifestPath(n, "x"))
+		entries, err := os.ReadDir(dir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("fingerprint data set %s: %w", n, err)
+		}
+		var b strings.Builder
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".json") {
+				continue
+			}
+			st, err := e.Info()
+			if err != nil {
+				return nil, fmt.Errorf("fingerprint data set %s: %w", n, err)
+			}
+			stamp := fmt.Sprintf("%d %d", st.Size(), st.ModTime().UnixNano())
+			fmt.Fprintf(&b, "%s %s\n", e.Name(), stamp)
+			in["manifest:"+n+"/"+strings.TrimSuffix(e.Name(), ".json")] = stamp
+		}
+		in["dataset:"+n] = fingerprint([]byte(b.String()))
+	}
+	runs, err := o.Lake.RunFiles()
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint the run ledger: %w", err)
+	}
+	in["runs"] = fingerprint([]byte(strings.Join(runs, "\n")))
+	for _, r := range runs {
+		in["run:"+r] = "" // written whole, never again
+	}
+	return in, nil
+}
+
+// addContext adds what only the database knows: the build's day and time
+// zone (from build_context) and DuckDB's version.
+func (in buildInputs) addContext(ctx context.Context, db *sql.DB) error {
+	var today, tz, version string
+	if err := db.QueryRowContext(ctx, `SELECT CAST(today AS VARCHAR), time_zone, (SELECT library_version FROM pragma_version()) FROM build_context`).
+		Scan(&today, &tz, &version); err != nil {
+		return fmt.Errorf("build context: %w", err)
+	}
+	in["today"], in["time_zone"], in["duckdb"] = today, tz, version
+	return nil
+}
+
+// record writes the inputs into the version.
+func (in buildInputs) record(ctx context.Context, db *sql.DB, mode string) error {
+	in["mode"] = mode
+	if _, err := db.ExecContext(ctx, `CREATE OR REPLACE TABLE waymark_build_inputs (key VARCHAR, fingerprint VARCHAR)`); err != nil {
+		return fmt.Errorf("record build inputs: %w", err)
+	}
+	keys := slices.Sorted(maps.Keys(in))
+	var b strings.Builder
+	args := make([]any, 0, 2*len(keys))
+	b.WriteString("INSERT INTO waymark_build_inputs VALUES ")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?)")
+		args = append(args, k, in[k])
+	}
+	if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("record build inputs: %w", err)
+	}
+	return nil
+}
+
+func readInputs(ctx context.Context, db *sql.DB) (buildInputs, error) {
+	rows, err := db.QueryContext(ctx, `SELECT key, fingerprint FROM waymark_build_inputs`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	in := buildInputs{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		in[k] = v
+	}
+	return in, rows.Err()
+}
+
+// mustMatch are the inputs whose change makes a full build.
+var mustMatch = []string{"format", "binary", "duckdb", "lake_root", "time_zone", "seeds", "contracts", "macros"}
+
+// plan is what an incremental build must redo.
+type plan struct {
+	prev     buildInputs
+	datasets []string // data sets whose committed inputs changed
+	runs     bool     // the run ledger changed
+}
+
+// manifestsOf lists data set n's finished inputs: those in recorded
+// inputs when there are some (a build loads exactly what it records: an
+// input committed after collectInputs is left to the next build, never
+// loaded unrecorded and appended a second time), else the lake's.
+func manifestsOf(l lake.Lake, n string, in buildInputs) ([]*lake.Manifest, error) {
+	if in == nil {
+		return l.Manifests(n)
+	}
+	prefix := "manifest:" + n + "/"
+	var out []*lake.Manifest
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		sum, ok := strings.CutPrefix(k, prefix)
+		if !ok {
+			continue
+		}
+		m, err := l.ReadManifest(n, sum)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil { // gone since: recorded, not loaded, reloaded next time
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// committedOf is lake.Committed for the inputs ms.
+func committedOf(l lake.Lake, n string, ms []*lake.Manifest) (data, quarantine []string) {
+	for _, m := range ms {
+		d, q := l.InputFiles(n, m)
+		data = append(data, d...)
+		quarantine = append(quarantine, q...)
+	}
+	sort.Strings(data)
+	return data, quarantine
+}
+
+// runsOf lists the run ledger's files, as recorded when in has them.
+func runsOf(l lake.Lake, in buildInputs) ([]string, error) {
+	if in == nil {
+		return l.RunFiles()
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		if r, ok := strings.CutPrefix(k, "run:"); ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// added lists the entries under prefix (names after it) that the current
+// inputs have and the previous ones had not; ok is false when an entry
+// changed or went, so that appending the new ones is not enough.
+func (pl *plan) added(in buildInputs, prefix string) (names []string, ok bool) {
+	for k, v := range pl.prev {
+		if strings.HasPrefix(k, prefix) {
+			if cur, has := in[k]; !has || cur != v {
+				return nil, false
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(in)) {
+		if strings.HasPrefix(k, prefix) {
+			if _, had := pl.prev[k]; !had {
+				names = append(names, strings.TrimPrefix(k, prefix))
+			}
+		}
+	}
+	return names, true
+}
+
+// planIncremental decides whether the previous version can be built on;
+// reason says why not when it cannot.
+func planIncremental(ctx context.Context, o Options, in buildInputs) (*plan, string) {
+	if o.Previous == "" {
+		return nil, "no previous version"
+	}
+	db, err := o.Store.OpenVersion(o.Previous)
+	if err != nil {
+		return nil, fmt.Sprintf("previous version unreadable: %v", err)
+	}
+	defer db.Close()
+	prev, err := readInputs(ctx, db)
+	if err != nil {
+		return nil, "the previous version does not record its inputs (built before incremental builds)"
+	}
+	// The day and DuckDB's version as this build will see them.
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	var today, tz, version string
+	if err := db.QueryRowContext(ctx, `SELECT CAST(CAST(CAST(? AS TIMESTAMPTZ) AS DATE) AS VARCHAR), current_setting('TimeZone'), (SELECT library_version FROM pragma_version())`,
+		now.UTC().Format(time.RFC3339Nano)).Scan(&today, &tz, &version); err != nil {
+		return nil, fmt.Sprintf("previous version unreadable: %v", err)
+	}
+	cur := maps.Clone(in)
+	cur["today"], cur["time_zone"], cur["duckdb"] = today, tz, version
+	if prev["mode"] == "select" {
+		return nil, "the previous version was a --select build"
+	}
+	for _, k := range mustMatch {
+		if prev[k] != cur[k] {
+			what := k
+			switch k {
+			case "binary":
+				what = "the waymark binary"
+			case "duckdb":
+				what = "DuckDB's version"
+			case "format":
+				what = "the build format"
+			}
+			return nil, what + " changed"
+		}
+	}
+	pl := &plan{prev: prev, runs: prev["runs"] != in["runs"]}
+	for _, n := range slices.Sorted(maps.Keys(o.Datasets)) {
+		if prev["dataset:"+n] != in["dataset:"+n] {
+			pl.datasets = append(pl.datasets, n)
+		}
+	}
+	return pl, ""
+}
+
+var (
+	// reVolatile finds SQL that reads the wall clock or chance: such a
+	// model gives another answer at every build.
+	reVolatile = regexp.MustCompile(`(?i)\b(now|current_timestamp|current_time|get_current_time|get_current_timestamp|random|gen_random_uuid|uuid)\s*\(|\bcurrent_(date|timestamp|time)\b`)
+)
+
+// rerunModels lists the models an incremental build must run, in build
+// order: those whose SQL changed or that are new, those reading a changed
+// source table, those reading the clock, and every model downstream.
+func rerunModels(p *Project, prev, in buildInputs, dirty []string) map[string]bool {
+	up := parents(p.Models)
+	run := map[string]bool{}
+	for _, m := range p.Models { // build order: parents come first
+		k := "model:" + m.Name
+		switch {
+		case prev[k] != in[k]:
+			run[m.Name] = true
+		case mentions(m, "previous_scorecard_history"):
+			run[m.Name] = true // the history moves on at every build
+		case mentions(m, "build_context") && mentions(m, "built_at"):
+			run[m.Name] = true // the build's instant
+		case reVolatile.MatchString(reComment.ReplaceAllString(m.SQL, "")):
+			run[m.Name] = true
+		}
+		for _, d := range dirty {
+			if !run[m.Name] && mentions(m, d) {
+				run[m.Name] = true
+			}
+		}
+		for _, u := range up[m.Name] {
+			if run[u] {
+				run[m.Name] = true
+			}
+		}
+	}
+	return run
+}
+
+// fillIncremental brings a copy of the previous version up to date.
+func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in buildInputs, pl *plan, res *Result, log *slog.Logger) error {
+	t0 := time.Now()
+	phase := func(name string) {
+		log.Debug("build phase", "phase", name, "ms", time.Since(t0).Milliseconds())
+		t0 = time.Now()
+	}
+	phase("copied")
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	if _, err := db.ExecContext(ctx, `DROP TABLE build_context`); err != nil {
+		return fmt.Errorf("build context: %w", err)
+	}
+	if err := createBuildContext(ctx, db, now); err != nil {
+		return err
+	}
+	if err := in.addContext(ctx, db); err != nil {
+		return err
+	}
+	phase("context")
+	var dirty []string
+	if pl.prev["today"] != in["today"] {
+		dirty = append(dirty, "build_context")
+	}
+	// The previous version's history is this copy's own.
+	var catalog string
+	if err := db.QueryRowContext(ctx, `SELECT current_database()`).Scan(&catalog); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, `DROP TABLE previous_scorecard_history`); err != nil {
+		return fmt.Errorf("carry the scorecard history: %w", err)
+	}
+	if err := loadHistory(ctx, db, catalog); err != nil {
+		return fmt.Errorf("carry the scorecard history: %w", err)
+	}
+	phase("history")
+	// Reload the changed data sets, then what is derived from all of them.
+	reload := func(table string, files []string, cols []lake.Column) error {
+		for _, s := range []string{"DROP TABLE IF EXISTS " + sqltext.Ident(table), "DELETE FROM lake_unreadable WHERE lake_table = " + sqltext.String(table)} {
+			if _, err := db.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("reload %s: %w", table, err)
+			}
+		}
+		dirty = append(dirty, table)
+		t := time.Now()
+		err := lakeTable(ctx, db, table, files, cols)
+		log.Debug("reloaded", "table", table, "files", len(files), "ms", time.Since(t).Milliseconds())
+		return err
+	}
+	// A data set whose inputs were only added to (the common case: a new
+	// submission) gets their rows appended; one whose inputs changed or
+	// went is reloaded whole, and lake_quarantine with it.
+	reloadQuarantine := false
+	var newQuarantine []string
+	for _, n := range pl.datasets {
+		added, ok := pl.added(in, "manifest:"+n+"/")
+		var ms []*lake.Manifest
+		for _, sum := range added {
+			m, err := o.Lake.ReadManifest(n, sum)
+			if err != nil {
+				return err
+			}
+			if m == nil { // gone since it was listed
+				ok = false
+				break
+			}
+			ms = append(ms, m)
+		}
+		if !ok {
+			reloadQuarantine = true
+			all, err := manifestsOf(o.Lake, n, in)
+			if err != nil {
+				return err
+			}
+			files, _ := committedOf(o.Lake, n, all)
+			if err := reload("lake_"+n, files, o.Datasets[n].LakeColumns()); err != nil {
+				return err
+			}
+			for _, t := range []string{"lake_inputs", "lake_submissions"} {
+				if _, err := db.ExecContext(ctx, "DELETE FROM "+t+" WHERE dataset = ?", n); err != nil {
+					return fmt.Errorf("reload %s of %s: %w", t, n, err)
+				}
+			}
+			if err := insertInputs(ctx, db, n, o.Datasets[n], all, false); err != nil {
+				return err
+			}
+			continue
+		}
+		var files []string
+		for _, m := range ms {
+			d, q := o.Lake.InputFiles(n, m)
+			files = append(files, d...)
+			newQuarantine = append(newQuarantine, q...)
+		}
+		t := time.Now()
+		if err := appendLake(ctx, db, "lake_"+n, files, o.Datasets[n].LakeColumns()); err != nil {
+			return fmt.Errorf("append to lake_%s: %w", n, err)
+		}
+		dirty = append(dirty, "lake_"+n)
+		if err := insertInputs(ctx, db, n, o.Datasets[n], ms, true); err != nil {
+			return err
+		}
+		log.Debug("appended", "table", "lake_"+n, "inputs", len(ms), "files", len(files), "ms", time.Since(t).Milliseconds())
+	}
+	if len(pl.datasets) > 0 {
+		dirty = append(dirty, "lake_inputs", "lake_submissions", "lake_unreadable")
+	}
+	if reloadQuarantine {
+		var quarantined []string
+		for _, n := range slices.Sorted(maps.Keys(o.Datasets)) {
+			all, err := manifestsOf(o.Lake, n, in)
+			if err != nil {
+				return err
+			}
+			_, q := committedOf(o.Lake, n, all)
+			quarantined = append(quarantined, q...)
+		}
+		if err := reload("lake_quarantine", quarantined, pipelines.QuarantineColumns); err != nil {
+			return err
+		}
+	} else if len(newQuarantine) > 0 {
+		if err := appendLake(ctx, db, "lake_quarantine", newQuarantine, pipelines.QuarantineColumns); err != nil {
+			return fmt.Errorf("append to lake_quarantine: %w", err)
+		}
+		dirty = append(dirty, "lake_quarantine")
+	}
+	if pl.runs {
+		added, ok := pl.added(in, "run:")
+		if ok {
+			if err := appendLake(ctx, db, "lake_runs", added, pipelines.RunColumns); err != nil {
+				return fmt.Errorf("append to lake_runs: %w", err)
+			}
+			dirty = append(dirty, "lake_runs", "lake_unreadable")
+		} else {
+			runs, err := runsOf(o.Lake, in)
+			if err != nil {
+				return err
+			}
+			if err := reload("lake_runs", runs, pipelines.RunColumns); err != nil {
+				return err
+			}
+		}
+	}
+	// The macros are the copy's own: they are unchanged (a change builds
+	// in full).
+	// Models that are gone leave with their tables.
+	current := map[string]bool{}
+	for _, m := range p.Models {
+		current[m.Name] = true
+	}
+	removed := false
+	for _, k := range slices.Sorted(maps.Keys(pl.prev)) {
+		if name, ok := strings.CutPrefix(k, "model:"); ok && !current[name] {
+			removed = true
+			if _, err := db.ExecContext(ctx, "DROP TABLE IF EXISTS "+sqltext.Ident(name)); err != nil {
+				return fmt.Errorf("drop removed model %s: %w", name, err)
+			}
+		}
+	}
+	phase("lake")
+	run := rerunModels(p, pl.prev, in, dirty)
+	sqlChanged := removed
+	var toRun []Model
+	for _, m := range p.Models {
+		if !run[m.Name] {
+			continue
+		}
+		if pl.prev["model:"+m.Name] != in["model:"+m.Name] {
+			sqlChanged = true
+		}
+		toRun = append(toRun, m)
+	}
+	if err := runModels(ctx, db, p.Models, toRun, log); err != nil {
+		return err
+	}
+	phase("models")
+	res.Models = len(p.Models)
+	res.Built = sortedKeys(run)
+	res.Changed = pl.datasets
+	if sqlChanged || pl.prev["docs"] != in["docs"] {
+		if err := writeDocs(ctx, db, p); err != nil {
+			return err
+		}
+	}
+	// Only the tests that read something rebuilt or reloaded run again;
+	// the others' results are the previous version's.
+	var tests []DataTest
+	for _, t := range p.Tests {
+		if pl.prev["docs"] != in["docs"] || run[t.Model] || readsAny(t.SQL, sortedKeys(run)) || readsAny(t.SQL, dirty) {
+			tests = append(tests, t)
+		}
+	}
+	phase("docs")
+	results := RunTests(ctx, db, tests)
+	phase("tests")
+	carried, err := carriedResults(ctx, db, p.Tests, tests)
+	if err != nil {
+		return err
+	}
+	res.TestsRun = len(results)
+	phase("carried")
+	keep := map[string]bool{}
+	for _, r := range carried {
+		keep[testKey(r.DataTest)] = true
+	}
+	if err := finishTestsKeeping(ctx, db, append(carried, results...), keep, res, log); err != nil {
+		return err
+	}
+	phase("test results")
+	if err := writeBuildRow(ctx, db, o, len(p.Models), len(p.Tests)); err != nil {
+		return err
+	}
+	err = in.record(ctx, db, "incremental")
+	phase("recorded")
+	return err
+}
+
+// readsAny reports whether SQL names any of the tables.
+func readsAny(sqlText string, tables []string) bool {
+	m := Model{SQL: sqlText}
+	for _, t := range tables {
+		if mentions(m, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// carriedResults are the previous version's results of the tests not run
+// again (warnings are reported again; a previous version passed every
+// blocking test).
+func carriedResults(ctx context.Context, db *sql.DB, all, rerun []DataTest) ([]TestResult, error) {
+	again := map[string]bool{}
+	for _, t := range rerun {
+		again[testKey(t)] = true
+	}
+	prev := map[string]TestResult{}
+	rows, err := db.QueryContext(ctx, `SELECT key, rows, coalesce(example, '') FROM waymark_test_results`)
+	if err != nil {
+		return nil, fmt.Errorf("previous test results: %w", err)
+	}
+	for rows.Next() {
+		var k string
+		var r TestResult
+		if err := rows.Scan(&k, &r.Rows, &r.Example); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		prev[k] = r
+	}
+	rows.Close()
+	var out []TestResult
+	for _, t := range all {
+		k := testKey(t)
+		if again[k] {
+			continue
+		}
+		r, ok := prev[k]
+		if !ok {
+			return nil, fmt.Errorf("test %s (sql/%s) has no previous result", t.Name, t.File)
+		}
+		r.DataTest = t
+		out = append(out, r)
+	}
+	return out, nil
+}
