@@ -17,7 +17,8 @@
 -- The hour limits are the targets of those indicators (stg_targets, the
 -- event's year or, for years after the plan, its last year), never typed
 -- here; the status is target_status's verdict.
--- A record not yet reported counts the hours up to the build: an
+-- A record not yet reported counts the hours up to the build
+-- (build_context.built_at, the build's one clock, never now()): an
 -- unreported danger is late once the limit has passed.
 WITH events AS (
     SELECT
@@ -49,7 +50,7 @@ classified AS (
         CASE
             WHEN observed_at IS NULL THEN NULL
             WHEN reported_at < observed_at THEN NULL
-            ELSE (epoch(coalesce(reported_at, now())) - epoch(observed_at)) / 3600.0
+            ELSE (epoch(coalesce(reported_at, (SELECT built_at FROM build_context))) - epoch(observed_at)) / 3600.0
         END                                                     AS hours_to_report,
         CASE
             WHEN observed_at IS NULL THEN 'observed_at missing'
