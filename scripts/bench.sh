@@ -31,6 +31,7 @@ else
 go test -c -o "$raw/models.test" ./models
 go test -c -tags faults -o "$raw/cmd.test" ./cmd/waymark
 go build -o "$raw/waymark" ./cmd/waymark
+go test -c -o "$raw/dashboards.test" ./dashboards
 
 if [ -n "${BENCH_ONLY_BUILD:-}" ]; then
 	echo "bench: ingest figures from the raw lines of $OUT" >&2
@@ -71,6 +72,10 @@ done
 echo "bench: a file dropped in the inbox -> its numbers in PostgreSQL under serve, $RUNS runs" >&2
 (cd cmd/waymark && WAYMARK_BENCH_DATA="$demo" "$raw/cmd.test" -test.run '^$' -test.bench '^BenchmarkDropToPostgres$' \
 	-test.benchtime 1x -test.count "$RUNS" -test.timeout 60m 2>&1) | grep "^Benchmark\|SKIP\|skip" | sed "s/^/latency /" >>"$raw/results.txt" || true
+# One run: the benchmark itself loads the overview 20 times.
+echo "bench: the overview's panel SQL on published PostgreSQL as the reader (issue 10)" >&2
+(cd dashboards && "$raw/dashboards.test" -test.run '^$' -test.bench '^BenchmarkOverviewSQL$' \
+	-test.benchtime 1x -test.timeout 60m 2>/dev/null) | grep "^Benchmark" | sed "s/^/dash /" >>"$raw/results.txt" || true
 fi
 
 # vals LABEL UNIT [SCALE]: a metric's values over the runs, sorted.
@@ -134,6 +139,14 @@ model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 	echo "| incremental build after one new monthly submission | ≤ 2 s, ≤ 5 % of full | $(stat build incr_s 1 '%.2f s') ($(vals build models_rebuilt | tail -1) of $(vals build models | tail -1) models, $(vals build tests_run | tail -1) of $(vals build tests | tail -1) data tests) | the full build of the same run: $(stat build full_s 1 '%.1f s') | $(stat build incr_pct 1 '%.1f %%') of full |"
 	echo "| file dropped in the inbox → its numbers in PostgreSQL under \`serve\` | ≤ 60 s | $(latency) | previously ≤ 10 min poll + ≤ 1 min build tick | – |"
 	echo "| 10× data: 68 → 680 sites (one month of hourly dumps) | time ≤ 10.5×, memory flat | 68 sites $(secs scale68), 680 sites $(secs scale680); RSS $(rss_of scale68) → $(rss_of scale680) | – | time $(ratio_of_medians scale68 scale680) |"
+	echo
+	echo "Dashboards (issue 10): the SQL of every panel of the leaders' overview, run on the"
+	echo "published demo year in PostgreSQL as the reader role with Grafana's macros expanded."
+	echo
+	echo "| measure (issue 10) | goal | Waymark |"
+	echo "|---|---|---|"
+	echo "| the overview's panel queries, one load (20 loads) | ≤ 200 ms | median $(stat dash overview-median-ms 1 '%.1f ms' | cut -d/ -f1 | sed 's/ *$//'), p95 $(stat dash overview-p95-ms 1 '%.1f ms' | cut -d/ -f1 | sed 's/ *$//') |"
+	echo "| the slowest panel query of all dashboards | – | $(stat dash slowest-panel-ms 1 '%.0f ms' | cut -d/ -f1 | sed 's/ *$//') |"
 	echo
 	echo "## Raw benchmark lines"
 	echo
