@@ -85,6 +85,13 @@ func open(path string, readOnly, hardened bool, timeZone string) (*sql.DB, error
 		return nil, fmt.Errorf("open duckdb %s: %w", displayPath(path), err)
 	}
 	db := sql.OpenDB(conn)
+	if hardened {
+		// The time zone is a setting of each connection, and once the
+		// first connection has locked the configuration no other can set
+		// it: a hardened handle is one connection, so every query it runs
+		// (data tests side by side too) sees the zone.
+		db.SetMaxOpenConns(1)
+	}
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open duckdb %s: %w", displayPath(path), err)

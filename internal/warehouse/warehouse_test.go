@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 )
 
@@ -105,6 +106,30 @@ func TestReaderIsHardened(t *testing.T) {
 	var tz string
 	if err := db.QueryRowContext(ctx, "SELECT current_setting('TimeZone')").Scan(&tz); err != nil || tz != "Asia/Shanghai" {
 		t.Fatalf("time zone %q %v", tz, err)
+	}
+	// Queries side by side (data tests run this way) each see the zone.
+	var wg sync.WaitGroup
+	zones := make([]string, 4)
+	for i := range zones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rows, err := db.QueryContext(ctx, "SELECT current_setting('TimeZone') FROM range(1000)")
+			if err != nil {
+				zones[i] = err.Error()
+				return
+			}
+			defer rows.Close()
+			for rows.Next() {
+				rows.Scan(&zones[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for i, z := range zones {
+		if z != "Asia/Shanghai" {
+			t.Errorf("query %d side by side: time zone %q", i, z)
+		}
 	}
 	for _, q := range []string{
 		"COPY (SELECT 1) TO '" + out + "'",
