@@ -47,6 +47,7 @@ func (in Input) sentOn(m time.Time, day int, hour int) time.Time {
 // All writes demo submissions for every data set except the industrial
 // solid-waste reports (Generate writes those) and returns what it wrote.
 func All(in Input) (Summary, error) {
+	written = map[string]bool{}
 	sum := Summary{}
 	r := rand.New(rand.NewPCG(34, 31))
 	steps := []func(Input, *rand.Rand, Summary) error{

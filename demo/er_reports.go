@@ -154,7 +154,8 @@ func bool2int(b bool) int {
 func writeIndicatorReport(in Input, dept string, m time.Time, rows []map[string]any, sent time.Time, suffix string, sum Summary) error {
 	ds := in.Datasets["indicator_reports"]
 	name := fmt.Sprintf("%s_指标进展_%s%s.xlsx", dept, m.Format("2006-01"), suffix)
-	if p := findIndicatorReport(in, dept, m); p != "" && filepath.Base(p) != name {
+	if findIndicatorReport(in, dept, m) != "" {
+		// Never the same name as the zero-waste file: it would replace it.
 		name = fmt.Sprintf("%s_专项行动进展_%s%s.xlsx", dept, m.Format("2006-01"), suffix)
 	}
 	p, err := submission{ds: ds, dir: in.dir(ds.Name), name: name,

@@ -44,11 +44,22 @@ func (s submission) cells(r map[string]any) []any {
 	return out
 }
 
+// written holds the files a run of All has written: a generator that
+// wrote a second submission under a name already used would replace the
+// first, and its rows would vanish from the demo without a word (28号's
+// monthly reports once replaced the zero-waste figures of the same
+// department and month). All runs its generators one after another.
+var written = map[string]bool{}
+
 func (s submission) write() (string, error) {
 	if err := os.MkdirAll(s.dir, 0o755); err != nil {
 		return "", err
 	}
 	p := filepath.Join(s.dir, s.name)
+	if written[p] {
+		return "", fmt.Errorf("demo %s: written twice in one run, the second would replace the first", p)
+	}
+	written[p] = true
 	var err error
 	switch s.format {
 	case "csv", "csv-gbk":
