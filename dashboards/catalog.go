@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"time"
+
+	"github.com/waymark-data/waymark/internal/sqltext"
 )
 
 // Catalog is what the generator needs to know from a warehouse: the plans,
@@ -53,7 +55,7 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (Catalog, error) {
 		return c, err
 	}
 	c.Plans = plans
-	if c.Departments, err = strings1(ctx, db, `
+	if c.Departments, err = sqltext.Strings(ctx, db, `
 		SELECT DISTINCT d FROM (
 			SELECT lead_department AS d FROM mart_scorecard
 			UNION ALL SELECT department FROM mart_reporting_timeliness)
@@ -77,7 +79,7 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (Catalog, error) {
 	if err := lrows.Err(); err != nil {
 		return c, fmt.Errorf("lead departments: %w", err)
 	}
-	reporting, err := strings1(ctx, db, `SELECT DISTINCT department FROM mart_reporting_timeliness WHERE department IS NOT NULL`)
+	reporting, err := sqltext.Strings(ctx, db, `SELECT DISTINCT department FROM mart_reporting_timeliness WHERE department IS NOT NULL`)
 	if err != nil {
 		return c, fmt.Errorf("reporting departments: %w", err)
 	}
@@ -108,24 +110,6 @@ func LoadCatalog(ctx context.Context, db *sql.DB) (Catalog, error) {
 		c.HazardTo = time.Date(ht.Time.Year(), ht.Time.Month(), ht.Time.Day()+1, 0, 0, 0, 0, time.UTC)
 	}
 	return c, nil
-}
-
-// strings1 runs a query of one text column and returns its values.
-func strings1(ctx context.Context, db *sql.DB, q string) ([]string, error) {
-	rows, err := db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 func monthRange(from, to sql.NullTime) (time.Time, time.Time) {

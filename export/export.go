@@ -185,7 +185,7 @@ func Run(ctx context.Context, o Options) (*Manifest, error) {
 		if sel.Kind == "indicator" {
 			q = `SELECT indicator_id FROM seed_indicators WHERE indicator_id = ?`
 		}
-		if indicatorIDs, err = strings1(ctx, db, q, sel.Name); err != nil {
+		if indicatorIDs, err = sqltext.Strings(ctx, db, q, sel.Name); err != nil {
 			return nil, err
 		}
 	}
@@ -531,23 +531,6 @@ func buildID(inputs []string, o Options) string {
 		})
 	}
 	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-func strings1(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // columnsOf lists a table's columns and DuckDB types.

@@ -126,7 +126,7 @@ func writeTable(ctx context.Context, db *sql.DB, o Options, sel Selection, t tab
 		return tm, files, cols, write(t.name+".parquet", t.query+" ORDER BY ALL", meta)
 	}
 	col := sqltext.Ident(t.partition)
-	months, err := strings1(ctx, db, fmt.Sprintf("SELECT DISTINCT strftime(date_trunc('month', %s), '%%Y-%%m') AS m FROM (%s) ORDER BY m", col, t.query))
+	months, err := sqltext.Strings(ctx, db, fmt.Sprintf("SELECT DISTINCT strftime(date_trunc('month', %s), '%%Y-%%m') AS m FROM (%s) ORDER BY m", col, t.query))
 	if err != nil {
 		return tm, nil, nil, err
 	}

@@ -1,6 +1,9 @@
 package sqltext
 
-import "database/sql"
+import (
+	"context"
+	"database/sql"
+)
 
 // Table is a query result held in memory: what a report section or a
 // listing prints.
@@ -30,4 +33,22 @@ func Collect(rows *sql.Rows) (Table, error) {
 		t.Rows = append(t.Rows, vals)
 	}
 	return t, rows.Err()
+}
+
+// Strings runs a query of one text column and returns its values.
+func Strings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
 }
