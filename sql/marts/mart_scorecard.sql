@@ -35,6 +35,11 @@
 WITH clock AS (
     SELECT today FROM build_context
 ),
+-- the latest month any actual is known for: a target year after it is
+-- not late in reporting, it has not begun in the data
+data_end AS (
+    SELECT max(period) AS last_period FROM int_indicator_actuals
+),
 ind AS (
     SELECT *,
            CASE WHEN aggregation = 'sum' AND NOT cumulative THEN 'flow' ELSE 'level' END AS kind
@@ -248,13 +253,17 @@ SELECT
         WHEN j.path = 'reference_fact' THEN 'reference fact: checked against the registry and observations, not scored'
         -- the table prints no target for this year (zw-38's "—" after 2023)
         WHEN j.no_target THEN 'no target printed for ' || j.year || ' (' || coalesce(j.target_text, '') || ')'
-        WHEN j.path = 'milestone' THEN 'milestone: no state reported for ' || j.year
-        WHEN j.path = 'computed' THEN 'computed from ' || coalesce(j.path_datasets, 'records') || ': no data for ' || j.year
-        WHEN j.path = 'reported' THEN 'reported by ' || coalesce(j.lead_department, 'the responsible department') || ': no report for ' || j.year
+        WHEN j.path = 'milestone' THEN 'milestone: no state reported for ' || j.year || not_yet
+        WHEN j.path = 'computed' THEN 'computed from ' || coalesce(j.path_datasets, 'records') || ': no data for ' || j.year || not_yet
+        WHEN j.path = 'reported' THEN 'reported by ' || coalesce(j.lead_department, 'the responsible department') || ': no report for ' || j.year || not_yet
         WHEN j.path IS NULL THEN 'no path declared in seeds/paths_' || j.plan_id || '.csv'
         ELSE j.path || ': no actual for ' || j.year
     END                                                       AS no_actual_reason
-FROM lit j
+FROM (
+    SELECT l.*,
+           CASE WHEN l.year > year(d.last_period) THEN ' yet (the data so far ends in ' || strftime(d.last_period, '%Y-%m') || ')' ELSE '' END AS not_yet
+    FROM lit l CROSS JOIN data_end d
+) j
 LEFT JOIN leaders ls ON ls.indicator_id = j.indicator_id AND ls.year = j.year
 LEFT JOIN int_indicator_forecast f ON f.indicator_id = j.indicator_id
 LEFT JOIN int_forecast_monthly fm ON fm.indicator_id = j.indicator_id AND fm.period = make_date(j.year, 12, 1)
