@@ -6,7 +6,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
-	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/waymark-data/waymark/internal/lake"
+	"github.com/waymark-data/waymark/internal/sqltext"
 )
 
 // OutFormats are the file types --out writes, by extension.
@@ -111,46 +111,13 @@ func scan(rows *sql.Rows, n int) ([]any, error) {
 	return vals, rows.Scan(ptrs...)
 }
 
-// floatOf reads a number of any numeric Go type the driver returns
-// (DuckDB's DECIMAL has a Float64 method).
-func floatOf(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case int16:
-		return float64(x), true
-	case int8:
-		return float64(x), true
-	case uint8:
-		return float64(x), true
-	case uint16:
-		return float64(x), true
-	case uint32:
-		return float64(x), true
-	case uint64:
-		return float64(x), true
-	case *big.Int:
-		f, _ := new(big.Float).SetInt(x).Float64()
-		return f, true
-	case interface{ Float64() float64 }:
-		return x.Float64(), true
-	}
-	return 0, false
-}
-
 func (c outColumn) value(v any) (lake.Value, error) {
 	if v == nil {
 		return lake.Null(), nil
 	}
 	switch c.typ {
 	case lake.Int64:
-		f, ok := floatOf(v)
+		f, ok := sqltext.Float(v)
 		if !ok {
 			return lake.Value{}, fmt.Errorf("column %s: %v (%T) is not a number", c.name, v, v)
 		}
@@ -162,7 +129,7 @@ func (c outColumn) value(v any) (lake.Value, error) {
 		}
 		return lake.Int(int64(f)), nil
 	case lake.Float64:
-		f, ok := floatOf(v)
+		f, ok := sqltext.Float(v)
 		if !ok {
 			return lake.Value{}, fmt.Errorf("column %s: %v (%T) is not a number", c.name, v, v)
 		}
@@ -309,7 +276,7 @@ func writeXLSX(rows *sql.Rows, cols []outColumn, path string) (int64, error) {
 				t := v.(time.Time)
 				out[i] = excelize.Cell{StyleID: tsStyle, Value: time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)}
 			case c.typ == lake.Int64 || c.typ == lake.Float64:
-				f, _ := floatOf(v)
+				f, _ := sqltext.Float(v)
 				out[i] = f
 			case c.typ == lake.Bool:
 				out[i] = v

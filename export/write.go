@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -268,7 +267,7 @@ func (c column) value(v any) (lake.Value, error) {
 		return lake.Str(fmt.Sprint(v)), nil
 	case lake.Int64:
 		if c.scale >= 0 {
-			f, ok := number(v)
+			f, ok := sqltext.Float(v)
 			if !ok {
 				break
 			}
@@ -291,7 +290,7 @@ func (c column) value(v any) (lake.Value, error) {
 			return lake.Int(int64(x)), nil
 		}
 	case lake.Float64:
-		if f, ok := number(v); ok {
+		if f, ok := sqltext.Float(v); ok {
 			return lake.Float(f), nil
 		}
 	case lake.Date:
@@ -311,25 +310,6 @@ func (c column) value(v any) (lake.Value, error) {
 		}
 	}
 	return lake.Value{}, fmt.Errorf("column %s (%s): unexpected value %v (%T)", c.name, c.dbType, v, v)
-}
-
-func number(v any) (float64, bool) {
-	switch x := v.(type) {
-	case float64:
-		return x, true
-	case float32:
-		return float64(x), true
-	case int64:
-		return float64(x), true
-	case int32:
-		return float64(x), true
-	case interface{ Float64() float64 }:
-		return x.Float64(), true
-	case fmt.Stringer:
-		f, err := strconv.ParseFloat(x.String(), 64)
-		return f, err == nil
-	}
-	return 0, false
 }
 
 var reSpaces = regexp.MustCompile(`\s+`)

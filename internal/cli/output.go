@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/width"
-
+	"github.com/waymark-data/waymark/analyst"
 	"github.com/waymark-data/waymark/internal/sqltext"
 )
 
@@ -137,33 +136,18 @@ func text(v any) string {
 	return fmt.Sprint(v)
 }
 
-// displayWidth counts East Asian wide characters as two columns, so that
-// tables of Chinese names line up in a terminal.
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch width.LookupRune(r).Kind() {
-		case width.EastAsianWide, width.EastAsianFullwidth:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
-}
-
 // maxCell keeps one long milestone sentence from widening a whole table.
 const maxCell = 30
 
 func clip(s string) string {
 	s = strings.ReplaceAll(s, "\n", " ")
-	if displayWidth(s) <= maxCell {
+	if analyst.Width(s) <= maxCell {
 		return s
 	}
 	var b strings.Builder
 	w := 0
 	for _, r := range s {
-		rw := displayWidth(string(r))
+		rw := analyst.Width(string(r))
 		if w+rw > maxCell-1 {
 			break
 		}
@@ -181,7 +165,7 @@ func writeTable(out io.Writer, cells [][]string) error {
 	for _, r := range cells {
 		for j := range r {
 			r[j] = clip(r[j])
-			widths[j] = max(widths[j], displayWidth(r[j]))
+			widths[j] = max(widths[j], analyst.Width(r[j]))
 		}
 	}
 	for _, r := range cells {
@@ -189,7 +173,7 @@ func writeTable(out io.Writer, cells [][]string) error {
 		for j, c := range r {
 			b.WriteString(c)
 			if j < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[j]-displayWidth(c)+2))
+				b.WriteString(strings.Repeat(" ", widths[j]-analyst.Width(c)+2))
 			}
 		}
 		if _, err := fmt.Fprintln(out, strings.TrimRight(b.String(), " ")); err != nil {

@@ -3,6 +3,9 @@ package sqltext
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"math/big"
+	"strconv"
 )
 
 // Table is a query result held in memory: what a report section or a
@@ -51,4 +54,41 @@ func Strings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, 
 		out = append(out, s)
 	}
 	return out, rows.Err()
+}
+
+// Float reads a number of any numeric Go type the DuckDB driver returns:
+// the sized integers, HUGEINT as *big.Int, DECIMAL (its Float64 method),
+// and otherwise a value whose text is a number.
+func Float(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case float32:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case int32:
+		return float64(x), true
+	case int16:
+		return float64(x), true
+	case int8:
+		return float64(x), true
+	case uint8:
+		return float64(x), true
+	case uint16:
+		return float64(x), true
+	case uint32:
+		return float64(x), true
+	case uint64:
+		return float64(x), true
+	case *big.Int:
+		f, _ := new(big.Float).SetInt(x).Float64()
+		return f, true
+	case interface{ Float64() float64 }:
+		return x.Float64(), true
+	case fmt.Stringer:
+		f, err := strconv.ParseFloat(x.String(), 64)
+		return f, err == nil
+	}
+	return 0, false
 }
