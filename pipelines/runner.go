@@ -161,22 +161,7 @@ func (r *Runner) RunJob(ctx context.Context, job Job) (RunResult, error) {
 		rowsMu.Lock()
 		defer rowsMu.Unlock()
 		delete(itemRows, it.Name)
-		res.ItemsSeen++
-		switch out.Status {
-		case "duplicate":
-			res.ItemsDuplicate++
-		case "rejected", "empty":
-			// An empty submission (a header, no rows) is not a submission:
-			// it is flagged to the department like a rejected file.
-			res.ItemsNew++
-			res.ItemsRejected++
-			res.Rejected = append(res.Rejected, rejectedItem(it.Name, first))
-		default:
-			res.ItemsNew++
-		}
-		res.RowsRead += out.RowsRead
-		res.RowsAccepted += out.Accepted
-		res.RowsRejected += out.Rejected
+		res.count(it.Name, out, first)
 		if out.Status == "rejected" || out.Status == "empty" {
 			log.Warn("item "+out.Status, "name", it.Name, "rows", out.RowsRead, "reason", first, "feedback_dir", r.FeedbackDir)
 		} else {
@@ -237,6 +222,26 @@ func (r *Runner) env(job Job, log *slog.Logger) connectors.Env {
 }
 
 // rejectedItem names an input rejected whole and the first reason why.
+// count adds what became of one input to the run's totals.
+func (res *RunResult) count(name string, out *lake.Manifest, first string) {
+	res.ItemsSeen++
+	switch out.Status {
+	case "duplicate":
+		res.ItemsDuplicate++
+	case "rejected", "empty":
+		// An empty submission (a header, no rows) is not a submission: it
+		// is flagged to the department like a rejected file.
+		res.ItemsNew++
+		res.ItemsRejected++
+		res.Rejected = append(res.Rejected, rejectedItem(name, first))
+	default:
+		res.ItemsNew++
+	}
+	res.RowsRead += out.RowsRead
+	res.RowsAccepted += out.Accepted
+	res.RowsRejected += out.Rejected
+}
+
 func rejectedItem(name, reason string) RejectedItem {
 	return RejectedItem{Name: name, Reason: reason}
 }

@@ -108,24 +108,12 @@ func (r *Runner) RunStream(ctx context.Context, job Job, window time.Duration, r
 			swept = true
 		}
 		res := &cur
-		res.ItemsSeen++
 		out, first, err := r.ingestItem(ctx, job, ds, it, res.RunID, func(int64) {}, nil)
 		if err != nil {
+			res.ItemsSeen++
 			return fmt.Errorf("%s: %w", it.Name, err)
 		}
-		switch out.Status {
-		case "duplicate":
-			res.ItemsDuplicate++
-		case "rejected", "empty":
-			res.ItemsNew++
-			res.ItemsRejected++
-			res.Rejected = append(res.Rejected, rejectedItem(it.Name, first))
-		default:
-			res.ItemsNew++
-		}
-		res.RowsRead += out.RowsRead
-		res.RowsAccepted += out.Accepted
-		res.RowsRejected += out.Rejected
+		res.count(it.Name, out, first)
 		log.Debug("batch", "name", it.Name, "status", out.Status, "rows", out.RowsRead, "accepted", out.Accepted, "rejected", out.Rejected)
 		if it.Ack != nil {
 			return it.Ack(out.Status != "rejected" && out.Status != "empty")
