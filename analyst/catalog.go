@@ -196,7 +196,7 @@ func RelationsTable(rs []Relation) sqltext.Table {
 		if r.Kind != "view" {
 			n = r.Rows
 		}
-		t.Rows = append(t.Rows, []any{r.Name, r.Kind, n, clip(r.Description, 90)})
+		t.Rows = append(t.Rows, []any{r.Name, r.Kind, n, Clip(r.Description, 90)})
 	}
 	return t
 }
@@ -210,7 +210,9 @@ func ColumnsTable(cols []Column) sqltext.Table {
 	return t
 }
 
-func clip(s string, w int) string {
+// Clip shortens s to at most w display columns (Width), marking a cut
+// with an ellipsis.
+func Clip(s string, w int) string {
 	if Width(s) <= w {
 		return s
 	}

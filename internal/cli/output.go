@@ -140,21 +140,7 @@ func text(v any) string {
 const maxCell = 30
 
 func clip(s string) string {
-	s = strings.ReplaceAll(s, "\n", " ")
-	if analyst.Width(s) <= maxCell {
-		return s
-	}
-	var b strings.Builder
-	w := 0
-	for _, r := range s {
-		rw := analyst.Width(string(r))
-		if w+rw > maxCell-1 {
-			break
-		}
-		b.WriteRune(r)
-		w += rw
-	}
-	return b.String() + "…"
+	return analyst.Clip(strings.ReplaceAll(s, "\n", " "), maxCell)
 }
 
 func writeTable(out io.Writer, cells [][]string) error {
