@@ -2,11 +2,15 @@ package pipelines
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/waymark-data/waymark"
+	"github.com/waymark-data/waymark/connectors"
 )
 
 func TestOversizedFileIsQuarantinedWhole(t *testing.T) {
@@ -103,5 +107,40 @@ func TestIndicatorUnits(t *testing.T) {
 	got := query[string](t, `SELECT string_agg(reason, ' | ' ORDER BY reason) FROM read_parquet(?)`, filepath.Join(r.Lake.Root, "_quarantine", "*", "*.parquet"))
 	if !strings.Contains(got, "the unit is missing") || !strings.Contains(got, `unit "吨" does not match %`) {
 		t.Errorf("reasons %q", got)
+	}
+}
+
+// The validator remembers the verdict on a cell equal to the one above
+// it; a second sheet whose header states another unit must not inherit
+// the first sheet's conversion of the same text.
+func TestRepeatedCellsAcrossSheetsWithOtherUnits(t *testing.T) {
+	ds, err := LoadDatasets(waymark.Pipelines(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := LoadRefs(waymark.Seeds(""), ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := ds["zw_industrial_solid_waste"]
+	v := NewValidator(d, refs, shanghai, time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC))
+	_, gen, _ := d.Column("generated_t")
+	sheets := []struct {
+		name, unit string
+		want       float64
+	}{{"一月", "千克", 42}, {"二月", "吨", 42000}, {"三月", "吨", 42000}}
+	month := 0
+	for _, s := range sheets {
+		v.Row(connectors.Row{Sheet: s.name, Number: 1, Cells: strings.Split("统计月份,填报单位,统一社会信用代码,企业名称,产生量（"+s.unit+"）,综合利用量（吨）", ",")})
+		for row := 2; row <= 3; row++ {
+			month++
+			vals, probs := v.Row(connectors.Row{Sheet: s.name, Number: row, Cells: strings.Split(fmt.Sprintf("2023-%02d,旗工信局", month)+",91150627MA0N1A2B3X,某煤矿,42000,21", ",")})
+			if len(probs) > 0 {
+				t.Fatalf("sheet %s row %d: %+v", s.name, row, probs)
+			}
+			if vals[gen].F != s.want {
+				t.Errorf("sheet %s (%s) row %d: generated %v t, want %v", s.name, s.unit, row, vals[gen].F, s.want)
+			}
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/waymark-data/waymark/connectors"
 	"github.com/waymark-data/waymark/internal/lake"
@@ -78,6 +79,13 @@ type Validator struct {
 	// enum, pattern and reference data (station ids, units, channels repeat
 	// on every row of a sensor file).
 	valid []map[string]string
+	// days speeds up timestamps of days already seen.
+	days dayCache
+	// last is, per column, the previous row's cell and its verdict.
+	last []lastCell
+	// unitChecks lists the columns whose unit must be the unit of the
+	// reference row another column names (UnitOf).
+	unitChecks []unitCheck
 	// rect is set for formats whose rows all have the header's number of
 	// fields (CSV): a row with another number has shifted columns.
 	rect        bool
@@ -90,6 +98,16 @@ type Validator struct {
 	colKeys     [][]string
 	defaultDept string
 }
+
+// lastCell is a cell already accepted, with the value it gave.
+type lastCell struct {
+	raw string
+	val lake.Value
+	ok  bool
+}
+
+// unitCheck pairs a unit column with the column naming its reference row.
+type unitCheck struct{ col, of int }
 
 // headerCandidate is the row most like a header seen so far, kept to say
 // what is missing when no row has every required column.
@@ -111,9 +129,16 @@ type keyPos struct {
 
 // NewValidator checks rows of ds against refs; now bounds "future" dates.
 func NewValidator(ds *Dataset, refs Refs, loc *time.Location, now time.Time) *Validator {
-	return &Validator{ds: ds, refs: refs, loc: loc, now: now, keys: map[uint64]keyPos{}, seed: maphash.MakeSeed(), sheet: "\x00",
+	v := &Validator{ds: ds, refs: refs, loc: loc, now: now, keys: map[uint64]keyPos{}, seed: maphash.MakeSeed(), sheet: "\x00",
 		buf: make([]lake.Value, len(ds.Columns), len(ds.Columns)+len(Lineage)), valid: make([]map[string]string, len(ds.Columns)),
-		departments: refs["departments.name_zh"]}
+		last: make([]lastCell, len(ds.Columns)), departments: refs["departments.name_zh"]}
+	for i, col := range ds.Columns {
+		if col.UnitOf != "" {
+			_, j, _ := ds.Column(col.UnitOf)
+			v.unitChecks = append(v.unitChecks, unitCheck{col: i, of: j})
+		}
+	}
+	return v
 }
 
 // Rectangular says the rows come from a format where every row has as
@@ -273,6 +298,8 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 			v.idx, v.header, v.headerSeen = idx, true, true
 			v.width, v.headerRow = len(r.Cells), r.Number
 			v.headerUnits(r.Cells)
+			// A new header may state other units: verdicts start afresh.
+			clear(v.last)
 		} else if score := n + knownHeaders(r.Cells); score > v.best.score {
 			v.best = headerCandidate{score: score, sheet: r.Sheet, row: r.Number, cells: capCells(r.Cells), idx: idx}
 		}
@@ -284,8 +311,8 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 	v.dataRows++
 	vals := v.buf[:len(v.ds.Columns)]
 	var probs []Problem
-	bad := func(col ColumnSpec, raw string, err error) {
-		probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: columnLabel(col), Value: raw, Reason: err.Error(), ReasonZh: zhOf(err)})
+	bad := func(col *ColumnSpec, raw string, err error) {
+		probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number, Column: columnLabel(*col), Value: raw, Reason: err.Error(), ReasonZh: zhOf(err)})
 	}
 	if v.rect && len(r.Cells) != v.width && (len(r.Cells) < v.width || !allBlank(r.Cells[v.width:])) {
 		probs = append(probs, Problem{Sheet: r.Sheet, Row: r.Number,
@@ -295,30 +322,42 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 				len(r.Cells), v.headerRow, v.width)})
 		return nil, v.attribute(r, probs)
 	}
-	for i, col := range v.ds.Columns {
+	for i := range v.ds.Columns {
+		col := &v.ds.Columns[i] // a pointer: a ColumnSpec is hundreds of bytes
 		raw := ""
 		if j := v.idx[i]; j >= 0 && j < len(r.Cells) {
 			raw = r.Cells[j]
 		} else if j < 0 && col.Name == "department" {
 			raw = v.defaultDept
 		}
+		// The same cell as the row before (a logger file's station, sensor
+		// and unit on every row) has the same verdict: every check below
+		// depends on the cell and the column alone.
+		if last := &v.last[i]; last.ok && last.raw == raw {
+			vals[i] = last.val
+			continue
+		}
 		if err := checkCell(raw); err != nil {
 			bad(col, raw, err)
 			continue
 		}
-		if v.unitBad[i] != nil && !isMissing(raw) {
+		missing := isMissing(raw)
+		if v.unitBad[i] != nil && !missing {
 			bad(col, raw, v.unitBad[i])
 			continue
 		}
-		if isMissing(raw) && !slices.Contains(col.Enum, strings.TrimSpace(raw)) {
+		if missing && !slices.Contains(col.Enum, strings.TrimSpace(raw)) {
 			if col.Required {
 				bad(col, raw, because("a value is required here", "此项必填"))
+				continue
 			}
 			vals[i] = lake.Null()
+			v.last[i] = lastCell{raw: raw, val: vals[i], ok: true}
 			continue
 		}
 		if ok, hit := v.valid[i][raw]; hit {
 			vals[i] = lake.Str(ok)
+			v.last[i] = lastCell{raw: raw, val: vals[i], ok: true}
 			continue
 		}
 		val, err := v.parse(col, raw)
@@ -335,6 +374,7 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 			}
 		}
 		vals[i] = val
+		v.last[i] = lastCell{raw: raw, val: val, ok: true}
 		if col.typ == lake.String && (len(col.Enum) > 0 || col.pattern != nil || col.Ref != "" || col.Kind != "") {
 			if v.valid[i] == nil {
 				v.valid[i] = map[string]string{}
@@ -345,27 +385,24 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 		}
 	}
 	if len(probs) == 0 {
-		for i, col := range v.ds.Columns {
-			if col.UnitOf == "" {
-				continue
-			}
-			rc, j, _ := v.ds.Column(col.UnitOf)
+		for _, u := range v.unitChecks {
+			col, j := &v.ds.Columns[u.col], u.of
 			if vals[j].Null {
 				continue
 			}
-			row := v.refs[rc.Ref][vals[j].S]
+			row := v.refs[v.ds.Columns[j].Ref][vals[j].S]
 			want := row["unit"]
 			switch {
 			case noUnit(want):
 				// The catalog prints no unit (zw-11's "—"): a clerk leaves
 				// the cell blank or copies the dash; a unit written
 				// anyway is taken as the clerk's note, not checked.
-			case vals[i].Null:
+			case vals[u.col].Null:
 				bad(col, "", because(fmt.Sprintf("the unit is missing: %s is measured in %s", row["name_zh"], want),
 					fmt.Sprintf("缺少单位：指标“%s”的计量单位是“%s”", row["name_zh"], want)))
-			case headerKey(want) != headerKey(vals[i].S):
-				bad(col, vals[i].S, because(fmt.Sprintf("unit %q does not match %s, the unit %s is measured in", vals[i].S, want, row["name_zh"]),
-					fmt.Sprintf("单位“%s”与指标“%s”的计量单位“%s”不一致", vals[i].S, row["name_zh"], want)))
+			case headerKey(want) != headerKey(vals[u.col].S):
+				bad(col, vals[u.col].S, because(fmt.Sprintf("unit %q does not match %s, the unit %s is measured in", vals[u.col].S, want, row["name_zh"]),
+					fmt.Sprintf("单位“%s”与指标“%s”的计量单位“%s”不一致", vals[u.col].S, row["name_zh"], want)))
 			}
 		}
 	}
@@ -610,12 +647,12 @@ func (v *Validator) keyText(vals []lake.Value) string {
 	return strings.Join(parts, "|")
 }
 
-func (v *Validator) parse(col ColumnSpec, raw string) (lake.Value, error) {
+func (v *Validator) parse(col *ColumnSpec, raw string) (lake.Value, error) {
 	switch col.typ {
 	case lake.String:
 		s := strings.TrimSpace(raw)
 		if col.Kind != "" {
-			if err := checkCode(col, s); err != nil {
+			if err := checkCode(*col, s); err != nil {
 				return lake.Value{}, err
 			}
 		}
@@ -659,7 +696,7 @@ func (v *Validator) parse(col ColumnSpec, raw string) (lake.Value, error) {
 		return lake.Int(n), v.inRange(col, float64(n))
 	case lake.Float64:
 		if col.Unit != "%" && strings.Contains(raw, "%") || strings.Contains(raw, "％") && col.Unit != "%" {
-			return lake.Value{}, because(fmt.Sprintf("expected %s, got a percentage", unitName(col)), fmt.Sprintf("应填以“%s”计的数值，不应填百分比", col.Unit))
+			return lake.Value{}, because(fmt.Sprintf("expected %s, got a percentage", unitName(*col)), fmt.Sprintf("应填以“%s”计的数值，不应填百分比", col.Unit))
 		}
 		f, err := parseNumber(raw)
 		if err != nil {
@@ -685,7 +722,7 @@ func (v *Validator) parse(col ColumnSpec, raw string) (lake.Value, error) {
 		}
 		return lake.Day(t), nil
 	case lake.Timestamp:
-		t, err := parseTimestamp(raw, v.loc)
+		t, err := v.days.timestamp(raw, v.loc)
 		if err != nil {
 			return lake.Value{}, err
 		}
@@ -706,7 +743,7 @@ func (v *Validator) parse(col ColumnSpec, raw string) (lake.Value, error) {
 	return lake.Value{}, fmt.Errorf("unsupported type %s", col.Type)
 }
 
-func (v *Validator) inRange(col ColumnSpec, f float64) error {
+func (v *Validator) inRange(col *ColumnSpec, f float64) error {
 	unit := ""
 	if col.Unit != "" {
 		unit = " " + col.Unit
@@ -761,6 +798,9 @@ func columnLabel(c ColumnSpec) string {
 
 func allBlank(cells []string) bool {
 	for _, c := range cells {
+		if c != "" && c[0] > ' ' && c[0] < utf8.RuneSelf {
+			return false // starts with a visible ASCII character
+		}
 		if strings.TrimSpace(c) != "" {
 			return false
 		}
@@ -770,6 +810,9 @@ func allBlank(cells []string) bool {
 
 func isNote(cells []string) bool {
 	for _, c := range cells {
+		if c != "" && c[0] > ' ' && c[0] < utf8.RuneSelf {
+			return false // every note prefix starts with a Chinese character
+		}
 		s := strings.TrimSpace(normalize(c))
 		if s == "" {
 			continue

@@ -41,8 +41,13 @@ func isASCII(s string) bool {
 
 // isMissing reports whether a cell says "no value".
 func isMissing(raw string) bool {
-	if len(raw) > 0 && raw[0] >= '0' && raw[0] <= '9' {
-		return false // a number, the common case
+	if len(raw) > 0 {
+		switch c := raw[0]; {
+		case c >= '0' && c <= '9':
+			return false // a number, the common case
+		case (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') && c != 'n' && c != 'N':
+			return false // a code or a word: only n/a, NA and null say "none"
+		}
 	}
 	return missing[normalize(raw)]
 }
@@ -215,6 +220,47 @@ func fastDate(s string) (time.Time, bool) {
 	}
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	return t, t.Day() == d
+}
+
+// dayCache remembers where the last local date a timestamp column read
+// begins: a logger file's thousands of rows share a handful of days, and
+// the zone's rules need not be consulted for each of them.
+type dayCache struct {
+	date     string // "YYYY-MM-DD" as sent
+	loc      *time.Location
+	midnight int64 // Unix seconds of the date's local midnight
+	steady   bool  // the zone's offset is the same all day (no DST switch)
+}
+
+// timestamp reads raw as parseTimestamp does, answering the common
+// "YYYY-MM-DD hh:mm:ss" of a day already seen by adding seconds.
+func (c *dayCache) timestamp(raw string, loc *time.Location) (time.Time, error) {
+	if len(raw) == 19 && (raw[10] == ' ' || raw[10] == 'T') && raw[13] == ':' && raw[16] == ':' {
+		hh, mm, ss := digits(raw, 11, 13), digits(raw, 14, 16), digits(raw, 17, 19)
+		if hh >= 0 && hh <= 23 && mm >= 0 && mm <= 59 && ss >= 0 && ss <= 59 {
+			if c.date != raw[:10] || c.loc != loc {
+				c.remember(raw[:10], loc)
+			}
+			if c.steady {
+				return time.Unix(c.midnight+int64(hh*3600+mm*60+ss), 0).UTC(), nil
+			}
+		}
+	}
+	return parseTimestamp(raw, loc)
+}
+
+func (c *dayCache) remember(date string, loc *time.Location) {
+	c.date, c.loc, c.steady = date, loc, false
+	d, ok := fastDate(date)
+	if !ok {
+		return
+	}
+	start := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc)
+	end := time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, loc)
+	_, off0 := start.Zone()
+	_, off1 := end.Zone()
+	// A day the clocks change on is left to time.Date, hour by hour.
+	c.midnight, c.steady = start.Unix(), off0 == off1 && end.Unix()-start.Unix() == 86399
 }
 
 // fastTimestamp reads "YYYY-MM-DD hh:mm:ss" (local) and RFC 3339 with a

@@ -65,3 +65,35 @@ func TestParseTimestamp(t *testing.T) {
 		t.Errorf("RFC 3339: %v %v", got, err)
 	}
 }
+
+// TestDayCacheAgreesWithTimeDate reads local timestamps through the day
+// cache and through time.Date, including the days a zone with summer time
+// changes its clocks, and over many days in a row.
+func TestDayCacheAgreesWithTimeDate(t *testing.T) {
+	for _, zone := range []string{"Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC"} {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c dayCache
+		start := time.Date(2023, 3, 10, 0, 0, 0, 0, time.UTC)
+		for h := 0; h < 24*300; h += 1 {
+			wall := start.Add(time.Duration(h)*time.Hour + time.Duration(h%60)*time.Minute + time.Duration(h%59)*time.Second)
+			raw := wall.Format("2006-01-02 15:04:05")
+			got, err := c.timestamp(raw, loc)
+			if err != nil {
+				t.Fatalf("%s %s: %v", zone, raw, err)
+			}
+			want := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
+			if !got.Equal(want) {
+				t.Fatalf("%s %s: got %s, want %s", zone, raw, got, want.UTC())
+			}
+		}
+	}
+	var c dayCache
+	for _, bad := range []string{"2023-02-30 10:00:00", "2023-13-01 00:00:00", "2023-01-01 24:00:00"} {
+		if _, err := c.timestamp(bad, time.UTC); err == nil {
+			t.Errorf("%s: read as a time", bad)
+		}
+	}
+}

@@ -4,6 +4,7 @@
 package lake
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -192,6 +193,10 @@ func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
 	w := parquet.NewGenericWriter[any](out, schema,
 		parquet.Compression(codec),
 		parquet.PageBufferSize(256<<10),
+		// Readers take page bounds from the column index, which is kept;
+		// the same bounds again in every page header cost a second pass
+		// over each page's values.
+		parquet.DataPageStatistics(false),
 	)
 	colVals := make([][]parquet.Value, len(cols))
 	for i := range colVals {
@@ -272,13 +277,32 @@ func (rw *RowWriter) flush() error {
 	if rw.pending == 0 {
 		return nil
 	}
-	for i, w := range rw.w.ColumnWriters() {
-		if _, err := w.WriteRowValues(rw.colVals[i]); err != nil {
-			return fmt.Errorf("column %s: %w", rw.cols[i].Name, err)
+	// Columns are independent until the row group closes: half of them
+	// are encoded and compressed on a second goroutine, which keeps both
+	// cores busy when one large file is the whole run.
+	ws := rw.w.ColumnWriters()
+	var errs [2]error
+	half := func(k int) {
+		for i := k; i < len(ws); i += 2 {
+			if _, err := ws[i].WriteRowValues(rw.colVals[i]); err != nil {
+				errs[k] = fmt.Errorf("column %s: %w", rw.cols[i].Name, err)
+				return
+			}
+			// parquet-go has copied the values (byte arrays included)
+			// into its column buffers: the slices can be reused.
+			rw.colVals[i] = rw.colVals[i][:0]
 		}
-		// parquet-go has copied the values (byte arrays included) into its
-		// column buffers: the slices can be reused.
-		rw.colVals[i] = rw.colVals[i][:0]
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		half(1)
+	}()
+	half(0)
+	wg.Wait()
+	if err := errors.Join(errs[0], errs[1]); err != nil {
+		return err
 	}
 	rw.pending = 0
 	if rw.count-rw.flushed >= rowGroupRows {
