@@ -380,7 +380,9 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 				v.valid[i] = map[string]string{}
 			}
 			if len(v.valid[i]) < validCacheSize {
-				v.valid[i][raw] = val.S
+				// Copies: a reader's cells may share their memory with
+				// other rows, which a long-lived key would keep alive.
+				v.valid[i][strings.Clone(raw)] = strings.Clone(val.S)
 			}
 		}
 	}

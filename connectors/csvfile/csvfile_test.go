@@ -206,3 +206,55 @@ func TestNotACSV(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+// Rows share memory blocks: every row handed out must stay as it was read
+// while later rows are read, and appending to one row's cells must not
+// reach into the next row's.
+func TestRowsKeepTheirCellsAfterLaterRows(t *testing.T) {
+	var body strings.Builder
+	body.WriteString("站点,数值,备注\n")
+	want := func(i int) []string {
+		note := strings.Repeat("长", i%97) // rows of many lengths, some larger than a block's share
+		if i%1000 == 7 {
+			note = strings.Repeat("x", 20000)
+		}
+		return []string{"GH-" + strconv.Itoa(i), strconv.Itoa(i * 7), note}
+	}
+	const n = 6000
+	for i := 0; i < n; i++ {
+		body.WriteString(strings.Join(want(i), ",") + "\n")
+	}
+	p := filepath.Join(t.TempDir(), "in.csv")
+	if err := os.WriteFile(p, []byte(body.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rr, err := Open(p, connectors.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Close()
+	var kept [][]string
+	for {
+		row, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, row.Cells)
+		if len(kept) > 1 {
+			// A caller growing the previous row's cells in place.
+			prev := kept[len(kept)-2]
+			_ = append(prev, "appended")
+		}
+	}
+	if len(kept) != n+1 {
+		t.Fatalf("%d rows, want %d", len(kept), n+1)
+	}
+	for i := 0; i < n; i++ {
+		if got, w := strings.Join(kept[i+1], ","), strings.Join(want(i), ","); got != w {
+			t.Fatalf("row %d changed after later rows were read: %.60q, want %.60q", i+2, got, w)
+		}
+	}
+}
