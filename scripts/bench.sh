@@ -131,7 +131,8 @@ model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 	echo
 	echo "| measure (issue 13) | goal | Waymark | baseline, same run | ratio |"
 	echo "|---|---|---|---|---|"
-	echo "| one large CSV ($ROWS rows), validated, lineage, quarantine → zstd Parquet | ≥ 0.8× | $(stat csv rows/s 1e6 '%.2f') M rows/s | DuckDB COPY read_csv → zstd Parquet: $(stat csv duckdb_rows/s 1e6 '%.2f') M rows/s | $(stat csv ratio) |"
+	echo "| one large CSV ($ROWS rows), validated, lineage, quarantine → zstd Parquet | ≥ 0.8× | $(stat csv rows/s 1e6 '%.2f') M rows/s; CPU $(stat csv cpu_s/Mrows 1 '%.2f s') per M rows | DuckDB COPY read_csv → zstd Parquet: $(stat csv duckdb_rows/s 1e6 '%.2f') M rows/s; CPU $(stat csv duckdb_cpu_s/Mrows 1 '%.2f s') per M rows | $(stat csv ratio) |"
+	echo "| the same file, same output: DuckDB writing Waymark's 15 columns (lineage constants, line numbers by row_number(), no checks) | – | as above | $(stat csv duckdb_same_rows/s 1e6 '%.2f') M rows/s | $(stat csv ratio_same) |"
 	echo "| many small logger files ($(awk '$1=="files"{for(i=4;i<NF;i++) if($(i+1)=="files") {printf "%d", $i; exit}}' "$raw/results.txt") files, 68 sites × $MONTHS months) | ≥ 0.8× | $(stat files rows/s 1e3 '%.0f') k rows/s | one DuckDB COPY over the files, partitioned by station: $(stat files duckdb_rows/s 1e3 '%.0f') k rows/s | $(stat files ratio) |"
 	echo "| the same files, previous design (one input at a time, one commit round each) | – | $(stat files_serial rows/s 1e3 '%.0f') k rows/s | – | new design $(rate_ratio files files_serial) the rate of the previous one (medians) |"
 	echo "| peak RSS of any ingest | ≤ 300 MB, flat | large CSV $(rss_of csv); files $(rss_of files); 680 sites $(rss_of scale680) | – | max $(maxrss) |"
