@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -422,7 +421,7 @@ func (r *Runner) decode(ctx context.Context, job Job, ds *Dataset, it connectors
 	// compresses Parquet: the two halves of the work on the two cores.
 	out := newBatchWriter(w, len(ds.Columns)+len(Lineage))
 	fail := func() { out.close(); w.Abort() }
-	var lastPart int64 = math.MinInt64
+	var partLo, partHi int64 // the values the partition pv holds: none yet
 	pv, sheet, sheetSafe := "", "", ""
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
@@ -482,8 +481,8 @@ func (r *Runner) decode(ctx context.Context, job Job, ds *Dataset, it connectors
 			sheet, sheetSafe = row.Sheet, safeText(row.Sheet, 256)
 		}
 		full := append(vals, lineage[0], lineage[1], lineage[2], lake.Str(sheetSafe), lake.Int(int64(row.Number)), lineage[3], lineage[4], lineage[5])
-		if pcol >= 0 && vals[pcol].I != lastPart {
-			lastPart, pv = vals[pcol].I, partitionValue(ds, vals[pcol], r.Loc)
+		if pcol >= 0 && (vals[pcol].I < partLo || vals[pcol].I >= partHi) {
+			pv, partLo, partHi = partitionSpan(ds, vals[pcol], r.Loc)
 		}
 		if err := out.add(pv, full); err != nil {
 			fail()
@@ -524,16 +523,26 @@ func partitionKey(ds *Dataset) string {
 
 // partitionValue cuts partitions in the configured zone: a reading at
 // 2023-07-01 01:00 Beijing time belongs to 1 July, not 30 June UTC.
-func partitionValue(ds *Dataset, v lake.Value, loc *time.Location) string {
+// partitionSpan names the partition of value v and the range [lo, hi) of
+// values (days or microseconds, as v holds them) that share it, so that
+// the rows after need one comparison instead of a date formatted each.
+func partitionSpan(ds *Dataset, v lake.Value, loc *time.Location) (name string, lo, hi int64) {
 	c, _, _ := ds.Column(ds.PartitionBy)
 	t := v.Time(c.LakeType())
 	if c.Type == "timestamp" {
 		t = t.In(loc)
 	}
+	y, m, d := t.Date()
+	start, next := time.Date(y, m, d, 0, 0, 0, 0, t.Location()), time.Date(y, m, d+1, 0, 0, 0, 0, t.Location())
+	name = t.Format("2006-01-02")
 	if ds.Granularity() == "month" {
-		return t.Format("2006-01")
+		start, next = time.Date(y, m, 1, 0, 0, 0, 0, t.Location()), time.Date(y, m+1, 1, 0, 0, 0, 0, t.Location())
+		name = t.Format("2006-01")
 	}
-	return t.Format("2006-01-02")
+	if c.LakeType() == lake.Timestamp {
+		return name, start.UnixMicro(), next.UnixMicro()
+	}
+	return name, lake.Day(start).I, lake.Day(next).I
 }
 
 // batchWriter hands rows to a goroutine that writes them to Parquet, in
