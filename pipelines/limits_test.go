@@ -144,3 +144,37 @@ func TestRepeatedCellsAcrossSheetsWithOtherUnits(t *testing.T) {
 		}
 	}
 }
+
+// A department's inbox (or portal account) takes its own rows, under any
+// of its names, and rejects a row that names another department: it would
+// otherwise replace that department's figures.
+func TestInboxTakesOnlyItsDepartmentsRows(t *testing.T) {
+	r, job, inbox := newRunner(t) // the inbox of 旗工信局
+	os.WriteFile(filepath.Join(inbox, "mixed.csv"), []byte(
+		"统计月份,填报单位,统一社会信用代码,企业名称,产生量（吨）,综合利用量（吨）\n"+
+			"2023-05,旗工业和信息化局,91150627MA0N1A2B3X,某煤矿,420,21\n"+
+			"2023-05,旗发改委,91150627MA0N1A2C1Q,某电厂,100,50\n"+
+			"2023-06,旗工信局,91150627MA0N1A2B3X,某煤矿,400,20\n"), 0o644)
+	res, err := r.RunJob(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RowsAccepted != 2 || res.RowsRejected != 1 {
+		t.Fatalf("accepted %d rejected %d, want the two rows of 旗工信局 and the row of 旗发改委 rejected", res.RowsAccepted, res.RowsRejected)
+	}
+	got := query[string](t, `SELECT "row" || ' ' || "column" || ' ' || value || ': ' || reason || ' / ' || reason_zh FROM read_parquet(?)`, filepath.Join(r.Lake.Root, "_quarantine", "*", "*.parquet"))
+	want := "3 填报单位 (department) 旗发改委: this row is 旗发展和改革委员会's, but the file came through 旗工业和信息化局's inbox or account; each department sends its own rows / 该行填报单位为“旗发展和改革委员会”，而本文件由“旗工业和信息化局”报送：各单位只能报送本单位的数据"
+	if got != want {
+		t.Errorf("quarantined\n%q\nwant\n%q", got, want)
+	}
+	// Without a department of its own, an inbox takes every department's rows.
+	r2, job2, inbox2 := newRunner(t)
+	job2.Department = ""
+	os.WriteFile(filepath.Join(inbox2, "mixed.csv"), []byte(
+		"统计月份,填报单位,统一社会信用代码,企业名称,产生量（吨）,综合利用量（吨）\n"+
+			"2023-05,旗工业和信息化局,91150627MA0N1A2B3X,某煤矿,420,21\n"+
+			"2023-05,旗发改委,91150627MA0N1A2C1Q,某电厂,100,50\n"), 0o644)
+	if res, err := r2.RunJob(context.Background(), job2); err != nil || res.RowsAccepted != 2 {
+		t.Fatalf("shared inbox: accepted %d, err %v; want both rows", res.RowsAccepted, err)
+	}
+}

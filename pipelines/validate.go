@@ -97,6 +97,7 @@ type Validator struct {
 	departments map[string]map[string]string
 	colKeys     [][]string
 	defaultDept string
+	deptCol     int // the department column, or -1
 }
 
 // lastCell is a cell already accepted, with the value it gave.
@@ -132,6 +133,7 @@ func NewValidator(ds *Dataset, refs Refs, loc *time.Location, now time.Time) *Va
 	v := &Validator{ds: ds, refs: refs, loc: loc, now: now, keys: map[uint64]keyPos{}, seed: maphash.MakeSeed(), sheet: "\x00",
 		buf: make([]lake.Value, len(ds.Columns), len(ds.Columns)+len(Lineage)), valid: make([]map[string]string, len(ds.Columns)),
 		last: make([]lastCell, len(ds.Columns)), departments: refs["departments.name_zh"]}
+	_, v.deptCol, _ = ds.Column("department")
 	for i, col := range ds.Columns {
 		if col.UnitOf != "" {
 			_, j, _ := ds.Column(col.UnitOf)
@@ -261,7 +263,10 @@ func (v *Validator) headerUnits(cells []string) {
 }
 
 // DefaultDepartment is the department of rows when the file has no
-// department column: the job's own (an inbox that is one department's).
+// department column: the job's own (an inbox that is one department's, or
+// the department signed in to the portal). A row that names another
+// department is rejected: one department's account must not replace
+// another's figures.
 func (v *Validator) DefaultDepartment(dept string) { v.defaultDept = dept }
 
 func (v *Validator) requiredFound(idx []int) bool {
@@ -406,6 +411,13 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 				bad(col, vals[u.col].S, because(fmt.Sprintf("unit %q does not match %s, the unit %s is measured in", vals[u.col].S, want, row["name_zh"]),
 					fmt.Sprintf("单位“%s”与指标“%s”的计量单位“%s”不一致", vals[u.col].S, row["name_zh"], want)))
 			}
+		}
+	}
+	if len(probs) == 0 && v.defaultDept != "" {
+		if j := v.deptCol; j >= 0 && v.idx[j] >= 0 && !vals[j].Null && vals[j].S != v.defaultDept {
+			col := &v.ds.Columns[j]
+			bad(col, r.Cells[v.idx[j]], because(fmt.Sprintf("this row is %s's, but the file came through %s's inbox or account; each department sends its own rows", vals[j].S, v.defaultDept),
+				fmt.Sprintf("该行填报单位为“%s”，而本文件由“%s”报送：各单位只能报送本单位的数据", vals[j].S, v.defaultDept)))
 		}
 	}
 	if len(probs) == 0 && len(v.ds.Keys) > 0 && v.ds.Duplicates != "keep" {
