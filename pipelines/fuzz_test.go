@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/waymark-data/waymark"
 	"github.com/waymark-data/waymark/connectors"
 )
 
@@ -23,14 +22,7 @@ func FuzzHeaderFinder(f *testing.F) {
 		f.Add(s, true)
 		f.Add(s, false)
 	}
-	ds, err := LoadDatasets(waymark.Pipelines(""))
-	if err != nil {
-		f.Fatal(err)
-	}
-	refs, err := LoadRefs(waymark.Seeds(""), ds)
-	if err != nil {
-		f.Fatal(err)
-	}
+	ds, refs := contracts(f)
 	now := time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, body string, rect bool) {
 		lines := strings.Split(body, "\n")

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/waymark-data/waymark"
 	"github.com/waymark-data/waymark/connectors"
 )
 
@@ -114,14 +113,7 @@ func TestIndicatorUnits(t *testing.T) {
 // it; a second sheet whose header states another unit must not inherit
 // the first sheet's conversion of the same text.
 func TestRepeatedCellsAcrossSheetsWithOtherUnits(t *testing.T) {
-	ds, err := LoadDatasets(waymark.Pipelines(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	refs, err := LoadRefs(waymark.Seeds(""), ds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds, refs := contracts(t)
 	d := ds["zw_industrial_solid_waste"]
 	v := NewValidator(d, refs, shanghai, time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC))
 	_, gen, _ := d.Column("generated_t")

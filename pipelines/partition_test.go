@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/waymark-data/waymark"
 	"github.com/waymark-data/waymark/internal/lake"
 )
 
@@ -12,10 +11,7 @@ import (
 // it: the hour before and after a month's edge in Shanghai time, and
 // every day of a date-partitioned data set.
 func TestPartitionSpan(t *testing.T) {
-	ds, err := LoadDatasets(waymark.Pipelines(""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds, _ := contracts(t)
 	// name is the partition a value belongs to, written out directly.
 	name := func(d *Dataset, v lake.Value) string {
 		c, _, _ := d.Column(d.PartitionBy)

@@ -26,14 +26,7 @@ var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 // newRunner returns a runner over a fresh lake and the job reading inbox.
 func newRunner(t testing.TB) (*Runner, Job, string) {
 	t.Helper()
-	ds, err := LoadDatasets(waymark.Pipelines(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	refs, err := LoadRefs(waymark.Seeds(""), ds)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds, refs := contracts(t)
 	root := t.TempDir()
 	inbox := filepath.Join(root, "inbox")
 	os.MkdirAll(inbox, 0o755)
@@ -46,6 +39,20 @@ func newRunner(t testing.TB) (*Runner, Job, string) {
 	job := Job{Name: "t", Dataset: "zw_industrial_solid_waste", Connector: "dropfolder", Department: "旗工信局",
 		Settings: map[string]string{"path": inbox}}
 	return r, job, inbox
+}
+
+// contracts loads the project's data-set contracts and reference data.
+func contracts(t testing.TB) (map[string]*Dataset, Refs) {
+	t.Helper()
+	ds, err := LoadDatasets(waymark.Pipelines(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := LoadRefs(waymark.Seeds(""), ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds, refs
 }
 
 // query runs a one-value query over the lake.
