@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -43,9 +41,9 @@ func (s *Session) WriteResult(ctx context.Context, q, path string) (int64, error
 	if err != nil {
 		return 0, err
 	}
-	cols := make([]outColumn, len(types))
+	cols := make([]sqltext.ResultColumn, len(types))
 	for i, t := range types {
-		cols[i] = newOutColumn(t.Name(), t.DatabaseTypeName())
+		cols[i] = sqltext.ResultColumnOf(t.Name(), t.DatabaseTypeName())
 	}
 	// Written beside under another name, renamed when whole (excelize wants the extension).
 	tmp := strings.TrimSuffix(path, filepath.Ext(path)) + ".tmp" + ext
@@ -65,42 +63,6 @@ func (s *Session) WriteResult(ctx context.Context, q, path string) (int64, error
 	return n, os.Rename(tmp, path)
 }
 
-type outColumn struct {
-	name  string
-	db    string
-	typ   lake.Type
-	scale int // DECIMAL columns: digits after the point; -1 otherwise
-}
-
-var reDecimal = regexp.MustCompile(`^DECIMAL\((\d+),\s*(\d+)\)$`)
-
-func newOutColumn(name, dbType string) outColumn {
-	c := outColumn{name: name, db: dbType, typ: lake.String, scale: -1}
-	switch {
-	case reDecimal.MatchString(dbType):
-		m := reDecimal.FindStringSubmatch(dbType)
-		p, _ := strconv.Atoi(m[1])
-		sc, _ := strconv.Atoi(m[2])
-		if p <= 18 {
-			c.typ, c.scale = lake.Int64, sc
-		} else {
-			c.typ = lake.Float64
-		}
-	case dbType == "TINYINT", dbType == "SMALLINT", dbType == "INTEGER", dbType == "BIGINT",
-		dbType == "UTINYINT", dbType == "USMALLINT", dbType == "UINTEGER":
-		c.typ = lake.Int64
-	case dbType == "DOUBLE", dbType == "FLOAT", dbType == "HUGEINT", dbType == "UBIGINT":
-		c.typ = lake.Float64
-	case dbType == "DATE":
-		c.typ = lake.Date
-	case strings.HasPrefix(dbType, "TIMESTAMP"):
-		c.typ = lake.Timestamp
-	case dbType == "BOOLEAN":
-		c.typ = lake.Bool
-	}
-	return c
-}
-
 // scan reads one row as any values.
 func scan(rows *sql.Rows, n int) ([]any, error) {
 	vals := make([]any, n)
@@ -111,81 +73,15 @@ func scan(rows *sql.Rows, n int) ([]any, error) {
 	return vals, rows.Scan(ptrs...)
 }
 
-func (c outColumn) value(v any) (lake.Value, error) {
-	if v == nil {
-		return lake.Null(), nil
-	}
-	switch c.typ {
-	case lake.Int64:
-		f, ok := sqltext.Float(v)
-		if !ok {
-			return lake.Value{}, fmt.Errorf("column %s: %v (%T) is not a number", c.name, v, v)
-		}
-		if c.scale >= 0 {
-			return lake.Int(int64(math.Round(f * math.Pow10(c.scale)))), nil
-		}
-		if n, ok := v.(int64); ok {
-			return lake.Int(n), nil
-		}
-		return lake.Int(int64(f)), nil
-	case lake.Float64:
-		f, ok := sqltext.Float(v)
-		if !ok {
-			return lake.Value{}, fmt.Errorf("column %s: %v (%T) is not a number", c.name, v, v)
-		}
-		return lake.Float(f), nil
-	case lake.Date:
-		if t, ok := v.(time.Time); ok {
-			return lake.Day(t), nil
-		}
-	case lake.Timestamp:
-		if t, ok := v.(time.Time); ok {
-			return lake.Micros(t), nil
-		}
-	case lake.Bool:
-		if b, ok := v.(bool); ok {
-			if b {
-				return lake.Int(1), nil
-			}
-			return lake.Int(0), nil
-		}
-	default:
-		return lake.Str(Cell(v)), nil
-	}
-	return lake.Str(Cell(v)), nil
-}
-
-func writeParquet(rows *sql.Rows, cols []outColumn, path string) (int64, error) {
+func writeParquet(rows *sql.Rows, cols []sqltext.ResultColumn, path string) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
-	lc := make([]lake.Column, len(cols))
-	dec := map[string]int{}
-	for i, c := range cols {
-		lc[i] = lake.Column{Name: c.name, Type: c.typ}
-		if c.scale >= 0 {
-			dec[c.name] = c.scale
-		}
-	}
+	lc, dec := sqltext.ResultSchema(cols)
 	w := lake.NewRowWriterWith(f, "result", lc, lake.WriterOptions{Decimals: dec})
-	row := make([]lake.Value, len(cols))
-	for rows.Next() {
-		vals, err := scan(rows, len(cols))
-		if err != nil {
-			return 0, err
-		}
-		for i, c := range cols {
-			if row[i], err = c.value(vals[i]); err != nil {
-				return 0, err
-			}
-		}
-		if err := w.WriteValues(row); err != nil {
-			return 0, err
-		}
-	}
-	if err := rows.Err(); err != nil {
+	if err := sqltext.CopyRows(rows, cols, w, Cell, nil); err != nil {
 		return 0, err
 	}
 	if err := w.Close(); err != nil {
@@ -194,7 +90,7 @@ func writeParquet(rows *sql.Rows, cols []outColumn, path string) (int64, error) 
 	return w.Rows(), f.Close()
 }
 
-func writeCSV(rows *sql.Rows, cols []outColumn, path string) (int64, error) {
+func writeCSV(rows *sql.Rows, cols []sqltext.ResultColumn, path string) (int64, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err
@@ -203,7 +99,7 @@ func writeCSV(rows *sql.Rows, cols []outColumn, path string) (int64, error) {
 	w := csv.NewWriter(f)
 	head := make([]string, len(cols))
 	for i, c := range cols {
-		head[i] = c.name
+		head[i] = c.Name
 	}
 	w.Write(head)
 	var n int64
@@ -214,7 +110,7 @@ func writeCSV(rows *sql.Rows, cols []outColumn, path string) (int64, error) {
 		}
 		rec := make([]string, len(vals))
 		for i, v := range vals {
-			if t, ok := v.(time.Time); ok && cols[i].typ == lake.Timestamp {
+			if t, ok := v.(time.Time); ok && cols[i].Type == lake.Timestamp {
 				rec[i] = t.Format(time.RFC3339Nano)
 				continue
 			}
@@ -237,7 +133,7 @@ func writeCSV(rows *sql.Rows, cols []outColumn, path string) (int64, error) {
 	return n, f.Close()
 }
 
-func writeXLSX(rows *sql.Rows, cols []outColumn, path string) (int64, error) {
+func writeXLSX(rows *sql.Rows, cols []sqltext.ResultColumn, path string) (int64, error) {
 	x := excelize.NewFile()
 	defer x.Close()
 	sheet := "result"
@@ -252,7 +148,7 @@ func writeXLSX(rows *sql.Rows, cols []outColumn, path string) (int64, error) {
 	tsStyle, _ := x.NewStyle(&excelize.Style{CustomNumFmt: &tsFmt})
 	head := make([]any, len(cols))
 	for i, c := range cols {
-		head[i] = excelize.Cell{StyleID: bold, Value: c.name}
+		head[i] = excelize.Cell{StyleID: bold, Value: c.Name}
 	}
 	if err := sw.SetRow("A1", head); err != nil {
 		return 0, err
@@ -269,16 +165,16 @@ func writeXLSX(rows *sql.Rows, cols []outColumn, path string) (int64, error) {
 			switch {
 			case v == nil:
 				out[i] = nil
-			case c.typ == lake.Date:
+			case c.Type == lake.Date:
 				out[i] = excelize.Cell{StyleID: dateStyle, Value: v}
-			case c.typ == lake.Timestamp:
+			case c.Type == lake.Timestamp:
 				// Excel has no zones: write the wall time of the warehouse's zone.
 				t := v.(time.Time)
 				out[i] = excelize.Cell{StyleID: tsStyle, Value: time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)}
-			case c.typ == lake.Int64 || c.typ == lake.Float64:
+			case c.Type == lake.Int64 || c.Type == lake.Float64:
 				f, _ := sqltext.Float(v)
 				out[i] = f
-			case c.typ == lake.Bool:
+			case c.Type == lake.Bool:
 				out[i] = v
 			default:
 				out[i] = Cell(v)

@@ -214,9 +214,9 @@ func dictionary(ctx context.Context, db *sql.DB, o Options, sel Selection, table
 	}}
 	for _, t := range tables {
 		for _, c := range t.Columns {
-			cj := colJSON{Name: c.name, Type: c.parquetType(), SQLType: c.dbType, Unit: c.doc.Unit, Description: c.doc.Description}
-			if c.scale >= 0 {
-				s := c.scale
+			cj := colJSON{Name: c.Name, Type: c.parquetType(), SQLType: c.DBType, Unit: c.doc.Unit, Description: c.doc.Description}
+			if c.Scale >= 0 {
+				s := c.Scale
 				cj.Scale = &s
 			}
 			t.ColumnDocs = append(t.ColumnDocs, cj)

@@ -8,12 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/waymark-data/waymark/internal/lake"
 	"github.com/waymark-data/waymark/internal/sqltext"
@@ -27,43 +25,30 @@ const rowGroupRows = 100_000
 // maxScale is the most decimal places a submitted figure keeps.
 const maxScale = 6
 
-// column is one exported column and how its values are written.
+// column is one exported column: how its values are written, and what
+// the dictionary says of it.
 type column struct {
-	name   string
-	dbType string
-	typ    lake.Type
-	scale  int // >= 0: DECIMAL(18, scale) written as unscaled INT64
-	json   bool
-	doc    columnDoc
+	sqltext.ResultColumn
+	doc columnDoc
 }
 
 func (c column) parquetType() string {
 	switch {
-	case c.scale >= 0:
-		return fmt.Sprintf("DECIMAL(18,%d)", c.scale)
-	case c.json:
+	case c.Scale >= 0:
+		return fmt.Sprintf("DECIMAL(18,%d)", c.Scale)
+	case c.JSON:
 		return "STRING (JSON)"
 	}
 	return map[lake.Type]string{lake.String: "STRING", lake.Int64: "INT64", lake.Float64: "DOUBLE", lake.Date: "DATE",
-		lake.Timestamp: "TIMESTAMP(MICROS, UTC)", lake.Bool: "BOOLEAN"}[c.typ]
+		lake.Timestamp: "TIMESTAMP(MICROS, UTC)", lake.Bool: "BOOLEAN"}[c.Type]
 }
 
 func columnFor(name, dbType string) column {
-	c := column{name: name, dbType: dbType, typ: lake.String, scale: -1}
-	switch {
-	case dbType == "TINYINT", dbType == "SMALLINT", dbType == "INTEGER", dbType == "BIGINT",
-		dbType == "UTINYINT", dbType == "USMALLINT", dbType == "UINTEGER":
-		c.typ = lake.Int64
-	case dbType == "DOUBLE", dbType == "FLOAT", strings.HasPrefix(dbType, "DECIMAL"), dbType == "HUGEINT", dbType == "UBIGINT":
-		c.typ = lake.Float64
-	case dbType == "DATE":
-		c.typ = lake.Date
-	case strings.HasPrefix(dbType, "TIMESTAMP"):
-		c.typ = lake.Timestamp
-	case dbType == "BOOLEAN":
-		c.typ = lake.Bool
-	case strings.HasSuffix(dbType, "[]"), strings.HasPrefix(dbType, "STRUCT"), strings.HasPrefix(dbType, "MAP"):
-		c.json = true
+	c := column{ResultColumn: sqltext.ResultColumnOf(name, dbType)}
+	if c.Scale >= 0 {
+		// Computed decimals are DOUBLE in an export; figures as submitted
+		// get their places from the data (scaleOf, in writeTable).
+		c.Type, c.Scale = lake.Float64, -1
 	}
 	return c
 }
@@ -78,19 +63,19 @@ func writeTable(ctx context.Context, db *sql.DB, o Options, sel Selection, t tab
 	// Figures as submitted (the contract's decimal columns) keep their
 	// decimal places: DECIMAL with the fewest places that hold every value.
 	for i := range cols {
-		cols[i].doc = describeColumn(o, t, cols[i].name, docs)
-		if cols[i].doc.contractType == "decimal" && cols[i].typ == lake.Float64 {
-			s, err := scaleOf(ctx, db, t.query, cols[i].name)
+		cols[i].doc = describeColumn(o, t, cols[i].Name, docs)
+		if cols[i].doc.contractType == "decimal" && cols[i].Type == lake.Float64 {
+			s, err := scaleOf(ctx, db, t.query, cols[i].Name)
 			if err != nil {
 				return tm, nil, nil, err
 			}
-			cols[i].typ, cols[i].scale = lake.Int64, s
+			cols[i].Type, cols[i].Scale = lake.Int64, s
 		}
 	}
 	units := map[string]string{}
 	for _, c := range cols {
 		if c.doc.Unit != "" {
-			units[c.name] = c.doc.Unit
+			units[c.Name] = c.doc.Unit
 		}
 	}
 	unitJSON, _ := json.Marshal(units)
@@ -190,14 +175,11 @@ func writeParquet(ctx context.Context, db *sql.DB, path, query string, cols []co
 		return FileManifest{}, err
 	}
 	defer f.Close()
-	lc := make([]lake.Column, len(cols))
-	dec := map[string]int{}
+	rc := make([]sqltext.ResultColumn, len(cols))
 	for i, c := range cols {
-		lc[i] = lake.Column{Name: c.name, Type: c.typ}
-		if c.scale >= 0 {
-			dec[c.name] = c.scale
-		}
+		rc[i] = c.ResultColumn
 	}
+	lc, dec := sqltext.ResultSchema(rc)
 	h := sha256.New()
 	w := lake.NewRowWriterWith(io.MultiWriter(f, h), "schema", lc, lake.WriterOptions{Metadata: meta, Decimals: dec})
 	rows, err := db.QueryContext(ctx, query)
@@ -205,31 +187,13 @@ func writeParquet(ctx context.Context, db *sql.DB, path, query string, cols []co
 		return FileManifest{}, err
 	}
 	defer rows.Close()
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	row := make([]lake.Value, len(cols))
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return FileManifest{}, err
+	err = sqltext.CopyRows(rows, rc, w, func(v any) string { return fmt.Sprint(v) }, func(n int64) error {
+		if n%rowGroupRows == 0 {
+			return w.EndRowGroup()
 		}
-		for i, c := range cols {
-			if row[i], err = c.value(vals[i]); err != nil {
-				return FileManifest{}, err
-			}
-		}
-		if err := w.WriteValues(row); err != nil {
-			return FileManifest{}, err
-		}
-		if w.Rows()%rowGroupRows == 0 {
-			if err := w.EndRowGroup(); err != nil {
-				return FileManifest{}, err
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return FileManifest{}, err
 	}
 	if err := w.Close(); err != nil {
@@ -245,71 +209,5 @@ func writeParquet(ctx context.Context, db *sql.DB, path, query string, cols []co
 	return FileManifest{Rows: w.Rows(), Bytes: st.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-func (c column) value(v any) (lake.Value, error) {
-	if v == nil {
-		return lake.Null(), nil
-	}
-	if c.json {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return lake.Value{}, fmt.Errorf("column %s: %w", c.name, err)
-		}
-		return lake.Str(string(b)), nil
-	}
-	switch c.typ {
-	case lake.String:
-		switch x := v.(type) {
-		case string:
-			return lake.Str(x), nil
-		case []byte:
-			return lake.Str(string(x)), nil
-		}
-		return lake.Str(fmt.Sprint(v)), nil
-	case lake.Int64:
-		if c.scale >= 0 {
-			f, ok := sqltext.Float(v)
-			if !ok {
-				break
-			}
-			return lake.Int(int64(math.Round(f * math.Pow10(c.scale)))), nil
-		}
-		switch x := v.(type) {
-		case int64:
-			return lake.Int(x), nil
-		case int32:
-			return lake.Int(int64(x)), nil
-		case int16:
-			return lake.Int(int64(x)), nil
-		case int8:
-			return lake.Int(int64(x)), nil
-		case uint8:
-			return lake.Int(int64(x)), nil
-		case uint16:
-			return lake.Int(int64(x)), nil
-		case uint32:
-			return lake.Int(int64(x)), nil
-		}
-	case lake.Float64:
-		if f, ok := sqltext.Float(v); ok {
-			return lake.Float(f), nil
-		}
-	case lake.Date:
-		if t, ok := v.(time.Time); ok {
-			return lake.Day(t), nil
-		}
-	case lake.Timestamp:
-		if t, ok := v.(time.Time); ok {
-			return lake.Micros(t), nil
-		}
-	case lake.Bool:
-		if b, ok := v.(bool); ok {
-			if b {
-				return lake.Int(1), nil
-			}
-			return lake.Int(0), nil
-		}
-	}
-	return lake.Value{}, fmt.Errorf("column %s (%s): unexpected value %v (%T)", c.name, c.dbType, v, v)
-}
 
 var reSpaces = regexp.MustCompile(`\s+`)
