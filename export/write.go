@@ -209,5 +209,4 @@ func writeParquet(ctx context.Context, db *sql.DB, path, query string, cols []co
 	return FileManifest{Rows: w.Rows(), Bytes: st.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-
 var reSpaces = regexp.MustCompile(`\s+`)
