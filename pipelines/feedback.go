@@ -74,6 +74,55 @@ func newFeedbackRun(dir string, ds *Dataset, job Job, runID string, at time.Time
 		listed: map[string]int{}, more: map[string]int{}}
 }
 
+// inputProblems holds one input's problems for the feedback workbooks
+// while inputs are decoded side by side; the run writes them input after
+// input, in the order the source gave the inputs. At most feedbackPerFile
+// problems per department are held; the rest are counted.
+type inputProblems struct {
+	job    Job
+	depts  []string // in the order of their first problem
+	byDept map[string][]Problem
+	more   map[string]int
+}
+
+func newInputProblems(job Job) *inputProblems {
+	return &inputProblems{job: job, byDept: map[string][]Problem{}, more: map[string]int{}}
+}
+
+func (ip *inputProblems) add(p Problem) {
+	dept := departmentOf(ip.job, p)
+	ps, seen := ip.byDept[dept]
+	if !seen {
+		ip.depts = append(ip.depts, dept)
+	}
+	if len(ps) >= feedbackPerFile {
+		ip.more[dept]++
+		return
+	}
+	ip.byDept[dept] = append(ps, safeProblem(p))
+}
+
+// write lists one input's problems in the departments' workbooks and
+// records what became of the file.
+func (fr *feedbackRun) write(ip *inputProblems, sum fileSummary) {
+	fr.startFile(sum.Name)
+	for _, d := range ip.depts {
+		for _, p := range ip.byDept[d] {
+			fr.add(p)
+		}
+		if n := ip.more[d]; n > 0 && fr.err == nil {
+			b, err := fr.book(d)
+			if err != nil {
+				fr.err = err
+				return
+			}
+			fr.more[d] += n
+			b.unlisted += n
+		}
+	}
+	fr.endFile(sum)
+}
+
 // startFile begins the problems of one input.
 func (fr *feedbackRun) startFile(name string) {
 	fr.file = safeText(name, 1024)

@@ -64,9 +64,10 @@ func (c *claims) claim(sum string) bool {
 
 // itemDone is what became of one input.
 type itemDone struct {
-	out   *lake.Manifest
-	first string
-	err   error
+	out      *lake.Manifest
+	first    string
+	err      error
+	problems *inputProblems // for the feedback workbooks; nil when the input was not read
 }
 
 type slot struct {
@@ -91,12 +92,6 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 	defer stop()
 
 	workers := r.parallel()
-	if fb != nil {
-		// The department feedback workbooks are written as a stream, one
-		// input after the other: with them, inputs are decoded one at a
-		// time (their commits are still batched).
-		workers = 1
-	}
 	log := r.log().With("job", job.Name, "run_id", runID)
 	work := make(chan *slot)
 	order := make(chan *slot, 2*workers)
@@ -111,22 +106,19 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 				own := wr
 				own.Lake.Batch = lake.NewBatch()
 				log.Debug("ingesting", "name", s.it.Name)
+				// Problems wait here for the department workbooks, which
+				// are written in the source's order below.
+				var problems *inputProblems
 				if fb != nil {
-					fb.startFile(s.it.Name)
+					problems = newInputProblems(job)
 				}
-				out, first, err := own.ingestItem(wctx, job, ds, s.it, runID, func(n int64) { onRows(s.it.Name, n) }, fb)
+				out, first, err := own.ingestItem(wctx, job, ds, s.it, runID, func(n int64) { onRows(s.it.Name, n) }, problems)
 				if err != nil {
 					own.Lake.Batch.Abort() // not acknowledged: the next run reads it again
-					if fb != nil {
-						fb.endFile(fileSummary{Name: s.it.Name, Status: "failed"})
-					}
 				} else {
 					batch.Adopt(own.Lake.Batch)
-					if fb != nil && out.Status != "duplicate" {
-						fb.endFile(fileSummary{Name: s.it.Name, Status: out.Status, Read: out.RowsRead, Accepted: out.Accepted, Rejected: out.Rejected})
-					}
 				}
-				s.done <- itemDone{out, first, err}
+				s.done <- itemDone{out, first, err, problems}
 			}
 		}()
 	}
@@ -172,6 +164,15 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 		}
 		for s := range order {
 			d := <-s.done
+			if fb != nil && d.problems != nil {
+				sum := fileSummary{Name: s.it.Name, Status: "failed"}
+				if d.err == nil {
+					sum = fileSummary{Name: s.it.Name, Status: d.out.Status, Read: d.out.RowsRead, Accepted: d.out.Accepted, Rejected: d.out.Rejected}
+				}
+				if sum.Status != "duplicate" {
+					fb.write(d.problems, sum)
+				}
+			}
 			if d.err != nil {
 				fail(fmt.Errorf("%s: %w", s.it.Name, d.err))
 				continue

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"maps"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -21,7 +24,7 @@ func TestParallelBatchedRunMatchesOneAtATime(t *testing.T) {
 	count := func(parallel, batch int) string {
 		r, job, inbox := newRunner(t)
 		r.Limits.MaxBytes, r.Limits.MaxRows = 1<<30, 1<<30
-		r.FeedbackDir = "" // feedback streams keep one input at a time
+		r.FeedbackDir = "" // feedback has its own test below
 		r.Parallel, r.BatchItems = parallel, batch
 		job.Dataset, job.Department = "sensor_readings", ""
 		entries, _ := os.ReadDir(src)
@@ -55,6 +58,62 @@ func TestParallelBatchedRunMatchesOneAtATime(t *testing.T) {
 	for _, c := range [][2]int{{4, 64}, {2, 3}, {3, 1}} {
 		if got := count(c[0], c[1]); got != want {
 			t.Errorf("parallel %d batch %d: lake %s, one at a time %s", c[0], c[1], got, want)
+		}
+	}
+}
+
+// Inputs decoded side by side still give each department's workbook the
+// problems of file after file in the source's order, the same workbook a
+// run of one input at a time writes.
+func TestParallelFeedbackMatchesOneAtATime(t *testing.T) {
+	src := t.TempDir()
+	for i := 0; i < 12; i++ {
+		var b strings.Builder
+		b.WriteString(swHeader)
+		// Earlier files are longer, so that they finish after later ones.
+		for j := 0; j < 40+(11-i)*60; j++ {
+			dept, gen := "旗工信局", "1"
+			if (i+j)%3 == 0 {
+				dept = "旗发改委"
+			}
+			if (i*7+j)%5 == 0 {
+				gen = "-1" // below the minimum: rejected
+			}
+			// 48 keys (month and enterprise) a file; rows past them repeat a key.
+			fmt.Fprintf(&b, "2023-%02d,%s,%s,企业%d,%s,1\n", (j/4)%12+1, dept, codes[j%len(codes)], j, gen)
+		}
+		if i == 5 {
+			b.WriteString("2023-06,旗工信局,\"未闭合\n") // broken part-way: rejected whole
+		}
+		os.WriteFile(filepath.Join(src, fmt.Sprintf("f%02d.csv", i)), []byte(b.String()), 0o644)
+	}
+	workbooks := func(parallel int) map[string]string {
+		r, job, inbox := newRunner(t)
+		job.Department = ""
+		r.Parallel, r.BatchItems = parallel, 4
+		entries, _ := os.ReadDir(src)
+		for _, e := range entries {
+			os.Link(filepath.Join(src, e.Name()), filepath.Join(inbox, e.Name()))
+		}
+		res, err := r.RunJob(context.Background(), job)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, f := range res.Feedback {
+			rel, _ := filepath.Rel(r.FeedbackDir, f)
+			out[filepath.Dir(rel)] = feedbackText(t, f)
+		}
+		return out
+	}
+	want := workbooks(1)
+	// Both departments, and the unattributed problem of the broken file.
+	if len(want) != 3 || want["旗发展和改革委员会"] == "" || want["旗工业和信息化局"] == "" {
+		t.Fatalf("workbooks for %v, want one per department and one for the whole-file problem", slices.Collect(maps.Keys(want)))
+	}
+	for dept, text := range workbooks(4) {
+		if text != want[dept] {
+			t.Errorf("%s: four inputs at a time wrote\n%s\none at a time\n%s", dept, text, want[dept])
 		}
 	}
 }

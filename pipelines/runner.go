@@ -307,7 +307,7 @@ func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, string, 
 
 // ingestItem lands, decodes and records one item. It returns the
 // manifest and, for an item rejected whole, the first reason, for the log.
-func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string, onRows func(int64), fb *feedbackRun) (*lake.Manifest, string, error) {
+func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string, onRows func(int64), fb *inputProblems) (*lake.Manifest, string, error) {
 	sum, raw, readPath, size, err := r.land(ds, it)
 	if err != nil {
 		return nil, "", err
@@ -359,7 +359,7 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 // department feedback as they are found.
 type problemSink struct {
 	q     *quarantine
-	fb    *feedbackRun
+	fb    *inputProblems
 	first string // the first problem's reason
 }
 
