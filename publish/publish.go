@@ -8,6 +8,8 @@ package publish
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/waymark-data/waymark/internal/faults"
+	"github.com/waymark-data/waymark/internal/sqltext"
 )
 
 // Result says what was published.
@@ -30,6 +33,9 @@ type Result struct {
 	Swept []string
 	// Version is the publish's number in the history table.
 	Version int64
+	// Unchanged lists the tables whose rows equal the served version's:
+	// they were copied inside PostgreSQL instead of sent again.
+	Unchanged []string
 }
 
 // Options configures a publish.
@@ -169,8 +175,26 @@ func Run(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 		return res, explain(o, fmt.Errorf("create staging schema: %w", err))
 	}
 	cleanup := func() { dropOwned(context.Background(), pg, staging) }
+	served, err := servedFingerprints(ctx, pg, o.Schema)
+	if err != nil {
+		cleanup()
+		return res, explain(o, err)
+	}
 	for _, t := range tables {
-		n, err := copyTable(ctx, db, pg, staging, t)
+		fp, err := fingerprint(ctx, db, t)
+		if err != nil {
+			cleanup()
+			return res, explain(o, fmt.Errorf("publish %s: %w", t, err))
+		}
+		var n int64
+		if served[t] == fp {
+			// The same rows are served already: copied within PostgreSQL,
+			// the previous version keeps its own copy for --rollback.
+			n, err = copyServed(ctx, pg, o.Schema, staging, t)
+			res.Unchanged = append(res.Unchanged, t)
+		} else {
+			n, err = copyTable(ctx, db, pg, staging, t)
+		}
 		if err != nil {
 			cleanup()
 			return res, explain(o, fmt.Errorf("publish %s: %w", t, err))
@@ -179,6 +203,10 @@ func Run(ctx context.Context, db *sql.DB, o Options) (Result, error) {
 		if err := createIndexes(ctx, db, pg, staging, t); err != nil {
 			cleanup()
 			return res, explain(o, fmt.Errorf("index %s: %w", t, err))
+		}
+		if _, err := pg.Exec(ctx, fmt.Sprintf("COMMENT ON TABLE %s.%s IS %s", ident(staging), ident(t), sqltext.String(fp))); err != nil {
+			cleanup()
+			return res, explain(o, fmt.Errorf("publish %s: %w", t, err))
 		}
 		faults.Point("publish.table")
 	}
@@ -404,6 +432,63 @@ func dependents(err error) error {
 		return errors.New(strings.ReplaceAll(pe.Detail, "\n", "; "))
 	}
 	return err
+}
+
+// fingerprintPrefix marks a served table's comment as Waymark's record of
+// its rows.
+const fingerprintPrefix = "waymark rows "
+
+// fingerprint sums up a mart's columns and rows: its row count, a sum of
+// the rows' hashes (any order) and its columns' names and types. Equal
+// fingerprints mean the served copy can be reused.
+func fingerprint(ctx context.Context, db *sql.DB, table string) (string, error) {
+	cols, err := columns(ctx, db, table)
+	if err != nil {
+		return "", err
+	}
+	var n int64
+	var sum sql.NullString
+	q := fmt.Sprintf(`SELECT count(*), sum(hash(t)::HUGEINT)::VARCHAR FROM "%s" AS t`, strings.ReplaceAll(table, `"`, `""`))
+	if err := db.QueryRowContext(ctx, q).Scan(&n, &sum); err != nil {
+		return "", fmt.Errorf("fingerprint %s: %w", table, err)
+	}
+	h := sha256.New()
+	for _, c := range cols {
+		fmt.Fprintf(h, "%s %s %s\n", c.name, c.duck, c.pg)
+	}
+	fmt.Fprintf(h, "%d %s", n, sum.String)
+	return fingerprintPrefix + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// servedFingerprints reads the fingerprints of the served tables.
+func servedFingerprints(ctx context.Context, pg *pgx.Conn, schema string) (map[string]string, error) {
+	rows, err := pg.Query(ctx, `SELECT c.relname, coalesce(obj_description(c.oid, 'pg_class'), '')
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = $1 AND c.relkind = 'r'`, schema)
+	if err != nil {
+		return nil, fmt.Errorf("read the served tables: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, comment string
+		if err := rows.Scan(&name, &comment); err != nil {
+			return nil, err
+		}
+		if strings.HasPrefix(comment, fingerprintPrefix) {
+			out[name] = comment
+		}
+	}
+	return out, rows.Err()
+}
+
+// copyServed copies a served table into staging inside PostgreSQL.
+func copyServed(ctx context.Context, pg *pgx.Conn, served, staging, table string) (int64, error) {
+	tag, err := pg.Exec(ctx, fmt.Sprintf("CREATE TABLE %s.%s AS TABLE %s.%s", ident(staging), ident(table), ident(served), ident(table)))
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
 }
 
 func copyTable(ctx context.Context, db *sql.DB, pg *pgx.Conn, schema, table string) (int64, error) {

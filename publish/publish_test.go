@@ -74,3 +74,75 @@ func TestPublishSwapsMartsIntoPostgres(t *testing.T) {
 		t.Errorf("no DSN: %v", err)
 	}
 }
+
+// A mart whose rows equal the served version's is copied inside
+// PostgreSQL instead of being sent again; a changed one is sent; both read
+// as the warehouse has them, and --rollback still finds the previous
+// version whole.
+func TestUnchangedMartsAreCopiedInPostgres(t *testing.T) {
+	pg := testenv.StartPostgres(t)
+	ctx := context.Background()
+	store := warehouse.New(t.TempDir(), 1, "Asia/Shanghai")
+	build := func(actual string) *sql.DB {
+		t.Helper()
+		_, err := store.Build(ctx, func(ctx context.Context, w *sql.DB) error {
+			for _, q := range []string{
+				`CREATE TABLE mart_hourly AS SELECT 'GH-' || lpad((i % 68)::VARCHAR, 3, '0') AS site_id, TIMESTAMPTZ '2023-01-01 00:00:00+08' + to_hours(i) AS hour, i * 0.5 AS rain_mm
+				 FROM range(20000) r(i)`,
+				`CREATE TABLE mart_scorecard AS SELECT 'zw-18' AS indicator_id, ` + actual + `::DOUBLE AS actual`,
+			} {
+				if _, err := w.ExecContext(ctx, q); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, _, err := store.OpenCurrent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	o := Options{DSN: pg.DSN, Schema: "waymark"}
+	first, err := Run(ctx, build("55.86"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first.Unchanged) != 0 {
+		t.Errorf("first publish reused %v", first.Unchanged)
+	}
+	second, err := Run(ctx, build("56.1"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(second.Unchanged, ",") != "mart_hourly" || second.Tables["mart_hourly"] != 20000 {
+		t.Errorf("second publish: unchanged %v, tables %v; want mart_hourly reused with its 20000 rows", second.Unchanged, second.Tables)
+	}
+	served := func(schema string) string {
+		return strings.TrimSpace(pg.Psql(t, `SELECT (SELECT count(*) || ' ' || sum(rain_mm) || ' ' || min(hour AT TIME ZONE 'Asia/Shanghai') FROM `+schema+`.mart_hourly) || ' ' || (SELECT actual FROM `+schema+`.mart_scorecard)`))
+	}
+	if got, want := served("waymark"), "20000 99995000.0 2023-01-01 00:00:00 56.1"; got != want {
+		t.Errorf("served %q, want %q", got, want)
+	}
+	if got, want := served("waymark_previous"), "20000 99995000.0 2023-01-01 00:00:00 55.86"; got != want {
+		t.Errorf("previous version %q, want %q", got, want)
+	}
+	// The same warehouse again: nothing is sent.
+	third, err := Run(ctx, build("56.1"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(third.Unchanged) != 2 {
+		t.Errorf("third publish of the same marts reused %v, want both", third.Unchanged)
+	}
+	if _, err := Rollback(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := served("waymark"), "20000 99995000.0 2023-01-01 00:00:00 56.1"; got != want {
+		t.Errorf("after rollback served %q, want %q", got, want)
+	}
+}

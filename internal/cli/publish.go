@@ -66,7 +66,11 @@ served as mart_health_publishes; --history prints it.`,
 			for _, t := range slices.Sorted(maps.Keys(res.Tables)) {
 				fmt.Fprintf(a.out, "%s.%s: %d rows\n", res.Schema, t, res.Tables[t])
 			}
-			fmt.Fprintf(a.out, "published as version %d\n", res.Version)
+			fmt.Fprintf(a.out, "published as version %d", res.Version)
+			if len(res.Unchanged) > 0 {
+				fmt.Fprintf(a.out, " (%d of %d tables unchanged: copied within PostgreSQL)", len(res.Unchanged), len(res.Tables))
+			}
+			fmt.Fprintln(a.out)
 			return nil
 		},
 	}

@@ -66,7 +66,7 @@ func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duratio
 			pub, err := a.publish(ctx)
 			metrics.publish(time.Since(t0), err)
 			if err == nil {
-				a.log.Info("published", "schema", pub.Schema, "tables", len(pub.Tables))
+				a.log.Info("published", "schema", pub.Schema, "tables", len(pub.Tables), "unchanged", len(pub.Unchanged), "ms", time.Since(t0).Milliseconds())
 			}
 			return err
 		}
