@@ -180,7 +180,7 @@ func (s *Server) loadCatalog(ctx context.Context) (*catalog, error) {
 			}
 		}
 	}
-	c.graph, err = loadGraph(s.o.SQL, slices.Sorted(maps.Keys(s.o.Datasets)))
+	c.graph, err = loadGraph(s.o.SQL)
 	if err != nil {
 		return nil, err
 	}

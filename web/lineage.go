@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -11,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/waymark-data/waymark/models"
 )
 
 // node is a table in the lineage graph: a model of sql/, a lake data set
@@ -62,22 +65,27 @@ func setFlow(n *yaml.Node) {
 	}
 }
 
-// graph is the lineage of the whole warehouse, found the way the model
-// runner orders models: a model depends on the tables its SQL names.
+// graph is the lineage of the whole warehouse as the model runner sees it
+// (models.Lineage: a model depends on the tables its SQL names), with what
+// the catalog shows beside it: each model's YAML, the tables that read it
+// and the data tests that check it.
 type graph struct {
 	nodes map[string]*node
 }
 
 var (
 	reSQLComment = regexp.MustCompile(`(?m)--.*$`)
-	reTableRef   = regexp.MustCompile(`\b(lake_[a-z0-9_]+|seed_[a-z0-9_]+|targets)\b`)
+	// Tables that exist before the models run: the lake, seeds, targets.
+	reTableRef = regexp.MustCompile(`\b(lake_[a-z0-9_]+|seed_[a-z0-9_]+|targets)\b`)
+	reWord     = regexp.MustCompile(`[A-Za-z0-9_]+`)
 )
 
 var kindOrder = map[string]int{"seed": 0, "lake": 0, "staging": 1, "intermediate": 2, "marts": 3}
 
-func loadGraph(sqlFS fs.FS, datasets []string) (*graph, error) {
-	g := &graph{nodes: map[string]*node{}}
-	for _, layer := range []string{"staging", "intermediate", "marts"} {
+func loadGraph(sqlFS fs.FS) (*graph, error) {
+	// The sources are whatever lake, seed or target table the SQL names.
+	var sources []string
+	for _, layer := range []string{"staging", "intermediate", "marts", "tests"} {
 		files, err := fs.Glob(sqlFS, layer+"/*.sql")
 		if err != nil {
 			return nil, err
@@ -87,48 +95,28 @@ func loadGraph(sqlFS fs.FS, datasets []string) (*graph, error) {
 			if err != nil {
 				return nil, err
 			}
-			name := strings.TrimSuffix(path.Base(f), ".sql")
-			n := &node{Name: name, Kind: layer, SQL: string(b), Layer: kindOrder[layer], Exists: true}
-			if y, err := fs.ReadFile(sqlFS, strings.TrimSuffix(f, ".sql")+".yaml"); err == nil {
-				var d modelDoc
-				if yaml.Unmarshal(y, &d) == nil {
-					n.Doc = &d
-				}
-			}
-			g.nodes[name] = n
+			sources = append(sources, reTableRef.FindAllString(reSQLComment.ReplaceAllString(string(b), ""), -1)...)
 		}
 	}
-	names := make([]string, 0, len(g.nodes))
-	for n := range g.nodes {
-		names = append(names, n)
+	slices.Sort(sources)
+	sources = slices.Compact(sources)
+	lg, err := models.Lineage(sqlFS, sources)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(names)
-	// One regexp for every model name, longest first, so int_x_y is not
-	// also counted as int_x.
-	byLen := slices.Clone(names)
-	sort.Slice(byLen, func(i, j int) bool { return len(byLen[i]) > len(byLen[j]) })
-	quoted := make([]string, len(byLen))
-	for i, n := range byLen {
-		quoted[i] = regexp.QuoteMeta(n)
-	}
-	reModel := regexp.MustCompile(`\b(` + strings.Join(quoted, "|") + `)\b`)
-	refs := func(sql string) []string {
-		body := reSQLComment.ReplaceAllString(sql, "")
-		var out []string
-		for _, m := range append(reModel.FindAllString(body, -1), reTableRef.FindAllString(body, -1)...) {
-			if !slices.Contains(out, m) {
-				out = append(out, m)
+	g := &graph{nodes: map[string]*node{}}
+	for _, m := range lg.Nodes {
+		n := &node{Name: m.Name, Kind: m.Layer, SQL: m.SQL, Layer: kindOrder[m.Layer], Exists: true, Up: m.Reads}
+		if y, err := fs.ReadFile(sqlFS, m.Layer+"/"+m.Name+".yaml"); err == nil {
+			var d modelDoc
+			if yaml.Unmarshal(y, &d) == nil {
+				n.Doc = &d
 			}
 		}
-		sort.Strings(out)
-		return out
+		g.nodes[m.Name] = n
 	}
-	for _, name := range names {
-		n := g.nodes[name]
-		for _, r := range refs(n.SQL) {
-			if r == name {
-				continue
-			}
+	for _, m := range lg.Nodes {
+		for _, r := range m.Reads {
 			if _, ok := g.nodes[r]; !ok {
 				kind := "seed"
 				if strings.HasPrefix(r, "lake_") {
@@ -136,24 +124,27 @@ func loadGraph(sqlFS fs.FS, datasets []string) (*graph, error) {
 				}
 				g.nodes[r] = &node{Name: r, Kind: kind}
 			}
-			n.Up = append(n.Up, r)
-			g.nodes[r].Down = append(g.nodes[r].Down, name)
+			g.nodes[r].Down = append(g.nodes[r].Down, m.Name)
 		}
 	}
-	// Data tests name the tables they check.
+	// Data tests name the tables they check (as whole words, the way a
+	// model names what it reads).
 	tests, _ := fs.Glob(sqlFS, "tests/*.sql")
 	for _, f := range tests {
 		b, _ := fs.ReadFile(sqlFS, f)
-		for _, r := range refs(string(b)) {
-			if n, ok := g.nodes[r]; ok {
-				n.Tests = append(n.Tests, strings.TrimSuffix(path.Base(f), ".sql"))
+		words := map[string]bool{}
+		for _, w := range reWord.FindAllString(reSQLComment.ReplaceAllString(string(b), ""), -1) {
+			words[w] = true
+		}
+		for _, name := range slices.Sorted(maps.Keys(g.nodes)) {
+			if words[name] {
+				g.nodes[name].Tests = append(g.nodes[name].Tests, strings.TrimSuffix(path.Base(f), ".sql"))
 			}
 		}
 	}
 	for _, n := range g.nodes {
 		sort.Strings(n.Down)
 	}
-	_ = datasets
 	return g, nil
 }
 
