@@ -27,14 +27,7 @@ func TestParallelBatchedRunMatchesOneAtATime(t *testing.T) {
 		r.FeedbackDir = "" // feedback has its own test below
 		r.Parallel, r.BatchItems = parallel, batch
 		job.Dataset, job.Department = "sensor_readings", ""
-		entries, _ := os.ReadDir(src)
-		for _, e := range entries {
-			os.Link(filepath.Join(src, e.Name()), filepath.Join(inbox, e.Name()))
-		}
-		res, err := r.RunJob(context.Background(), job)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := runFolder(t, r, job, src, inbox)
 		if res.ItemsNew != int64(files) || res.ItemsDuplicate != 1 || res.RowsAccepted != int64(rows) {
 			t.Errorf("parallel %d batch %d: %d new, %d duplicate, %d rows; want %d, 1, %d", parallel, batch, res.ItemsNew, res.ItemsDuplicate, res.RowsAccepted, files, rows)
 		}
@@ -91,14 +84,7 @@ func TestParallelFeedbackMatchesOneAtATime(t *testing.T) {
 		r, job, inbox := newRunner(t)
 		job.Department = ""
 		r.Parallel, r.BatchItems = parallel, 4
-		entries, _ := os.ReadDir(src)
-		for _, e := range entries {
-			os.Link(filepath.Join(src, e.Name()), filepath.Join(inbox, e.Name()))
-		}
-		res, err := r.RunJob(context.Background(), job)
-		if err != nil {
-			t.Fatal(err)
-		}
+		res := runFolder(t, r, job, src, inbox)
 		out := map[string]string{}
 		for _, f := range res.Feedback {
 			rel, _ := filepath.Rel(r.FeedbackDir, f)
@@ -116,4 +102,18 @@ func TestParallelFeedbackMatchesOneAtATime(t *testing.T) {
 			t.Errorf("%s: four inputs at a time wrote\n%s\none at a time\n%s", dept, text, want[dept])
 		}
 	}
+}
+
+// runFolder drops every file of src into inbox and runs the job.
+func runFolder(t *testing.T, r *Runner, job Job, src, inbox string) RunResult {
+	t.Helper()
+	entries, _ := os.ReadDir(src)
+	for _, e := range entries {
+		os.Link(filepath.Join(src, e.Name()), filepath.Join(inbox, e.Name()))
+	}
+	res, err := r.RunJob(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }

@@ -21,9 +21,21 @@ import (
 func marts(t *testing.T, actual float64) *sql.DB {
 	t.Helper()
 	store := warehouse.New(t.TempDir(), 1, "Asia/Shanghai")
+	return version(t, store, fmt.Sprintf(`CREATE TABLE mart_scorecard AS SELECT 'zw-18' AS indicator_id, %v::DOUBLE AS actual`, actual))
+}
+
+// version builds the next version of store with stmts and opens it the
+// way production does: the current version, through the hardened
+// read-only handle.
+func version(t *testing.T, store *warehouse.Store, stmts ...string) *sql.DB {
+	t.Helper()
 	_, err := store.Build(context.Background(), func(ctx context.Context, w *sql.DB) error {
-		_, err := w.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE mart_scorecard AS SELECT 'zw-18' AS indicator_id, %v::DOUBLE AS actual`, actual))
-		return err
+		for _, q := range stmts {
+			if _, err := w.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

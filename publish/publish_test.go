@@ -14,33 +14,12 @@ import (
 func TestPublishSwapsMartsIntoPostgres(t *testing.T) {
 	pg := testenv.StartPostgres(t)
 	ctx := context.Background()
-	// Publish reads the way production does: the current version, through
-	// the hardened read-only handle.
 	store := warehouse.New(t.TempDir(), 1, "Asia/Shanghai")
 	build := func(actual float64) *sql.DB {
-		t.Helper()
-		_, err := store.Build(ctx, func(ctx context.Context, w *sql.DB) error {
-			for _, q := range []string{
-				`CREATE TABLE mart_scorecard AS SELECT 'zw-18' AS indicator_id, '一般工业固体废物综合利用率' AS name_zh, 2023 AS year,
-			` + strconv.FormatFloat(actual, 'f', -1, 64) + `::DOUBLE AS actual, DATE '2023-12-01' AS as_of_period, TIMESTAMPTZ '2024-01-05 10:00:00+08' AS built_at,
+		return version(t, store, `CREATE TABLE mart_scorecard AS SELECT 'zw-18' AS indicator_id, '一般工业固体废物综合利用率' AS name_zh, 2023 AS year,
+			`+strconv.FormatFloat(actual, 'f', -1, 64)+`::DOUBLE AS actual, DATE '2023-12-01' AS as_of_period, TIMESTAMPTZ '2024-01-05 10:00:00+08' AS built_at,
 			'met' AS status, ['旗工信局', '旗生态环境局'] AS department_list, true AS ok, 12.5::DECIMAL(6,2) AS gap`,
-				`CREATE TABLE stg_private AS SELECT 1 AS x`,
-			} {
-				if _, err := w.ExecContext(ctx, q); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, _, err := store.OpenCurrent()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+			`CREATE TABLE stg_private AS SELECT 1 AS x`)
 	}
 	db := build(55.86)
 	o := Options{DSN: pg.DSN, Schema: "waymark"}
@@ -84,28 +63,10 @@ func TestUnchangedMartsAreCopiedInPostgres(t *testing.T) {
 	ctx := context.Background()
 	store := warehouse.New(t.TempDir(), 1, "Asia/Shanghai")
 	build := func(actual string) *sql.DB {
-		t.Helper()
-		_, err := store.Build(ctx, func(ctx context.Context, w *sql.DB) error {
-			for _, q := range []string{
-				`CREATE TABLE mart_hourly AS SELECT 'GH-' || lpad((i % 68)::VARCHAR, 3, '0') AS site_id, TIMESTAMPTZ '2023-01-01 00:00:00+08' + to_hours(i) AS hour, i * 0.5 AS rain_mm
-				 FROM range(20000) r(i)`,
-				`CREATE TABLE mart_scorecard AS SELECT 'zw-18' AS indicator_id, ` + actual + `::DOUBLE AS actual`,
-			} {
-				if _, err := w.ExecContext(ctx, q); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, _, err := store.OpenCurrent()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
+		return version(t, store,
+			`CREATE TABLE mart_hourly AS SELECT 'GH-' || lpad((i % 68)::VARCHAR, 3, '0') AS site_id, TIMESTAMPTZ '2023-01-01 00:00:00+08' + to_hours(i) AS hour, i * 0.5 AS rain_mm
+			 FROM range(20000) r(i)`,
+			`CREATE TABLE mart_scorecard AS SELECT 'zw-18' AS indicator_id, `+actual+`::DOUBLE AS actual`)
 	}
 	o := Options{DSN: pg.DSN, Schema: "waymark"}
 	first, err := Run(ctx, build("55.86"), o)
