@@ -81,8 +81,8 @@ type Validator struct {
 	valid []map[string]string
 	// days speeds up timestamps of days already seen.
 	days dayCache
-	// last is, per column, the previous row's cell and its verdict.
-	last []lastCell
+	// last is, per column, the last few cells accepted and their values.
+	last []recentCells
 	// unitChecks lists the columns whose unit must be the unit of the
 	// reference row another column names (UnitOf).
 	unitChecks []unitCheck
@@ -100,11 +100,31 @@ type Validator struct {
 	deptCol     int // the department column, or -1
 }
 
-// lastCell is a cell already accepted, with the value it gave.
-type lastCell struct {
-	raw string
-	val lake.Value
-	ok  bool
+// recentCells remembers the last few cells of a column that were
+// accepted, with the values they gave: a logger file repeats its station on
+// every row and cycles through a few sensors and channels.
+type recentCells struct {
+	raw  [4]string
+	val  [4]lake.Value
+	n    int // cells held
+	next int // the slot the next cell replaces
+}
+
+func (c *recentCells) get(raw string) (lake.Value, bool) {
+	for k := 0; k < c.n; k++ {
+		if c.raw[k] == raw {
+			return c.val[k], true
+		}
+	}
+	return lake.Value{}, false
+}
+
+func (c *recentCells) put(raw string, val lake.Value) {
+	c.raw[c.next], c.val[c.next] = raw, val
+	c.next = (c.next + 1) % len(c.raw)
+	if c.n < len(c.raw) {
+		c.n++
+	}
 }
 
 // unitCheck pairs a unit column with the column naming its reference row.
@@ -132,7 +152,7 @@ type keyPos struct {
 func NewValidator(ds *Dataset, refs Refs, loc *time.Location, now time.Time) *Validator {
 	v := &Validator{ds: ds, refs: refs, loc: loc, now: now, keys: map[uint64]keyPos{}, seed: maphash.MakeSeed(), sheet: "\x00",
 		buf: make([]lake.Value, len(ds.Columns), len(ds.Columns)+len(Lineage)), valid: make([]map[string]string, len(ds.Columns)),
-		last: make([]lastCell, len(ds.Columns)), departments: refs["departments.name_zh"]}
+		last: make([]recentCells, len(ds.Columns)), departments: refs["departments.name_zh"]}
 	_, v.deptCol, _ = ds.Column("department")
 	for i, col := range ds.Columns {
 		if col.UnitOf != "" {
@@ -338,8 +358,8 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 		// The same cell as the row before (a logger file's station, sensor
 		// and unit on every row) has the same verdict: every check below
 		// depends on the cell and the column alone.
-		if last := &v.last[i]; last.ok && last.raw == raw {
-			vals[i] = last.val
+		if val, ok := v.last[i].get(raw); ok {
+			vals[i] = val
 			continue
 		}
 		if err := checkCell(raw); err != nil {
@@ -357,12 +377,12 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 				continue
 			}
 			vals[i] = lake.Null()
-			v.last[i] = lastCell{raw: raw, val: vals[i], ok: true}
+			v.last[i].put(raw, vals[i])
 			continue
 		}
 		if ok, hit := v.valid[i][raw]; hit {
 			vals[i] = lake.Str(ok)
-			v.last[i] = lastCell{raw: raw, val: vals[i], ok: true}
+			v.last[i].put(raw, vals[i])
 			continue
 		}
 		val, err := v.parse(col, raw)
@@ -379,7 +399,7 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 			}
 		}
 		vals[i] = val
-		v.last[i] = lastCell{raw: raw, val: val, ok: true}
+		v.last[i].put(raw, val)
 		if col.typ == lake.String && (len(col.Enum) > 0 || col.pattern != nil || col.Ref != "" || col.Kind != "") {
 			if v.valid[i] == nil {
 				v.valid[i] = map[string]string{}

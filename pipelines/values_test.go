@@ -3,6 +3,8 @@ package pipelines
 import (
 	"testing"
 	"time"
+
+	"github.com/waymark-data/waymark/internal/lake"
 )
 
 func TestParseNumber(t *testing.T) {
@@ -94,6 +96,24 @@ func TestDayCacheAgreesWithTimeDate(t *testing.T) {
 	for _, bad := range []string{"2023-02-30 10:00:00", "2023-13-01 00:00:00", "2023-01-01 24:00:00"} {
 		if _, err := c.timestamp(bad, time.UTC); err == nil {
 			t.Errorf("%s: read as a time", bad)
+		}
+	}
+}
+
+// The validator's memory of recent cells holds the last four, oldest out
+// first, and never answers for a cell it was not given.
+func TestRecentCells(t *testing.T) {
+	var c recentCells
+	if _, ok := c.get(""); ok {
+		t.Fatal("an empty memory answered for the empty cell")
+	}
+	for i, raw := range []string{"GH-001-RG", "GH-001-GNSS", "GH-001-CR", "GH-001-T", "GH-001-H"} {
+		c.put(raw, lake.Int(int64(i)))
+	}
+	for i, raw := range []string{"GH-001-RG", "GH-001-GNSS", "GH-001-CR", "GH-001-T", "GH-001-H"} {
+		v, ok := c.get(raw)
+		if want := i > 0; ok != want || ok && v.I != int64(i) {
+			t.Errorf("%s: %v %v, want held %v with %d", raw, v, ok, want, i)
 		}
 	}
 }
