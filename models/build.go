@@ -102,7 +102,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			res.Reason = r.Reason
 		}
 	}
-	p, err := o.Store.Build(ctx, func(ctx context.Context, db *sql.DB) error {
+	p, err := o.Store.WithLog(log).Build(ctx, func(ctx context.Context, db *sql.DB) error {
 		return Fill(ctx, db, o, &res, log)
 	})
 	if err != nil {
@@ -138,7 +138,7 @@ func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time
 		return "", res, nil
 	}
 	res.Mode = "incremental"
-	p, err := o.Store.BuildFrom(ctx, o.Previous, func(ctx context.Context, db *sql.DB) error {
+	p, err := o.Store.WithLog(log).BuildFrom(ctx, o.Previous, func(ctx context.Context, db *sql.DB) error {
 		return fillIncremental(ctx, db, o, proj, in, pl, &res, log)
 	})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -37,6 +38,8 @@ type Store struct {
 	dir      string
 	keep     int
 	timeZone string
+	// log gets the build's phase timings at debug level (see WithLog).
+	log *slog.Logger
 }
 
 // New returns the store rooted at dir, keeping the newest keep versions.
@@ -45,6 +48,15 @@ func New(dir string, keep int, timeZone string) *Store {
 		keep = 1
 	}
 	return &Store{dir: dir, keep: keep, timeZone: timeZone}
+}
+
+// WithLog returns the store logging its build phases (copy, checkpoint,
+// sync, publish) at debug level to l: where an incremental build's time
+// goes is mostly here.
+func (s *Store) WithLog(l *slog.Logger) *Store {
+	c := *s
+	c.log = l
+	return &c
 }
 
 // Dir is the warehouse directory.
@@ -70,6 +82,13 @@ func open(path string, readOnly, hardened bool, timeZone string) (*sql.DB, error
 			// ICU is compiled in but loads on first use; the zone must be
 			// set on every pooled connection.
 			init = append(init, "LOAD icu", "SET TimeZone = '"+strings.ReplaceAll(timeZone, "'", "")+"'")
+		}
+		if !readOnly && path != "" {
+			// A build's checkpoint spent half its time choosing FSST for
+			// string columns (0.26 s → 0.14 s for the 27 tables an
+			// incremental build rewrites); dictionary and the other
+			// methods still apply.
+			init = append(init, "SET disabled_compression_methods = 'fsst'")
 		}
 		if hardened {
 			init = append(init, "SET enable_external_access = false", "SET lock_configuration = true")
@@ -186,6 +205,13 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 		return "", fmt.Errorf("another waymark build is running in %s", s.dir)
 	}
 	s.sweepUnpublished()
+	t0 := time.Now()
+	phase := func(name string) {
+		if s.log != nil {
+			s.log.Debug("build phase", "phase", name, "ms", time.Since(t0).Milliseconds())
+		}
+		t0 = time.Now()
+	}
 	name := "waymark-" + time.Now().UTC().Format("20060102T150405.000000000Z") + ".duckdb"
 	path := filepath.Join(s.dir, name)
 	// Build under a name readers never look for; rename once finished.
@@ -202,6 +228,7 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 		}
 		<-early
 		go func() { early <- fsyncFile(building) }()
+		phase("copy")
 	}
 	db, err := open(building, false, false, s.timeZone)
 	if err != nil {
@@ -215,23 +242,29 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 		os.Remove(building + ".wal")
 		return "", err
 	}
+	phase("open")
 	if err := fill(ctx, db); err != nil {
 		return fail(err)
 	}
+	t0 = time.Now()
 	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		return fail(fmt.Errorf("checkpoint %s: %w", name, err))
 	}
+	phase("checkpoint")
 	if err := db.Close(); err != nil {
 		return fail(fmt.Errorf("close %s: %w", name, err))
 	}
+	phase("close")
 	if err := <-early; err != nil {
 		early <- nil
 		return fail(err)
 	}
 	early <- nil
+	phase("early sync")
 	if err := fsyncFile(building); err != nil {
 		return fail(err)
 	}
+	phase("sync")
 	faults.Point("warehouse.before-publish")
 	if err := os.Rename(building, path); err != nil {
 		return fail(fmt.Errorf("publish %s: %w", name, err))
@@ -240,6 +273,7 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 		return "", err
 	}
 	s.prune()
+	phase("publish")
 	return path, nil
 }
 
