@@ -7,6 +7,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -115,40 +116,74 @@ func Run(ctx context.Context, o Options) (Result, error) {
 // runIncremental builds on the previous version when its recorded inputs
 // allow; it returns no path (and the reason in Result.Reason) when a full
 // build must be made instead.
+//
+// The previous version is copied first and planned from the copy: opening
+// it a second time read-only cost as much as the plan itself, and the
+// fingerprints are taken on the other core while the kernel copies.
 func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time.Time) (string, Result, error) {
 	var res Result
 	if o.Full {
 		res.Reason = "--full"
 		return "", res, nil
 	}
-	proj, err := LoadProject(o.SQL)
-	if err != nil {
-		return "", res, err
-	}
-	in, err := collectInputs(o, proj)
-	if err != nil {
-		return "", res, err
-	}
-	log.Debug("build phase", "phase", "inputs", "ms", time.Since(start).Milliseconds())
-	pl, reason := planIncremental(ctx, o, in)
-	log.Debug("build phase", "phase", "plan", "ms", time.Since(start).Milliseconds())
-	if pl == nil {
-		res.Reason = reason
-		log.Info("build: full", "why", reason)
+	if o.Previous == "" {
+		res.Reason = "no previous version"
+		log.Info("build: full", "why", res.Reason)
 		return "", res, nil
 	}
-	res.Mode = "incremental"
+	type collected struct {
+		proj *Project
+		in   buildInputs
+		err  error
+	}
+	inputs := make(chan collected, 1)
+	go func() {
+		proj, err := LoadProject(o.SQL)
+		if err != nil {
+			inputs <- collected{err: err}
+			return
+		}
+		in, err := collectInputs(o, proj)
+		inputs <- collected{proj, in, err}
+	}()
+	var why string
+	opened := false
 	p, err := o.Store.WithLog(log).BuildFrom(ctx, o.Previous, func(ctx context.Context, db *sql.DB) error {
-		return fillIncremental(ctx, db, o, proj, in, pl, &res, log)
+		opened = true
+		c := <-inputs
+		if c.err != nil {
+			return c.err
+		}
+		log.Debug("build phase", "phase", "inputs", "ms", time.Since(start).Milliseconds())
+		pl, reason := planIncremental(ctx, db, o, c.in)
+		if pl == nil {
+			why = reason
+			return errFullBuild
+		}
+		res.Mode = "incremental"
+		return fillIncremental(ctx, db, o, c.proj, c.in, pl, &res, log)
 	})
-	if err != nil {
+	switch {
+	case !opened && err != nil:
+		why = fmt.Sprintf("previous version unreadable: %v", err)
+	case errors.Is(err, errFullBuild):
+	case err != nil:
 		return "", res, err
+	}
+	if why != "" {
+		res = Result{Reason: why}
+		log.Info("build: full", "why", why)
+		return "", res, nil
 	}
 	res.Path, res.Duration = p, time.Since(start)
 	log.Info("build: incremental", "datasets_changed", len(res.Changed), "models_rebuilt", len(res.Built), "models", res.Models,
 		"tests_run", res.TestsRun, "duration", res.Duration)
 	return p, res, nil
 }
+
+// errFullBuild ends an incremental build whose plan found that the
+// previous version cannot be built on; its copy is discarded.
+var errFullBuild = errors.New("the previous version cannot be built on")
 
 // Fill populates db; Run wraps it in a versioned build, tests call it on
 // an in-memory database.

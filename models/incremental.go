@@ -287,17 +287,9 @@ func (pl *plan) added(in buildInputs, prefix string) (names []string, ok bool) {
 	return names, true
 }
 
-// planIncremental decides whether the previous version can be built on;
-// reason says why not when it cannot.
-func planIncremental(ctx context.Context, o Options, in buildInputs) (*plan, string) {
-	if o.Previous == "" {
-		return nil, "no previous version"
-	}
-	db, err := o.Store.OpenVersion(o.Previous)
-	if err != nil {
-		return nil, fmt.Sprintf("previous version unreadable: %v", err)
-	}
-	defer db.Close()
+// planIncremental decides whether the previous version, whose copy db
+// is, can be built on; reason says why not when it cannot.
+func planIncremental(ctx context.Context, db *sql.DB, o Options, in buildInputs) (*plan, string) {
 	prev, err := readInputs(ctx, db)
 	if err != nil {
 		return nil, "the previous version does not record its inputs (built before incremental builds)"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -317,7 +318,17 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 		t.Errorf("changed seeds: %s (%s), want full (seeds changed)", res.Mode, res.Reason)
 	}
 	// A version that cannot be read: full, and why.
-	if p, reason := planIncremental(ctx, Options{Store: store, Previous: filepath.Join(t.TempDir(), "missing.duckdb")}, buildInputs{}); p != nil || !strings.Contains(reason, "unreadable") {
-		t.Errorf("a missing previous version: plan %v, reason %q", p, reason)
+	for what, content := range map[string]string{"missing": "", "not a DuckDB file": "garbage"} {
+		bad := base
+		bad.Store = warehouse.New(t.TempDir(), 10, "Asia/Shanghai")
+		bad.Previous = filepath.Join(t.TempDir(), "bad.duckdb")
+		if content != "" {
+			if err := os.WriteFile(bad.Previous, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if res := build(bad, now.Add(27*time.Hour)); res.Mode != "full" || !strings.Contains(res.Reason, "unreadable") {
+			t.Errorf("a previous version %s: %s (%s), want full (unreadable)", what, res.Mode, res.Reason)
+		}
 	}
 }
