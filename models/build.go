@@ -341,16 +341,35 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 // per core (DuckDB takes concurrent writers to different tables). The
 // first failure in build order is returned, after the running ones end.
 func runModels(ctx context.Context, db *sql.DB, all, toRun []Model, log *slog.Logger) error {
+	_, _, err := scheduleModels(ctx, all, toRun, func(ctx context.Context, m Model, _ bool) (bool, bool, error) {
+		return true, true, runModel(ctx, db, m, log)
+	})
+	return err
+}
+
+// modelStep runs one model of a schedule, or decides it need not run;
+// parentsChanged says whether a model of the schedule that it reads ran
+// and changed its table. It reports whether it ran the model and whether
+// the model's table changed.
+type modelStep func(ctx context.Context, m Model, parentsChanged bool) (ran, changed bool, err error)
+
+// scheduleModels calls step for each model of toRun (a subset of all, in
+// build order) once every model of toRun it names has finished, up to one
+// per core at a time (see runModels). It returns the models step ran and
+// those whose table changed.
+func scheduleModels(ctx context.Context, all, toRun []Model, step modelStep) (ran, changed map[string]bool, err error) {
 	up := parents(all)
 	pending, inRun := map[string]bool{}, map[string]bool{}
 	for _, m := range toRun {
 		pending[m.Name], inRun[m.Name] = true, true
 	}
 	done := map[string]bool{}
+	ran, changed = map[string]bool{}, map[string]bool{}
 	errs := map[string]error{}
 	type result struct {
-		name string
-		err  error
+		name         string
+		ran, changed bool
+		err          error
 	}
 	results := make(chan result)
 	running, failed := 0, false
@@ -364,19 +383,23 @@ func runModels(ctx context.Context, db *sql.DB, all, toRun []Model, log *slog.Lo
 			if !pending[m.Name] {
 				continue
 			}
-			ready := true
+			ready, parentsChanged := true, false
 			for _, u := range up[m.Name] {
 				if inRun[u] && !done[u] {
 					ready = false
 					break
 				}
+				parentsChanged = parentsChanged || changed[u]
 			}
 			if !ready {
 				continue
 			}
 			delete(pending, m.Name)
 			running++
-			go func(m Model) { results <- result{m.Name, runModel(ctx, db, m, log)} }(m)
+			go func(m Model) {
+				r, c, err := step(ctx, m, parentsChanged)
+				results <- result{m.Name, r, c, err}
+			}(m)
 		}
 		if running == 0 {
 			break // failed, nothing left running
@@ -384,6 +407,12 @@ func runModels(ctx context.Context, db *sql.DB, all, toRun []Model, log *slog.Lo
 		r := <-results
 		running--
 		done[r.name] = true
+		if r.ran {
+			ran[r.name] = true
+		}
+		if r.changed {
+			changed[r.name] = true
+		}
 		if r.err != nil {
 			errs[r.name] = r.err
 			failed = true
@@ -391,10 +420,10 @@ func runModels(ctx context.Context, db *sql.DB, all, toRun []Model, log *slog.Lo
 	}
 	for _, m := range toRun {
 		if errs[m.Name] != nil {
-			return errs[m.Name]
+			return ran, changed, errs[m.Name]
 		}
 	}
-	return nil
+	return ran, changed, nil
 }
 
 // runModel materialises one model as its table.

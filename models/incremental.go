@@ -338,13 +338,29 @@ var (
 	reVolatile = regexp.MustCompile(`(?i)\b(now|current_timestamp|current_time|get_current_time|get_current_timestamp|random|gen_random_uuid|uuid)\s*\(|\bcurrent_(date|timestamp|time)\b`)
 )
 
-// rerunModels lists the models an incremental build must run, in build
-// order: those whose SQL changed or that are new, those reading a changed
-// source table, those reading the clock, and every model downstream.
+// rerunModels lists the models an incremental build may have to run:
+// those it must run (forcedModels) and every model downstream of them,
+// which runs when a model it reads changed its table.
 func rerunModels(p *Project, prev, in buildInputs, dirty []string) map[string]bool {
 	up := parents(p.Models)
-	run := map[string]bool{}
+	run := forcedModels(p, prev, in, dirty)
 	for _, m := range p.Models { // build order: parents come first
+		for _, u := range up[m.Name] {
+			if run[u] {
+				run[m.Name] = true
+			}
+		}
+	}
+	return run
+}
+
+// forcedModels lists the models an incremental build must run whatever
+// the models they read give: those whose SQL changed or that are new,
+// those reading a changed source table, and those reading the clock or
+// the previous history.
+func forcedModels(p *Project, prev, in buildInputs, dirty []string) map[string]bool {
+	run := map[string]bool{}
+	for _, m := range p.Models {
 		k := "model:" + m.Name
 		switch {
 		case prev[k] != in[k]:
@@ -361,13 +377,77 @@ func rerunModels(p *Project, prev, in buildInputs, dirty []string) map[string]bo
 				run[m.Name] = true
 			}
 		}
-		for _, u := range up[m.Name] {
-			if run[u] {
-				run[m.Name] = true
-			}
-		}
 	}
 	return run
+}
+
+// compareRows is the largest previous table (in rows) whose model an
+// incremental build compares with its new result: comparing a million
+// sensor readings would cost more than rebuilding what reads them.
+const compareRows = 200_000
+
+// runModelCompared runs m into a new table and keeps the previous table
+// when the new one holds the same rows (same columns and types, same
+// number of rows, none of them missing from the previous table: equal as
+// multisets, in any order), so that what reads m need not run again. It
+// reports whether the table changed. A model with no previous table, or
+// a large one, is simply run and counts as changed.
+//
+// The comparison is SQL's: EXCEPT ALL takes NULL for NULL, NaN for NaN
+// and -0.0 for 0.0.
+func runModelCompared(ctx context.Context, db *sql.DB, m Model, log *slog.Logger) (bool, error) {
+	var rows int64
+	err := db.QueryRowContext(ctx, `SELECT estimated_size FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?`, m.Name).Scan(&rows)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && rows > compareRows) {
+		return true, runModel(ctx, db, m, log)
+	}
+	if err != nil {
+		return false, fmt.Errorf("model sql/%s/%s.sql: size of the previous table: %w", m.Layer, m.Name, err)
+	}
+	t0 := time.Now()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	next := m.Name + "__waymark_next"
+	stmt := fmt.Sprintf("CREATE TABLE %s AS\n%s", sqltext.Ident(next), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		return false, fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
+	}
+	var same bool
+	cols := `(SELECT list(column_name || ' ' || data_type ORDER BY column_index) FROM duckdb_columns()
+		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = %s)`
+	q := fmt.Sprintf(`SELECT `+cols+` IS NOT DISTINCT FROM `+cols+`
+		AND (SELECT count(*) FROM %s) = (SELECT count(*) FROM %s)
+		AND NOT EXISTS (SELECT * FROM %s EXCEPT ALL SELECT * FROM %s)`,
+		sqltext.String(m.Name), sqltext.String(next), sqltext.Ident(m.Name), sqltext.Ident(next), sqltext.Ident(next), sqltext.Ident(m.Name))
+	if err := tx.QueryRowContext(ctx, q).Scan(&same); err != nil {
+		// Columns that cannot be compared (a type EXCEPT does not take):
+		// the new table it is.
+		log.Debug("model not compared", "name", m.Name, "err", err)
+		same = false
+	}
+	if same {
+		log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "changed", false)
+		return false, nil // rolled back: the previous table stays, untouched
+	}
+	for _, s := range []string{"DROP TABLE " + sqltext.Ident(m.Name), fmt.Sprintf("ALTER TABLE %s RENAME TO %s", sqltext.Ident(next), sqltext.Ident(m.Name))} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return false, fmt.Errorf("model sql/%s/%s.sql: replace the previous table: %w", m.Layer, m.Name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
+	}
+	log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "changed", true)
+	return true, nil
 }
 
 // fillIncremental brings a copy of the previous version up to date.
@@ -532,11 +612,14 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		}
 	}
 	phase("lake")
-	run := rerunModels(p, pl.prev, in, dirty)
+	// Every model that may have to run is scheduled; one whose inputs
+	// all came out unchanged is skipped, and so on down the graph.
+	candidates := rerunModels(p, pl.prev, in, dirty)
+	forced := forcedModels(p, pl.prev, in, dirty)
 	sqlChanged := removed
 	var toRun []Model
 	for _, m := range p.Models {
-		if !run[m.Name] {
+		if !candidates[m.Name] {
 			continue
 		}
 		if pl.prev["model:"+m.Name] != in["model:"+m.Name] {
@@ -544,23 +627,32 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		}
 		toRun = append(toRun, m)
 	}
-	if err := runModels(ctx, db, p.Models, toRun, log); err != nil {
+	ran, changed, err := scheduleModels(ctx, p.Models, toRun, func(ctx context.Context, m Model, parentsChanged bool) (bool, bool, error) {
+		if !forced[m.Name] && !parentsChanged {
+			return false, false, nil
+		}
+		c, err := runModelCompared(ctx, db, m, log)
+		return true, c, err
+	})
+	if err != nil {
 		return err
 	}
 	phase("models")
 	res.Models = len(p.Models)
-	res.Built = sortedKeys(run)
+	res.Built = sortedKeys(ran)
 	res.Changed = pl.datasets
 	if sqlChanged || pl.prev["docs"] != in["docs"] {
 		if err := writeDocs(ctx, db, p); err != nil {
 			return err
 		}
 	}
-	// Only the tests that read something rebuilt or reloaded run again;
-	// the others' results are the previous version's.
+	// Only the tests that read a table that changed (a model rebuilt into
+	// other rows, a reloaded lake table) run again; the others' results
+	// are the previous version's.
 	var tests []DataTest
+	changedModels := sortedKeys(changed)
 	for _, t := range p.Tests {
-		if pl.prev["docs"] != in["docs"] || run[t.Model] || readsAny(t.SQL, sortedKeys(run)) || readsAny(t.SQL, dirty) {
+		if pl.prev["docs"] != in["docs"] || changed[t.Model] || readsAny(t.SQL, changedModels) || readsAny(t.SQL, dirty) {
 			tests = append(tests, t)
 		}
 	}

@@ -232,8 +232,15 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 			t.Errorf("nothing changed, yet %s was rebuilt", m)
 		}
 	}
-	if !slices.Contains(res.Built, "mart_scorecard_history") {
-		t.Errorf("mart_scorecard_history must record every build; rebuilt: %v", res.Built)
+	if !slices.Contains(res.Built, "mart_scorecard_history") || !slices.Contains(res.Built, "int_gh_reports") {
+		t.Errorf("mart_scorecard_history must record every build, int_gh_reports reads the clock; rebuilt: %v", res.Built)
+	}
+	// int_gh_reports read the clock but, with no danger unreported, gave
+	// the same rows: the scorecard below it is not rebuilt.
+	for _, m := range []string{"int_grain_geohazard", "mart_scorecard", "mart_trajectory"} {
+		if slices.Contains(res.Built, m) {
+			t.Errorf("nothing changed but the clock, yet %s was rebuilt (rebuilt: %v)", m, res.Built)
+		}
 	}
 	before, err := store.Current()
 	if err != nil {
@@ -298,16 +305,36 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	if res.Mode != "incremental" || !slices.Contains(res.Built, "mart_reporting_timeliness") || slices.Contains(res.Built, "stg_sensor_readings") {
 		t.Errorf("a new day: %s, rebuilt %v; want mart_reporting_timeliness, not stg_sensor_readings", res.Mode, res.Built)
 	}
-	// A changed model: it and its descendants rerun, nothing else.
-	changed := base
-	changed.SQL = overlay(t, waymark.SQL(""), map[string]func(string) string{
+	// A model whose SQL changed but not its rows (a comment): it reruns,
+	// what reads it does not.
+	commented := base
+	commented.SQL = overlay(t, waymark.SQL(""), map[string]func(string) string{
 		"intermediate/int_gh_readings_clean.sql": func(s string) string { return s + "\n-- edited\n" },
 	})
-	res = build(changed, now.Add(25*time.Hour))
+	res = build(commented, now.Add(25*time.Hour))
+	if res.Mode != "incremental" || !slices.Contains(res.Built, "int_gh_readings_clean") || slices.Contains(res.Built, "int_gh_site_hourly") ||
+		slices.Contains(res.Built, "stg_sensor_readings") {
+		t.Errorf("a model changed in a comment: %s, rebuilt %v; want int_gh_readings_clean, not int_gh_site_hourly", res.Mode, res.Built)
+	}
+	// A changed model giving other rows: it and its descendants rerun,
+	// nothing else, and the tables are a full build's.
+	changed := base
+	changed.SQL = overlay(t, waymark.SQL(""), map[string]func(string) string{
+		"intermediate/int_gh_readings_clean.sql": func(s string) string { return s + "\nWHERE c.value > 1\n" },
+	})
+	before, _ = store.Current()
+	now4 := now.Add(25*time.Hour + time.Minute)
+	res = build(changed, now4)
 	if res.Mode != "incremental" || !slices.Contains(res.Built, "int_gh_readings_clean") || !slices.Contains(res.Built, "int_gh_site_hourly") ||
 		slices.Contains(res.Built, "stg_sensor_readings") || slices.Contains(res.Built, "stg_indicator_reports") {
 		t.Errorf("a changed model: %s, rebuilt %v; want int_gh_readings_clean and its descendants only", res.Mode, res.Built)
 	}
+	full = changed
+	full.Store, full.Previous, full.Full = warehouse.New(t.TempDir(), 10, "Asia/Shanghai"), before, true
+	build(full, now4)
+	inc, _ = store.Current()
+	ref, _ = full.Store.Current()
+	sameTables(t, inc, ref, "waymark_build_inputs", "waymark_test_results")
 	// Changed seeds: everything, in full.
 	seeds := base
 	seeds.SQL = changed.SQL
