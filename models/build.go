@@ -343,7 +343,7 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 func runModels(ctx context.Context, db *sql.DB, all, toRun []Model, log *slog.Logger) error {
 	_, _, err := scheduleModels(ctx, all, toRun, func(ctx context.Context, m Model, _ bool) (bool, bool, error) {
 		return true, true, runModel(ctx, db, m, log)
-	})
+	}, nil)
 	return err
 }
 
@@ -356,14 +356,15 @@ type modelStep func(ctx context.Context, m Model, parentsChanged bool) (ran, cha
 // scheduleModels calls step for each model of toRun (a subset of all, in
 // build order) once every model of toRun it names has finished, up to one
 // per core at a time (see runModels). It returns the models step ran and
-// those whose table changed.
-func scheduleModels(ctx context.Context, all, toRun []Model, step modelStep) (ran, changed map[string]bool, err error) {
+// those whose table changed; done, when set, is told of each model as it
+// finishes without error (from one goroutine).
+func scheduleModels(ctx context.Context, all, toRun []Model, step modelStep, done func(name string, changed bool)) (ran, changed map[string]bool, err error) {
 	up := parents(all)
 	pending, inRun := map[string]bool{}, map[string]bool{}
 	for _, m := range toRun {
 		pending[m.Name], inRun[m.Name] = true, true
 	}
-	done := map[string]bool{}
+	finished := map[string]bool{}
 	ran, changed = map[string]bool{}, map[string]bool{}
 	errs := map[string]error{}
 	type result struct {
@@ -385,7 +386,7 @@ func scheduleModels(ctx context.Context, all, toRun []Model, step modelStep) (ra
 			}
 			ready, parentsChanged := true, false
 			for _, u := range up[m.Name] {
-				if inRun[u] && !done[u] {
+				if inRun[u] && !finished[u] {
 					ready = false
 					break
 				}
@@ -406,7 +407,7 @@ func scheduleModels(ctx context.Context, all, toRun []Model, step modelStep) (ra
 		}
 		r := <-results
 		running--
-		done[r.name] = true
+		finished[r.name] = true
 		if r.ran {
 			ran[r.name] = true
 		}
@@ -416,6 +417,8 @@ func scheduleModels(ctx context.Context, all, toRun []Model, step modelStep) (ra
 		if r.err != nil {
 			errs[r.name] = r.err
 			failed = true
+		} else if done != nil {
+			done(r.name, r.changed)
 		}
 	}
 	for _, m := range toRun {

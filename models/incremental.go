@@ -16,7 +16,9 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/waymark-data/waymark/internal/lake"
@@ -386,24 +388,41 @@ func forcedModels(p *Project, prev, in buildInputs, dirty []string) map[string]b
 // sensor readings would cost more than rebuilding what reads them.
 const compareRows = 200_000
 
-// runModelCompared runs m into a new table and keeps the previous table
-// when the new one holds the same rows (same columns and types, same
-// number of rows, none of them missing from the previous table: equal as
-// multisets, in any order), so that what reads m need not run again. It
-// reports whether the table changed. A model with no previous table, or
-// a large one, is simply run and counts as changed.
-//
-// The comparison is SQL's: EXCEPT ALL takes NULL for NULL, NaN for NaN
-// and -0.0 for 0.0.
-func runModelCompared(ctx context.Context, db *sql.DB, m Model, log *slog.Logger) (bool, error) {
-	var rows int64
-	err := db.QueryRowContext(ctx, `SELECT estimated_size FROM duckdb_tables()
-		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = ?`, m.Name).Scan(&rows)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && rows > compareRows) {
-		return true, runModel(ctx, db, m, log)
-	}
+// tableSizes maps each table of db to its estimated number of rows: the
+// tables a compared model run may keep (see runModelCompared). One query
+// per build; asking per model cost 5 ms each.
+func tableSizes(ctx context.Context, db *sql.DB) (map[string]int64, error) {
+	rows, err := db.QueryContext(ctx, `SELECT table_name, estimated_size FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = 'main'`)
 	if err != nil {
-		return false, fmt.Errorf("model sql/%s/%s.sql: size of the previous table: %w", m.Layer, m.Name, err)
+		return nil, fmt.Errorf("the previous version's tables: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var n string
+		var size int64
+		if err := rows.Scan(&n, &size); err != nil {
+			return nil, fmt.Errorf("the previous version's tables: %w", err)
+		}
+		out[n] = size
+	}
+	return out, rows.Err()
+}
+
+// runModelCompared runs m into a new table and keeps the previous table
+// when the new one holds the same rows (same columns and types, same rows
+// as a multiset, in any order), so that what reads m need not run again.
+// It reports whether the table changed. A model with no previous table,
+// or a large one (sizes, see tableSizes), is simply run and counts as
+// changed.
+//
+// A sum of row hashes tells most changed tables apart in a millisecond;
+// equal sums are confirmed row for row (EXCEPT ALL, which takes NULL for
+// NULL and NaN for NaN), so a kept table is never a hash collision.
+func runModelCompared(ctx context.Context, db *sql.DB, m Model, sizes map[string]int64, log *slog.Logger) (bool, error) {
+	if size, ok := sizes[m.Name]; !ok || size > compareRows {
+		return true, runModel(ctx, db, m, log)
 	}
 	t0 := time.Now()
 	conn, err := db.Conn(ctx)
@@ -421,18 +440,16 @@ func runModelCompared(ctx context.Context, db *sql.DB, m Model, log *slog.Logger
 	if _, err := tx.ExecContext(ctx, stmt); err != nil {
 		return false, fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
 	}
-	var same bool
-	cols := `(SELECT list(column_name || ' ' || data_type ORDER BY column_index) FROM duckdb_columns()
-		WHERE database_name = current_database() AND schema_name = 'main' AND table_name = %s)`
-	q := fmt.Sprintf(`SELECT `+cols+` IS NOT DISTINCT FROM `+cols+`
-		AND (SELECT count(*) FROM %s) = (SELECT count(*) FROM %s)
-		AND NOT EXISTS (SELECT * FROM %s EXCEPT ALL SELECT * FROM %s)`,
-		sqltext.String(m.Name), sqltext.String(next), sqltext.Ident(m.Name), sqltext.Ident(next), sqltext.Ident(next), sqltext.Ident(m.Name))
-	if err := tx.QueryRowContext(ctx, q).Scan(&same); err != nil {
-		// Columns that cannot be compared (a type EXCEPT does not take):
-		// the new table it is.
+	same, err := sameRows(ctx, tx, m.Name, next)
+	if err != nil {
+		// Columns that cannot be compared (a type hash or EXCEPT does not
+		// take): the new table it is.
 		log.Debug("model not compared", "name", m.Name, "err", err)
 		same = false
+		if err := tx.Rollback(); err != nil {
+			return false, err
+		}
+		return true, runModel(ctx, db, m, log)
 	}
 	if same {
 		log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "changed", false)
@@ -448,6 +465,56 @@ func runModelCompared(ctx context.Context, db *sql.DB, m Model, log *slog.Logger
 	}
 	log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "changed", true)
 	return true, nil
+}
+
+// sameRows reports whether tables a and b have the same columns (names
+// and types, in order) and the same rows, duplicates counted.
+func sameRows(ctx context.Context, tx *sql.Tx, a, b string) (bool, error) {
+	columns := func(t string) (string, error) {
+		rows, err := tx.QueryContext(ctx, "DESCRIBE "+sqltext.Ident(t))
+		if err != nil {
+			return "", err
+		}
+		defer rows.Close()
+		cols, err := rows.Columns()
+		if err != nil {
+			return "", err
+		}
+		var out strings.Builder
+		vals := make([]any, len(cols))
+		for i := range vals {
+			vals[i] = new(any)
+		}
+		for rows.Next() {
+			if err := rows.Scan(vals...); err != nil {
+				return "", err
+			}
+			// column_name, column_type
+			fmt.Fprintf(&out, "%v %v\n", *vals[0].(*any), *vals[1].(*any))
+		}
+		return out.String(), rows.Err()
+	}
+	ca, err := columns(a)
+	if err != nil {
+		return false, err
+	}
+	cb, err := columns(b)
+	if err != nil {
+		return false, err
+	}
+	if ca != cb {
+		return false, nil
+	}
+	var same bool
+	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %[1]s) = (SELECT count(*) FROM %[2]s)
+		AND (SELECT sum(hash(t)::HUGEINT) FROM %[1]s AS t) IS NOT DISTINCT FROM (SELECT sum(hash(t)::HUGEINT) FROM %[2]s AS t)`,
+		sqltext.Ident(a), sqltext.Ident(b))
+	if err := tx.QueryRowContext(ctx, q).Scan(&same); err != nil || !same {
+		return false, err
+	}
+	q = fmt.Sprintf(`SELECT NOT EXISTS (SELECT * FROM %s EXCEPT ALL SELECT * FROM %s)`, sqltext.Ident(b), sqltext.Ident(a))
+	err = tx.QueryRowContext(ctx, q).Scan(&same)
+	return same, err
 }
 
 // fillIncremental brings a copy of the previous version up to date.
@@ -627,38 +694,55 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		}
 		toRun = append(toRun, m)
 	}
+	sizes, err := tableSizes(ctx, db)
+	if err != nil {
+		return err
+	}
+	// Only the tests that read a table that changed (a model rebuilt into
+	// other rows, a reloaded lake table) run again; the others' results
+	// are the previous version's. Unless the docs are rewritten first, a
+	// test runs as soon as what it reads is final, beside the models
+	// still running (the scorecard chain leaves a core idle).
+	docs := sqlChanged || pl.prev["docs"] != in["docs"]
+	var ts *testSchedule
+	var done func(string, bool)
+	if !docs {
+		ts = startTests(ctx, db, p.Tests, toRun, dirty)
+		done = ts.modelDone
+	}
 	ran, changed, err := scheduleModels(ctx, p.Models, toRun, func(ctx context.Context, m Model, parentsChanged bool) (bool, bool, error) {
 		if !forced[m.Name] && !parentsChanged {
 			return false, false, nil
 		}
-		c, err := runModelCompared(ctx, db, m, log)
+		c, err := runModelCompared(ctx, db, m, sizes, log)
 		return true, c, err
-	})
+	}, done)
+	var tests []DataTest
+	var results []TestResult
+	if ts != nil {
+		tests, results = ts.wait()
+	}
 	if err != nil {
 		return err
 	}
-	phase("models")
+	phase("models and tests")
 	res.Models = len(p.Models)
 	res.Built = sortedKeys(ran)
 	res.Changed = pl.datasets
-	if sqlChanged || pl.prev["docs"] != in["docs"] {
+	if docs {
 		if err := writeDocs(ctx, db, p); err != nil {
 			return err
 		}
-	}
-	// Only the tests that read a table that changed (a model rebuilt into
-	// other rows, a reloaded lake table) run again; the others' results
-	// are the previous version's.
-	var tests []DataTest
-	changedModels := sortedKeys(changed)
-	for _, t := range p.Tests {
-		if pl.prev["docs"] != in["docs"] || changed[t.Model] || readsAny(t.SQL, changedModels) || readsAny(t.SQL, dirty) {
-			tests = append(tests, t)
+		changedModels := sortedKeys(changed)
+		for _, t := range p.Tests {
+			if pl.prev["docs"] != in["docs"] || changed[t.Model] || readsAny(t.SQL, changedModels) || readsAny(t.SQL, dirty) {
+				tests = append(tests, t)
+			}
 		}
+		phase("docs")
+		results = RunTests(ctx, db, tests)
+		phase("tests")
 	}
-	phase("docs")
-	results := RunTests(ctx, db, tests)
-	phase("tests")
 	carried, err := carriedResults(ctx, db, p.Tests, tests)
 	if err != nil {
 		return err
@@ -679,6 +763,94 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	err = in.record(ctx, db, "incremental")
 	phase("recorded")
 	return err
+}
+
+// testSchedule runs an incremental build's data tests while its models
+// run (see fillIncremental): a test is decided once every model it reads
+// that the build may rerun has finished, and runs when one of the tables
+// it reads changed; the others keep their previous result.
+type testSchedule struct {
+	tests   []DataTest
+	deps    [][]string       // per test: the scheduled models it reads
+	left    []int            // per test: those not finished yet
+	waiting map[string][]int // model -> the tests reading it
+	dirty   []bool           // per test: it reads a reloaded lake table
+	changed map[string]bool
+	run     []bool
+	results []TestResult
+	work    chan int
+	wg      sync.WaitGroup
+}
+
+// startTests starts the workers (one per core) and the tests that read
+// no scheduled model.
+func startTests(ctx context.Context, db *sql.DB, tests []DataTest, toRun []Model, dirty []string) *testSchedule {
+	n := len(tests)
+	ts := &testSchedule{tests: tests, deps: make([][]string, n), left: make([]int, n), waiting: map[string][]int{},
+		dirty: make([]bool, n), changed: map[string]bool{}, run: make([]bool, n), results: make([]TestResult, n),
+		work: make(chan int, n)}
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		ts.wg.Add(1)
+		go func() {
+			defer ts.wg.Done()
+			for i := range ts.work {
+				ts.results[i] = runTest(ctx, db, ts.tests[i])
+			}
+		}()
+	}
+	for i, t := range tests {
+		ts.dirty[i] = readsAny(t.SQL, dirty)
+		for _, m := range toRun {
+			if t.Model == m.Name || readsAny(t.SQL, []string{m.Name}) {
+				ts.deps[i] = append(ts.deps[i], m.Name)
+				ts.waiting[m.Name] = append(ts.waiting[m.Name], i)
+				ts.left[i]++
+			}
+		}
+		if ts.left[i] == 0 {
+			ts.decide(i)
+		}
+	}
+	return ts
+}
+
+func (ts *testSchedule) decide(i int) {
+	run := ts.dirty[i]
+	for _, d := range ts.deps[i] {
+		run = run || ts.changed[d]
+	}
+	if run {
+		ts.run[i] = true
+		ts.work <- i
+	}
+}
+
+// modelDone is told of each scheduled model as it finishes.
+func (ts *testSchedule) modelDone(name string, changed bool) {
+	if changed {
+		ts.changed[name] = true
+	}
+	for _, i := range ts.waiting[name] {
+		if ts.left[i]--; ts.left[i] == 0 {
+			ts.decide(i)
+		}
+	}
+}
+
+// wait lets the started tests finish and returns those that ran, with
+// their results, in the project's order.
+func (ts *testSchedule) wait() ([]DataTest, []TestResult) {
+	close(ts.work)
+	ts.wg.Wait()
+	var tests []DataTest
+	var results []TestResult
+	for i, t := range ts.tests {
+		if ts.run[i] {
+			tests = append(tests, t)
+			results = append(results, ts.results[i])
+		}
+	}
+	return tests, results
 }
 
 // readsAny reports whether SQL names any of the tables.
