@@ -445,10 +445,8 @@ func runModelCompared(ctx context.Context, db *sql.DB, m Model, sizes map[string
 		// Columns that cannot be compared (a type hash or EXCEPT does not
 		// take): the new table it is.
 		log.Debug("model not compared", "name", m.Name, "err", err)
-		same = false
-		if err := tx.Rollback(); err != nil {
-			return false, err
-		}
+		tx.Rollback()
+		conn.Close() // the pool may hold one connection (an in-memory database)
 		return true, runModel(ctx, db, m, log)
 	}
 	if same {

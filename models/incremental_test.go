@@ -359,3 +359,53 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 		}
 	}
 }
+
+// TestIncrementalClockChain: a danger not yet reported counts its hours
+// to the build (int_gh_reports reads build_context.built_at), so an hour
+// later its rows differ and what reads them reruns, with the tables a
+// full build gives; a model reading the clock whose rows did not change
+// stops there (TestIncrementalBuildEqualsFull).
+func TestIncrementalClockChain(t *testing.T) {
+	ctx := context.Background()
+	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := lake.Lake{Root: t.TempDir()}
+	feb := time.Date(2023, 2, 3, 2, 0, 0, 0, time.UTC)
+	commitInput(t, l, ds["gh_inspections"], "gh01", feb, []map[string]string{{"site_id": "GH-001", "department": "旗自然资源局",
+		"inspection_date": "2023-02-01", "inspector": "张三", "finding": "发生灾情", "warning_level": "红色", "observed_at": "2023-02-01T08:00:00Z"}})
+	store := warehouse.New(t.TempDir(), 10, "Asia/Shanghai")
+	o := Options{Store: store, Lake: l, Datasets: ds, Seeds: waymark.Seeds(""), SQL: waymark.SQL(""), Log: slog.Default()}
+	build := func(o Options, now time.Time) Result {
+		t.Helper()
+		o.Now = now
+		res, err := Run(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	now := time.Date(2023, 2, 3, 10, 0, 0, 0, time.UTC)
+	build(o, now)
+	before, _ := store.Current()
+	later := now.Add(time.Hour)
+	res := build(o, later)
+	if res.Mode != "incremental" || !slices.Contains(res.Built, "int_gh_reports") || !slices.Contains(res.Built, "mart_gh_alerts") {
+		t.Errorf("an hour later, a danger unreported: %s (%s), rebuilt %v; want int_gh_reports and mart_gh_alerts", res.Mode, res.Reason, res.Built)
+	}
+	db, err := store.OpenVersion(res.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hours float64
+	if err := db.QueryRow(`SELECT hours_to_report FROM int_gh_reports`).Scan(&hours); err != nil || hours != 51 {
+		t.Errorf("hours to report counted to the build: %v, %v; want 51", hours, err)
+	}
+	db.Close()
+	full := o
+	full.Store, full.Previous, full.Full = warehouse.New(t.TempDir(), 10, "Asia/Shanghai"), before, true
+	build(full, later)
+	ref, _ := full.Store.Current()
+	sameTables(t, res.Path, ref, "waymark_build_inputs", "waymark_test_results")
+}
