@@ -124,7 +124,7 @@ func exec(ctx context.Context, db *sql.DB, q string) error {
 // against the same SQL run directly in DuckDB, then an incremental build
 // after one new monthly indicator_reports submission (the department
 // whose last report never came sends it), as seconds and as a share of
-// the full build.
+// the full build. WAYMARK_BENCH_DEBUG=1 logs the phases of each build.
 func BenchmarkBuild(b *testing.B) {
 	src := os.Getenv("WAYMARK_BENCH_LAKE")
 	if src == "" {
@@ -135,7 +135,11 @@ func BenchmarkBuild(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := slog.LevelWarn
+	if os.Getenv("WAYMARK_BENCH_DEBUG") != "" {
+		level = slog.LevelDebug // the build phases' timings
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	var full, direct, incr time.Duration
 	var rebuilt, models, testsRun, tests int
 	for i := 0; i < b.N; i++ {

@@ -471,24 +471,24 @@ func finishTestsKeeping(ctx context.Context, db *sql.DB, results []TestResult, c
 			return fmt.Errorf("record test results: %w", err)
 		}
 	}
-	var b strings.Builder
-	args := make([]any, 0, 8*len(results))
-	b.WriteString("INSERT INTO waymark_test_results VALUES ")
-	n := 0
+	// One list parameter per column, not eight per test: binding each
+	// value cost more than the insert.
+	var keys, files, names, models, severities, statuses, examples []string
+	var rows []int64
 	for _, r := range results {
-		if carried[testKey(r.DataTest)] {
+		k := testKey(r.DataTest)
+		if carried[k] {
 			continue
 		}
-		if n++; n > 1 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, testKey(r.DataTest), r.File, r.Name, r.Model, r.Severity, r.Status(), r.Rows, r.Example)
+		keys, files, names, models = append(keys, k), append(files, r.File), append(names, r.Name), append(models, r.Model)
+		severities, statuses, rows, examples = append(severities, r.Severity), append(statuses, r.Status()), append(rows, int64(r.Rows)), append(examples, r.Example)
 	}
-	if n == 0 {
+	if len(keys) == 0 {
 		return nil
 	}
-	if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO waymark_test_results SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
+		unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[])`,
+		keys, files, names, models, severities, statuses, rows, examples); err != nil {
 		return fmt.Errorf("record test results: %w", err)
 	}
 	return nil

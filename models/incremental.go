@@ -173,18 +173,14 @@ func (in buildInputs) record(ctx context.Context, db *sql.DB, mode string) error
 	if _, err := db.ExecContext(ctx, `CREATE OR REPLACE TABLE waymark_build_inputs (key VARCHAR, fingerprint VARCHAR)`); err != nil {
 		return fmt.Errorf("record build inputs: %w", err)
 	}
+	// Two list parameters, not two thousand: binding one parameter per
+	// value cost 40 ms on the demo lake's manifests.
 	keys := slices.Sorted(maps.Keys(in))
-	var b strings.Builder
-	args := make([]any, 0, 2*len(keys))
-	b.WriteString("INSERT INTO waymark_build_inputs VALUES ")
+	vals := make([]string, len(keys))
 	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?)")
-		args = append(args, k, in[k])
+		vals[i] = in[k]
 	}
-	if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO waymark_build_inputs SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])`, keys, vals); err != nil {
 		return fmt.Errorf("record build inputs: %w", err)
 	}
 	return nil

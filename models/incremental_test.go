@@ -270,6 +270,7 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	inc, _ := store.Current()
 	ref, _ := full.Store.Current()
 	sameTables(t, inc, ref, "waymark_build_inputs", "waymark_test_results")
+	sameTestResults(t, inc, ref)
 	var n int
 	db, err := store.OpenVersion(inc)
 	if err != nil {
@@ -408,4 +409,33 @@ func TestIncrementalClockChain(t *testing.T) {
 	build(full, later)
 	ref, _ := full.Store.Current()
 	sameTables(t, res.Path, ref, "waymark_build_inputs", "waymark_test_results")
+	sameTestResults(t, res.Path, ref)
+}
+
+// sameTestResults compares the data test results two versions record:
+// the results an incremental build carried and those it ran again must
+// be those a full build finds.
+func sameTestResults(t *testing.T, a, b string) {
+	t.Helper()
+	db, err := warehouse.Scratch("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for n, p := range map[string]string{"a": a, "b": b} {
+		if _, err := db.Exec(fmt.Sprintf("ATTACH %s AS %s (READ_ONLY)", sqltext.String(p), n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var na, diff int
+	cols := "key, file, name, model, severity, status, rows, example"
+	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM a.waymark_test_results),
+		(SELECT count(*) FROM (SELECT %[1]s FROM a.waymark_test_results EXCEPT ALL SELECT %[1]s FROM b.waymark_test_results))
+		+ (SELECT count(*) FROM (SELECT %[1]s FROM b.waymark_test_results EXCEPT ALL SELECT %[1]s FROM a.waymark_test_results))`, cols)
+	if err := db.QueryRow(q).Scan(&na, &diff); err != nil {
+		t.Fatal(err)
+	}
+	if na < 600 || diff != 0 {
+		t.Errorf("waymark_test_results: %d results, %d differ from a full build's", na, diff)
+	}
 }
