@@ -336,12 +336,27 @@ var (
 	reVolatile = regexp.MustCompile(`(?i)\b(now|current_timestamp|current_time|get_current_time|get_current_timestamp|random|gen_random_uuid|uuid)\s*\(|\bcurrent_(date|timestamp|time)\b`)
 )
 
+// volatileSQL caches volatile's answers: a build asks for every model,
+// and the regular expressions over all the SQL cost more than the plan.
+var volatileSQL sync.Map // SQL text -> bool
+
+// volatile reports whether SQL (comments aside) reads the wall clock or
+// chance.
+func volatile(text string) bool {
+	if v, ok := volatileSQL.Load(text); ok {
+		return v.(bool)
+	}
+	v := reVolatile.MatchString(reComment.ReplaceAllString(text, ""))
+	volatileSQL.Store(text, v)
+	return v
+}
+
 // rerunModels lists the models an incremental build may have to run:
 // those it must run (forcedModels) and every model downstream of them,
 // which runs when a model it reads changed its table.
-func rerunModels(p *Project, prev, in buildInputs, dirty []string) map[string]bool {
+func rerunModels(p *Project, forced map[string]bool) map[string]bool {
 	up := parents(p.Models)
-	run := forcedModels(p, prev, in, dirty)
+	run := maps.Clone(forced)
 	for _, m := range p.Models { // build order: parents come first
 		for _, u := range up[m.Name] {
 			if run[u] {
@@ -367,7 +382,7 @@ func forcedModels(p *Project, prev, in buildInputs, dirty []string) map[string]b
 			run[m.Name] = true // the history moves on at every build
 		case mentions(m, "build_context") && mentions(m, "built_at"):
 			run[m.Name] = true // the build's instant
-		case reVolatile.MatchString(reComment.ReplaceAllString(m.SQL, "")):
+		case volatile(m.SQL):
 			run[m.Name] = true
 		}
 		for _, d := range dirty {
@@ -488,6 +503,14 @@ func sameRows(ctx context.Context, tx *sql.Tx, a, b string) (bool, error) {
 		}
 		return out.String(), rows.Err()
 	}
+	// Most rebuilt tables changed: the sums tell them apart first.
+	var same bool
+	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %[1]s) = (SELECT count(*) FROM %[2]s)
+		AND (SELECT sum(hash(t)::HUGEINT) FROM %[1]s AS t) IS NOT DISTINCT FROM (SELECT sum(hash(t)::HUGEINT) FROM %[2]s AS t)`,
+		sqltext.Ident(a), sqltext.Ident(b))
+	if err := tx.QueryRowContext(ctx, q).Scan(&same); err != nil || !same {
+		return false, err
+	}
 	ca, err := columns(a)
 	if err != nil {
 		return false, err
@@ -498,13 +521,6 @@ func sameRows(ctx context.Context, tx *sql.Tx, a, b string) (bool, error) {
 	}
 	if ca != cb {
 		return false, nil
-	}
-	var same bool
-	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %[1]s) = (SELECT count(*) FROM %[2]s)
-		AND (SELECT sum(hash(t)::HUGEINT) FROM %[1]s AS t) IS NOT DISTINCT FROM (SELECT sum(hash(t)::HUGEINT) FROM %[2]s AS t)`,
-		sqltext.Ident(a), sqltext.Ident(b))
-	if err := tx.QueryRowContext(ctx, q).Scan(&same); err != nil || !same {
-		return false, err
 	}
 	q = fmt.Sprintf(`SELECT NOT EXISTS (SELECT * FROM %s EXCEPT ALL SELECT * FROM %s)`, sqltext.Ident(b), sqltext.Ident(a))
 	err = tx.QueryRowContext(ctx, q).Scan(&same)
@@ -675,8 +691,8 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	phase("lake")
 	// Every model that may have to run is scheduled; one whose inputs
 	// all came out unchanged is skipped, and so on down the graph.
-	candidates := rerunModels(p, pl.prev, in, dirty)
 	forced := forcedModels(p, pl.prev, in, dirty)
+	candidates := rerunModels(p, forced)
 	sqlChanged := removed
 	var toRun []Model
 	for _, m := range p.Models {
