@@ -727,10 +727,26 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		c, err := runModelCompared(ctx, db, m, sizes, log)
 		return true, c, err
 	}, done)
+	// The models' tables are final: DuckDB writes them out (compressed,
+	// ~5 ms a table) while the last tests read them, and the checkpoint
+	// before publishing finds only the results left to write. A
+	// checkpoint DuckDB declines here is that one's work.
+	checkpointed := make(chan error, 1)
+	if err == nil {
+		go func() {
+			_, err := db.ExecContext(ctx, "CHECKPOINT")
+			checkpointed <- err
+		}()
+	} else {
+		checkpointed <- nil
+	}
 	var tests []DataTest
 	var results []TestResult
 	if ts != nil {
 		tests, results = ts.wait()
+	}
+	if err := <-checkpointed; err != nil {
+		log.Debug("checkpoint beside the tests declined", "err", err)
 	}
 	if err != nil {
 		return err
