@@ -729,13 +729,28 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	}, done)
 	// The models' tables are final: DuckDB writes them out (compressed,
 	// ~5 ms a table) while the last tests read them, and the checkpoint
-	// before publishing finds only the results left to write. A
-	// checkpoint DuckDB declines here is that one's work.
+	// before publishing finds only the results left to write. DuckDB
+	// declines while a test that began before the last model's commit
+	// still runs (that commit is not cleaned up yet): a few milliseconds,
+	// so it is asked again until the tests end; then the checkpoint
+	// before publishing does the work.
+	testsDone := make(chan struct{})
 	checkpointed := make(chan error, 1)
 	if err == nil {
 		go func() {
-			_, err := db.ExecContext(ctx, "CHECKPOINT")
-			checkpointed <- err
+			for {
+				_, err := db.ExecContext(ctx, "CHECKPOINT")
+				if err == nil || !strings.Contains(err.Error(), "other write transactions") {
+					checkpointed <- err
+					return
+				}
+				select {
+				case <-testsDone:
+					checkpointed <- err
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
 		}()
 	} else {
 		checkpointed <- nil
@@ -745,6 +760,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	if ts != nil {
 		tests, results = ts.wait()
 	}
+	close(testsDone)
 	if err := <-checkpointed; err != nil {
 		log.Debug("checkpoint beside the tests declined", "err", err)
 	}
