@@ -138,7 +138,7 @@ func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time
 	}
 	inputs := make(chan collected, 1)
 	go func() {
-		proj, err := LoadProject(o.SQL)
+		proj, err := loadProjectCached(o.SQL)
 		if err != nil {
 			inputs <- collected{err: err}
 			return
@@ -202,7 +202,7 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	// records nothing to build on.
 	var in buildInputs
 	if len(o.Given) == 0 && o.Lake.Root != "" {
-		proj, err := LoadProject(o.SQL)
+		proj, err := loadProjectCached(o.SQL)
 		if err != nil {
 			return err
 		}
@@ -259,7 +259,7 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	if err := runSQLFiles(ctx, db, o.SQL, "macros/*.sql"); err != nil {
 		return err
 	}
-	p, err := LoadProject(o.SQL)
+	p, err := loadProjectCached(o.SQL)
 	if err != nil {
 		return err
 	}
