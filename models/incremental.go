@@ -49,9 +49,11 @@ import (
 // whose inputs changed or went is reloaded whole (lake_quarantine with it);
 // the models that read a changed table, whose SQL changed, that read the
 // clock (build_context.built_at, now()) or the previous history, or that
-// read build_context when the day changed, are run again, with every model
-// downstream of them, and only the data tests that read one of those. A
-// full build of the same inputs gives the same tables (tested).
+// read build_context when the day changed, are run again; a model
+// downstream of them runs when a model it reads came out with other rows
+// (runModelCompared), and only the data tests that read a table that
+// changed run, beside the models. A full build of the same inputs gives
+// the same tables and test results (tested).
 const buildFormat = "2"
 
 // buildInputs maps an input key to its fingerprint.
