@@ -164,6 +164,8 @@ func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time
 		return fillIncremental(ctx, db, o, c.proj, c.in, pl, &res, log)
 	})
 	switch {
+	case errors.Is(err, warehouse.ErrBuildRunning):
+		return "", res, err
 	case !opened && err != nil:
 		why = fmt.Sprintf("previous version unreadable: %v", err)
 	case errors.Is(err, errFullBuild):

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -410,6 +412,21 @@ func TestIncrementalClockChain(t *testing.T) {
 	ref, _ := full.Store.Current()
 	sameTables(t, res.Path, ref, "waymark_build_inputs", "waymark_test_results")
 	sameTestResults(t, res.Path, ref)
+
+	// Another build holding the lock: this one says so, and does not
+	// fall back to a full build.
+	lock, err := os.OpenFile(filepath.Join(store.Dir(), ".build.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	o.Now = later.Add(time.Hour)
+	if res, err := Run(ctx, o); !errors.Is(err, warehouse.ErrBuildRunning) || res.Reason != "" {
+		t.Errorf("a build while another runs: %v (reason %q), want %v", err, res.Reason, warehouse.ErrBuildRunning)
+	}
 }
 
 // sameTestResults compares the data test results two versions record:

@@ -30,6 +30,9 @@ import (
 // CurrentLink is the stable name analysts and DuckDB's own clients open.
 const CurrentLink = "current.duckdb"
 
+// ErrBuildRunning means another build holds the warehouse's build lock.
+var ErrBuildRunning = errors.New("another waymark build is running")
+
 // ErrNoVersion means no build has finished yet.
 var ErrNoVersion = errors.New("no warehouse built yet: run `waymark build`")
 
@@ -202,7 +205,7 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	defer lock.Close()
 	// One builder at a time; the kernel drops the lock if the process dies.
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return "", fmt.Errorf("another waymark build is running in %s", s.dir)
+		return "", fmt.Errorf("%w in %s", ErrBuildRunning, s.dir)
 	}
 	s.sweepUnpublished()
 	t0 := time.Now()
