@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,6 +44,9 @@ type Store struct {
 	timeZone string
 	// log gets the build's phase timings at debug level (see WithLog).
 	log *slog.Logger
+	// spare: after publishing, copy the new version for the next build
+	// (see WithSpare).
+	spare bool
 }
 
 // New returns the store rooted at dir, keeping the newest keep versions.
@@ -60,6 +64,92 @@ func (s *Store) WithLog(l *slog.Logger) *Store {
 	c := *s
 	c.log = l
 	return &c
+}
+
+// WithSpare returns the store preparing, after each published version, a
+// synced copy of it that the next build from that version takes instead
+// of copying and syncing the file itself (~0.2 s of an incremental build:
+// its first commit waited for the copy's 130 MB to reach the disk). For a
+// process that builds again (serve); a one-shot build would exit before
+// the spare is ready. WaitSpares waits for the spares being written.
+func (s *Store) WithSpare() *Store {
+	c := *s
+	c.spare = true
+	return &c
+}
+
+// spares are the spare copies this process is writing: spare path →
+// closed once it is written or given up.
+var spares = struct {
+	sync.Mutex
+	writing map[string]chan struct{}
+}{writing: map[string]chan struct{}{}}
+
+// spareOf names the spare copy of a version.
+func spareOf(version string) string { return version + ".spare" }
+
+// prepareSpare copies a published version to its spare in the background:
+// written as .tmp, synced, then renamed, so a spare that exists is whole.
+// Versions are never written again, so the spare stays a copy of it.
+func prepareSpare(version string) {
+	spare := spareOf(version)
+	done := make(chan struct{})
+	spares.Lock()
+	spares.writing[spare] = done
+	spares.Unlock()
+	go func() {
+		defer func() {
+			spares.Lock()
+			delete(spares.writing, spare)
+			spares.Unlock()
+			close(done)
+		}()
+		tmp := spare + ".tmp"
+		os.Remove(tmp)
+		if err := copyFile(version, tmp); err != nil {
+			os.Remove(tmp)
+			return
+		}
+		if err := fsyncFile(tmp); err != nil {
+			os.Remove(tmp)
+			return
+		}
+		if err := os.Rename(tmp, spare); err != nil {
+			os.Remove(tmp)
+		}
+	}()
+}
+
+// takeSpare moves base's spare copy to dst (waiting for it while this
+// process is still writing it: the rest of that copy is quicker than a new
+// one) and reports whether there was one.
+func takeSpare(base, dst string) bool {
+	spare := spareOf(base)
+	spares.Lock()
+	done := spares.writing[spare]
+	spares.Unlock()
+	if done != nil {
+		<-done
+	}
+	return os.Rename(spare, dst) == nil
+}
+
+// WaitSpares waits for the spare copies this process is writing (a
+// process about to exit, a test about to remove the directory).
+func WaitSpares() {
+	for {
+		spares.Lock()
+		var done chan struct{}
+		for _, d := range spares.writing {
+			done = d
+			break
+		}
+		spares.Unlock()
+		if done == nil {
+			return
+		}
+		<-done
+	}
 }
 
 // Dir is the warehouse directory.
@@ -208,6 +298,7 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 		return "", fmt.Errorf("%w in %s", ErrBuildRunning, s.dir)
 	}
 	s.sweepUnpublished()
+	s.sweepSpares(base)
 	t0 := time.Now()
 	phase := func(name string) {
 		if s.log != nil {
@@ -224,7 +315,9 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	// finds little left to write.
 	early := make(chan error, 1)
 	early <- nil
-	if base != "" {
+	if base != "" && s.spare && takeSpare(base, building) {
+		phase("spare") // synced when it was made
+	} else if base != "" {
 		if err := copyFile(base, building); err != nil {
 			os.Remove(building)
 			return "", err
@@ -277,6 +370,9 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	}
 	s.prune()
 	phase("publish")
+	if s.spare {
+		prepareSpare(path)
+	}
 	return path, nil
 }
 
@@ -325,6 +421,21 @@ func (s *Store) prune() {
 		}
 		os.Remove(p)
 		os.Remove(p + ".wal")
+	}
+}
+
+// sweepSpares removes the spare copies no build will take: those of
+// versions other than keep (the one the next build starts from), and
+// unfinished ones this process is not writing (a process that died).
+func (s *Store) sweepSpares(keep string) {
+	matches, _ := filepath.Glob(filepath.Join(s.dir, "*.spare*"))
+	spares.Lock()
+	defer spares.Unlock()
+	for _, m := range matches {
+		if m == spareOf(keep) || spares.writing[strings.TrimSuffix(m, ".tmp")] != nil {
+			continue
+		}
+		os.Remove(m)
 	}
 }
 
