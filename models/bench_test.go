@@ -124,7 +124,11 @@ func exec(ctx context.Context, db *sql.DB, q string) error {
 // against the same SQL run directly in DuckDB, then an incremental build
 // after one new monthly indicator_reports submission (the department
 // whose last report never came sends it), as seconds and as a share of
-// the full build. WAYMARK_BENCH_DEBUG=1 logs the phases of each build.
+// the full build. The incremental build starts, as under serve, from the
+// spare copy the full build left (warehouse.Store.WithSpare);
+// WAYMARK_BENCH_NOSPARE=1 measures it copying the file itself, as a
+// one-shot `waymark build` does. WAYMARK_BENCH_DEBUG=1 logs the phases
+// of each build.
 func BenchmarkBuild(b *testing.B) {
 	src := os.Getenv("WAYMARK_BENCH_LAKE")
 	if src == "" {
