@@ -7,6 +7,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -102,7 +103,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 			res.Reason = r.Reason
 		}
 	}
-	p, err := o.Store.Build(ctx, func(ctx context.Context, db *sql.DB) error {
+	p, err := o.Store.WithLog(log).Build(ctx, func(ctx context.Context, db *sql.DB) error {
 		return Fill(ctx, db, o, &res, log)
 	})
 	if err != nil {
@@ -115,40 +116,76 @@ func Run(ctx context.Context, o Options) (Result, error) {
 // runIncremental builds on the previous version when its recorded inputs
 // allow; it returns no path (and the reason in Result.Reason) when a full
 // build must be made instead.
+//
+// The previous version is copied first and planned from the copy: opening
+// it a second time read-only cost as much as the plan itself, and the
+// fingerprints are taken on the other core while the kernel copies.
 func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time.Time) (string, Result, error) {
 	var res Result
 	if o.Full {
 		res.Reason = "--full"
 		return "", res, nil
 	}
-	proj, err := LoadProject(o.SQL)
-	if err != nil {
-		return "", res, err
-	}
-	in, err := collectInputs(o, proj)
-	if err != nil {
-		return "", res, err
-	}
-	log.Debug("build phase", "phase", "inputs", "ms", time.Since(start).Milliseconds())
-	pl, reason := planIncremental(ctx, o, in)
-	log.Debug("build phase", "phase", "plan", "ms", time.Since(start).Milliseconds())
-	if pl == nil {
-		res.Reason = reason
-		log.Info("build: full", "why", reason)
+	if o.Previous == "" {
+		res.Reason = "no previous version"
+		log.Info("build: full", "why", res.Reason)
 		return "", res, nil
 	}
-	res.Mode = "incremental"
-	p, err := o.Store.BuildFrom(ctx, o.Previous, func(ctx context.Context, db *sql.DB) error {
-		return fillIncremental(ctx, db, o, proj, in, pl, &res, log)
+	type collected struct {
+		proj *Project
+		in   buildInputs
+		err  error
+	}
+	inputs := make(chan collected, 1)
+	go func() {
+		proj, err := loadProjectCached(o.SQL)
+		if err != nil {
+			inputs <- collected{err: err}
+			return
+		}
+		in, err := collectInputs(o, proj)
+		inputs <- collected{proj, in, err}
+	}()
+	var why string
+	opened := false
+	p, err := o.Store.WithLog(log).BuildFrom(ctx, o.Previous, func(ctx context.Context, db *sql.DB) error {
+		opened = true
+		c := <-inputs
+		if c.err != nil {
+			return c.err
+		}
+		log.Debug("build phase", "phase", "inputs", "ms", time.Since(start).Milliseconds())
+		pl, reason := planIncremental(ctx, db, o, c.in)
+		if pl == nil {
+			why = reason
+			return errFullBuild
+		}
+		res.Mode = "incremental"
+		return fillIncremental(ctx, db, o, c.proj, c.in, pl, &res, log)
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, warehouse.ErrBuildRunning):
 		return "", res, err
+	case !opened && err != nil:
+		why = fmt.Sprintf("previous version unreadable: %v", err)
+	case errors.Is(err, errFullBuild):
+	case err != nil:
+		return "", res, err
+	}
+	if why != "" {
+		res = Result{Reason: why}
+		log.Info("build: full", "why", why)
+		return "", res, nil
 	}
 	res.Path, res.Duration = p, time.Since(start)
 	log.Info("build: incremental", "datasets_changed", len(res.Changed), "models_rebuilt", len(res.Built), "models", res.Models,
 		"tests_run", res.TestsRun, "duration", res.Duration)
 	return p, res, nil
 }
+
+// errFullBuild ends an incremental build whose plan found that the
+// previous version cannot be built on; its copy is discarded.
+var errFullBuild = errors.New("the previous version cannot be built on")
 
 // Fill populates db; Run wraps it in a versioned build, tests call it on
 // an in-memory database.
@@ -167,7 +204,7 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	// records nothing to build on.
 	var in buildInputs
 	if len(o.Given) == 0 && o.Lake.Root != "" {
-		proj, err := LoadProject(o.SQL)
+		proj, err := loadProjectCached(o.SQL)
 		if err != nil {
 			return err
 		}
@@ -224,7 +261,7 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 	if err := runSQLFiles(ctx, db, o.SQL, "macros/*.sql"); err != nil {
 		return err
 	}
-	p, err := LoadProject(o.SQL)
+	p, err := loadProjectCached(o.SQL)
 	if err != nil {
 		return err
 	}
@@ -306,16 +343,36 @@ func Fill(ctx context.Context, db *sql.DB, o Options, res *Result, log *slog.Log
 // per core (DuckDB takes concurrent writers to different tables). The
 // first failure in build order is returned, after the running ones end.
 func runModels(ctx context.Context, db *sql.DB, all, toRun []Model, log *slog.Logger) error {
+	_, _, err := scheduleModels(ctx, all, toRun, func(ctx context.Context, m Model, _ bool) (bool, bool, error) {
+		return true, true, runModel(ctx, db, m, log)
+	}, nil)
+	return err
+}
+
+// modelStep runs one model of a schedule, or decides it need not run;
+// parentsChanged says whether a model of the schedule that it reads ran
+// and changed its table. It reports whether it ran the model and whether
+// the model's table changed.
+type modelStep func(ctx context.Context, m Model, parentsChanged bool) (ran, changed bool, err error)
+
+// scheduleModels calls step for each model of toRun (a subset of all, in
+// build order) once every model of toRun it names has finished, up to one
+// per core at a time (see runModels). It returns the models step ran and
+// those whose table changed; done, when set, is told of each model as it
+// finishes without error (from one goroutine).
+func scheduleModels(ctx context.Context, all, toRun []Model, step modelStep, done func(name string, changed bool)) (ran, changed map[string]bool, err error) {
 	up := parents(all)
 	pending, inRun := map[string]bool{}, map[string]bool{}
 	for _, m := range toRun {
 		pending[m.Name], inRun[m.Name] = true, true
 	}
-	done := map[string]bool{}
+	finished := map[string]bool{}
+	ran, changed = map[string]bool{}, map[string]bool{}
 	errs := map[string]error{}
 	type result struct {
-		name string
-		err  error
+		name         string
+		ran, changed bool
+		err          error
 	}
 	results := make(chan result)
 	running, failed := 0, false
@@ -329,37 +386,49 @@ func runModels(ctx context.Context, db *sql.DB, all, toRun []Model, log *slog.Lo
 			if !pending[m.Name] {
 				continue
 			}
-			ready := true
+			ready, parentsChanged := true, false
 			for _, u := range up[m.Name] {
-				if inRun[u] && !done[u] {
+				if inRun[u] && !finished[u] {
 					ready = false
 					break
 				}
+				parentsChanged = parentsChanged || changed[u]
 			}
 			if !ready {
 				continue
 			}
 			delete(pending, m.Name)
 			running++
-			go func(m Model) { results <- result{m.Name, runModel(ctx, db, m, log)} }(m)
+			go func(m Model) {
+				r, c, err := step(ctx, m, parentsChanged)
+				results <- result{m.Name, r, c, err}
+			}(m)
 		}
 		if running == 0 {
 			break // failed, nothing left running
 		}
 		r := <-results
 		running--
-		done[r.name] = true
+		finished[r.name] = true
+		if r.ran {
+			ran[r.name] = true
+		}
+		if r.changed {
+			changed[r.name] = true
+		}
 		if r.err != nil {
 			errs[r.name] = r.err
 			failed = true
+		} else if done != nil {
+			done(r.name, r.changed)
 		}
 	}
 	for _, m := range toRun {
 		if errs[m.Name] != nil {
-			return errs[m.Name]
+			return ran, changed, errs[m.Name]
 		}
 	}
-	return nil
+	return ran, changed, nil
 }
 
 // runModel materialises one model as its table.
@@ -404,24 +473,24 @@ func finishTestsKeeping(ctx context.Context, db *sql.DB, results []TestResult, c
 			return fmt.Errorf("record test results: %w", err)
 		}
 	}
-	var b strings.Builder
-	args := make([]any, 0, 8*len(results))
-	b.WriteString("INSERT INTO waymark_test_results VALUES ")
-	n := 0
+	// One list parameter per column, not eight per test: binding each
+	// value cost more than the insert.
+	var keys, files, names, models, severities, statuses, examples []string
+	var rows []int64
 	for _, r := range results {
-		if carried[testKey(r.DataTest)] {
+		k := testKey(r.DataTest)
+		if carried[k] {
 			continue
 		}
-		if n++; n > 1 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, testKey(r.DataTest), r.File, r.Name, r.Model, r.Severity, r.Status(), r.Rows, r.Example)
+		keys, files, names, models = append(keys, k), append(files, r.File), append(names, r.Name), append(models, r.Model)
+		severities, statuses, rows, examples = append(severities, r.Severity), append(statuses, r.Status()), append(rows, int64(r.Rows)), append(examples, r.Example)
 	}
-	if n == 0 {
+	if len(keys) == 0 {
 		return nil
 	}
-	if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO waymark_test_results SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]),
+		unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[])`,
+		keys, files, names, models, severities, statuses, rows, examples); err != nil {
 		return fmt.Errorf("record test results: %w", err)
 	}
 	return nil

@@ -107,6 +107,18 @@ func (r TestResult) String() string {
 	return fmt.Sprintf("%s: %d rows, e.g. %s", where, r.Rows, r.Example)
 }
 
+// runTest runs one data test on db.
+func runTest(ctx context.Context, db *sql.DB, t DataTest) TestResult {
+	r := TestResult{DataTest: t}
+	rows, err := db.QueryContext(ctx, t.SQL)
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	r.Rows, r.Example, r.Err = drain(rows)
+	return r
+}
+
 // RunTests runs every test on db. All tests run, so one build reports
 // every broken fact at once. Tests only read, so they run on several
 // connections at once (one per core); results keep the tests' order.
@@ -119,14 +131,7 @@ func RunTests(ctx context.Context, db *sql.DB, tests []DataTest) []TestResult {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				t := tests[i]
-				out[i].DataTest = t
-				rows, err := db.QueryContext(ctx, t.SQL)
-				if err != nil {
-					out[i].Err = err
-					continue
-				}
-				out[i].Rows, out[i].Example, out[i].Err = drain(rows)
+				out[i] = runTest(ctx, db, tests[i])
 			}
 		}()
 	}

@@ -14,9 +14,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/waymark-data/waymark/internal/lake"
@@ -47,9 +49,11 @@ import (
 // whose inputs changed or went is reloaded whole (lake_quarantine with it);
 // the models that read a changed table, whose SQL changed, that read the
 // clock (build_context.built_at, now()) or the previous history, or that
-// read build_context when the day changed, are run again, with every model
-// downstream of them, and only the data tests that read one of those. A
-// full build of the same inputs gives the same tables (tested).
+// read build_context when the day changed, are run again; a model
+// downstream of them runs when a model it reads came out with other rows
+// (runModelCompared), and only the data tests that read a table that
+// changed run, beside the models. A full build of the same inputs gives
+// the same tables and test results (tested).
 const buildFormat = "2"
 
 // buildInputs maps an input key to its fingerprint.
@@ -85,6 +89,48 @@ func fsFingerprint(fsys fs.FS, patterns ...string) (string, error) {
 		parts = append(parts, []byte(f), b)
 	}
 	return fingerprint(parts...), nil
+}
+
+// projectCache keeps the last project a build parsed, under the bytes of
+// every file of its SQL tree: a process that builds again (serve after
+// each run, the benchmark) parses the YAML beside the models (~45 ms of
+// an incremental build's CPU) only when a file changed. Builds only read
+// the project.
+var projectCache struct {
+	sync.Mutex
+	key string
+	p   *Project
+}
+
+// loadProjectCached is LoadProject for a build, through projectCache.
+func loadProjectCached(fsys fs.FS) (*Project, error) {
+	var parts [][]byte
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, []byte(p), b)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the SQL tree: %w", err)
+	}
+	key := fingerprint(parts...)
+	projectCache.Lock()
+	defer projectCache.Unlock()
+	if projectCache.key == key {
+		return projectCache.p, nil
+	}
+	p, err := LoadProject(fsys)
+	if err != nil {
+		return nil, err
+	}
+	projectCache.key, projectCache.p = key, p
+	return p, nil
 }
 
 // collectInputs fingerprints what a build reads, before it reads it: a
@@ -171,18 +217,14 @@ func (in buildInputs) record(ctx context.Context, db *sql.DB, mode string) error
 	if _, err := db.ExecContext(ctx, `CREATE OR REPLACE TABLE waymark_build_inputs (key VARCHAR, fingerprint VARCHAR)`); err != nil {
 		return fmt.Errorf("record build inputs: %w", err)
 	}
+	// Two list parameters, not two thousand: binding one parameter per
+	// value cost 40 ms on the demo lake's manifests.
 	keys := slices.Sorted(maps.Keys(in))
-	var b strings.Builder
-	args := make([]any, 0, 2*len(keys))
-	b.WriteString("INSERT INTO waymark_build_inputs VALUES ")
+	vals := make([]string, len(keys))
 	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(?, ?)")
-		args = append(args, k, in[k])
+		vals[i] = in[k]
 	}
-	if _, err := db.ExecContext(ctx, b.String(), args...); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO waymark_build_inputs SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[])`, keys, vals); err != nil {
 		return fmt.Errorf("record build inputs: %w", err)
 	}
 	return nil
@@ -287,17 +329,9 @@ func (pl *plan) added(in buildInputs, prefix string) (names []string, ok bool) {
 	return names, true
 }
 
-// planIncremental decides whether the previous version can be built on;
-// reason says why not when it cannot.
-func planIncremental(ctx context.Context, o Options, in buildInputs) (*plan, string) {
-	if o.Previous == "" {
-		return nil, "no previous version"
-	}
-	db, err := o.Store.OpenVersion(o.Previous)
-	if err != nil {
-		return nil, fmt.Sprintf("previous version unreadable: %v", err)
-	}
-	defer db.Close()
+// planIncremental decides whether the previous version, whose copy db
+// is, can be built on; reason says why not when it cannot.
+func planIncremental(ctx context.Context, db *sql.DB, o Options, in buildInputs) (*plan, string) {
 	prev, err := readInputs(ctx, db)
 	if err != nil {
 		return nil, "the previous version does not record its inputs (built before incremental builds)"
@@ -346,13 +380,44 @@ var (
 	reVolatile = regexp.MustCompile(`(?i)\b(now|current_timestamp|current_time|get_current_time|get_current_timestamp|random|gen_random_uuid|uuid)\s*\(|\bcurrent_(date|timestamp|time)\b`)
 )
 
-// rerunModels lists the models an incremental build must run, in build
-// order: those whose SQL changed or that are new, those reading a changed
-// source table, those reading the clock, and every model downstream.
-func rerunModels(p *Project, prev, in buildInputs, dirty []string) map[string]bool {
+// volatileSQL caches volatile's answers: a build asks for every model,
+// and the regular expressions over all the SQL cost more than the plan.
+var volatileSQL sync.Map // SQL text -> bool
+
+// volatile reports whether SQL (comments aside) reads the wall clock or
+// chance.
+func volatile(text string) bool {
+	if v, ok := volatileSQL.Load(text); ok {
+		return v.(bool)
+	}
+	v := reVolatile.MatchString(reComment.ReplaceAllString(text, ""))
+	volatileSQL.Store(text, v)
+	return v
+}
+
+// rerunModels lists the models an incremental build may have to run:
+// those it must run (forcedModels) and every model downstream of them,
+// which runs when a model it reads changed its table.
+func rerunModels(p *Project, forced map[string]bool) map[string]bool {
 	up := parents(p.Models)
-	run := map[string]bool{}
+	run := maps.Clone(forced)
 	for _, m := range p.Models { // build order: parents come first
+		for _, u := range up[m.Name] {
+			if run[u] {
+				run[m.Name] = true
+			}
+		}
+	}
+	return run
+}
+
+// forcedModels lists the models an incremental build must run whatever
+// the models they read give: those whose SQL changed or that are new,
+// those reading a changed source table, and those reading the clock or
+// the previous history.
+func forcedModels(p *Project, prev, in buildInputs, dirty []string) map[string]bool {
+	run := map[string]bool{}
+	for _, m := range p.Models {
 		k := "model:" + m.Name
 		switch {
 		case prev[k] != in[k]:
@@ -361,7 +426,7 @@ func rerunModels(p *Project, prev, in buildInputs, dirty []string) map[string]bo
 			run[m.Name] = true // the history moves on at every build
 		case mentions(m, "build_context") && mentions(m, "built_at"):
 			run[m.Name] = true // the build's instant
-		case reVolatile.MatchString(reComment.ReplaceAllString(m.SQL, "")):
+		case volatile(m.SQL):
 			run[m.Name] = true
 		}
 		for _, d := range dirty {
@@ -369,13 +434,141 @@ func rerunModels(p *Project, prev, in buildInputs, dirty []string) map[string]bo
 				run[m.Name] = true
 			}
 		}
-		for _, u := range up[m.Name] {
-			if run[u] {
-				run[m.Name] = true
-			}
-		}
 	}
 	return run
+}
+
+// compareRows is the largest previous table (in rows) whose model an
+// incremental build compares with its new result: comparing a million
+// sensor readings would cost more than rebuilding what reads them.
+const compareRows = 200_000
+
+// tableSizes maps each table of db to its estimated number of rows: the
+// tables a compared model run may keep (see runModelCompared). One query
+// per build; asking per model cost 5 ms each.
+func tableSizes(ctx context.Context, db *sql.DB) (map[string]int64, error) {
+	rows, err := db.QueryContext(ctx, `SELECT table_name, estimated_size FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = 'main'`)
+	if err != nil {
+		return nil, fmt.Errorf("the previous version's tables: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var n string
+		var size int64
+		if err := rows.Scan(&n, &size); err != nil {
+			return nil, fmt.Errorf("the previous version's tables: %w", err)
+		}
+		out[n] = size
+	}
+	return out, rows.Err()
+}
+
+// runModelCompared runs m into a new table and keeps the previous table
+// when the new one holds the same rows (same columns and types, same rows
+// as a multiset, in any order), so that what reads m need not run again.
+// It reports whether the table changed. A model with no previous table,
+// or a large one (sizes, see tableSizes), is simply run and counts as
+// changed.
+//
+// A sum of row hashes tells most changed tables apart in a millisecond;
+// equal sums are confirmed row for row (EXCEPT ALL, which takes NULL for
+// NULL and NaN for NaN), so a kept table is never a hash collision.
+func runModelCompared(ctx context.Context, db *sql.DB, m Model, sizes map[string]int64, log *slog.Logger) (bool, error) {
+	if size, ok := sizes[m.Name]; !ok || size > compareRows {
+		return true, runModel(ctx, db, m, log)
+	}
+	t0 := time.Now()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	next := m.Name + "__waymark_next"
+	stmt := fmt.Sprintf("CREATE TABLE %s AS\n%s", sqltext.Ident(next), strings.TrimRight(strings.TrimSpace(m.SQL), ";"))
+	if _, err := tx.ExecContext(ctx, stmt); err != nil {
+		return false, fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
+	}
+	same, err := sameRows(ctx, tx, m.Name, next)
+	if err != nil {
+		// Columns that cannot be compared (a type hash or EXCEPT does not
+		// take): the new table it is.
+		log.Debug("model not compared", "name", m.Name, "err", err)
+		tx.Rollback()
+		conn.Close() // the pool may hold one connection (an in-memory database)
+		return true, runModel(ctx, db, m, log)
+	}
+	if same {
+		log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "changed", false)
+		return false, nil // rolled back: the previous table stays, untouched
+	}
+	for _, s := range []string{"DROP TABLE " + sqltext.Ident(m.Name), fmt.Sprintf("ALTER TABLE %s RENAME TO %s", sqltext.Ident(next), sqltext.Ident(m.Name))} {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return false, fmt.Errorf("model sql/%s/%s.sql: replace the previous table: %w", m.Layer, m.Name, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
+	}
+	log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "changed", true)
+	return true, nil
+}
+
+// sameRows reports whether tables a and b have the same columns (names
+// and types, in order) and the same rows, duplicates counted.
+func sameRows(ctx context.Context, tx *sql.Tx, a, b string) (bool, error) {
+	columns := func(t string) (string, error) {
+		rows, err := tx.QueryContext(ctx, "DESCRIBE "+sqltext.Ident(t))
+		if err != nil {
+			return "", err
+		}
+		defer rows.Close()
+		cols, err := rows.Columns()
+		if err != nil {
+			return "", err
+		}
+		var out strings.Builder
+		vals := make([]any, len(cols))
+		for i := range vals {
+			vals[i] = new(any)
+		}
+		for rows.Next() {
+			if err := rows.Scan(vals...); err != nil {
+				return "", err
+			}
+			// column_name, column_type
+			fmt.Fprintf(&out, "%v %v\n", *vals[0].(*any), *vals[1].(*any))
+		}
+		return out.String(), rows.Err()
+	}
+	// Most rebuilt tables changed: the sums tell them apart first.
+	var same bool
+	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM %[1]s) = (SELECT count(*) FROM %[2]s)
+		AND (SELECT sum(hash(t)::HUGEINT) FROM %[1]s AS t) IS NOT DISTINCT FROM (SELECT sum(hash(t)::HUGEINT) FROM %[2]s AS t)`,
+		sqltext.Ident(a), sqltext.Ident(b))
+	if err := tx.QueryRowContext(ctx, q).Scan(&same); err != nil || !same {
+		return false, err
+	}
+	ca, err := columns(a)
+	if err != nil {
+		return false, err
+	}
+	cb, err := columns(b)
+	if err != nil {
+		return false, err
+	}
+	if ca != cb {
+		return false, nil
+	}
+	q = fmt.Sprintf(`SELECT NOT EXISTS (SELECT * FROM %s EXCEPT ALL SELECT * FROM %s)`, sqltext.Ident(b), sqltext.Ident(a))
+	err = tx.QueryRowContext(ctx, q).Scan(&same)
+	return same, err
 }
 
 // fillIncremental brings a copy of the previous version up to date.
@@ -540,11 +733,14 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		}
 	}
 	phase("lake")
-	run := rerunModels(p, pl.prev, in, dirty)
+	// Every model that may have to run is scheduled; one whose inputs
+	// all came out unchanged is skipped, and so on down the graph.
+	forced := forcedModels(p, pl.prev, in, dirty)
+	candidates := rerunModels(p, forced)
 	sqlChanged := removed
 	var toRun []Model
 	for _, m := range p.Models {
-		if !run[m.Name] {
+		if !candidates[m.Name] {
 			continue
 		}
 		if pl.prev["model:"+m.Name] != in["model:"+m.Name] {
@@ -552,29 +748,87 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		}
 		toRun = append(toRun, m)
 	}
-	if err := runModels(ctx, db, p.Models, toRun, log); err != nil {
+	sizes, err := tableSizes(ctx, db)
+	if err != nil {
 		return err
 	}
-	phase("models")
+	// Only the tests that read a table that changed (a model rebuilt into
+	// other rows, a reloaded lake table) run again; the others' results
+	// are the previous version's. Unless the docs are rewritten first, a
+	// test runs as soon as what it reads is final, beside the models
+	// still running (the scorecard chain leaves a core idle).
+	docs := sqlChanged || pl.prev["docs"] != in["docs"]
+	var ts *testSchedule
+	var done func(string, bool)
+	if !docs {
+		ts = startTests(ctx, db, p.Tests, toRun, dirty)
+		done = ts.modelDone
+	}
+	ran, changed, err := scheduleModels(ctx, p.Models, toRun, func(ctx context.Context, m Model, parentsChanged bool) (bool, bool, error) {
+		if !forced[m.Name] && !parentsChanged {
+			return false, false, nil
+		}
+		c, err := runModelCompared(ctx, db, m, sizes, log)
+		return true, c, err
+	}, done)
+	// The models' tables are final: DuckDB writes them out (compressed,
+	// ~5 ms a table) while the last tests read them, and the checkpoint
+	// before publishing finds only the results left to write. DuckDB
+	// declines while a test that began before the last model's commit
+	// still runs (that commit is not cleaned up yet): a few milliseconds,
+	// so it is asked again until the tests end; then the checkpoint
+	// before publishing does the work.
+	testsDone := make(chan struct{})
+	checkpointed := make(chan error, 1)
+	if err == nil {
+		go func() {
+			for {
+				_, err := db.ExecContext(ctx, "CHECKPOINT")
+				if err == nil || !strings.Contains(err.Error(), "other write transactions") {
+					checkpointed <- err
+					return
+				}
+				select {
+				case <-testsDone:
+					checkpointed <- err
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}()
+	} else {
+		checkpointed <- nil
+	}
+	var tests []DataTest
+	var results []TestResult
+	if ts != nil {
+		tests, results = ts.wait()
+	}
+	close(testsDone)
+	if err := <-checkpointed; err != nil {
+		log.Debug("checkpoint beside the tests declined", "err", err)
+	}
+	if err != nil {
+		return err
+	}
+	phase("models and tests")
 	res.Models = len(p.Models)
-	res.Built = sortedKeys(run)
+	res.Built = sortedKeys(ran)
 	res.Changed = pl.datasets
-	if sqlChanged || pl.prev["docs"] != in["docs"] {
+	if docs {
 		if err := writeDocs(ctx, db, p); err != nil {
 			return err
 		}
-	}
-	// Only the tests that read something rebuilt or reloaded run again;
-	// the others' results are the previous version's.
-	var tests []DataTest
-	for _, t := range p.Tests {
-		if pl.prev["docs"] != in["docs"] || run[t.Model] || readsAny(t.SQL, sortedKeys(run)) || readsAny(t.SQL, dirty) {
-			tests = append(tests, t)
+		changedModels := sortedKeys(changed)
+		for _, t := range p.Tests {
+			if pl.prev["docs"] != in["docs"] || changed[t.Model] || readsAny(t.SQL, changedModels) || readsAny(t.SQL, dirty) {
+				tests = append(tests, t)
+			}
 		}
+		phase("docs")
+		results = RunTests(ctx, db, tests)
+		phase("tests")
 	}
-	phase("docs")
-	results := RunTests(ctx, db, tests)
-	phase("tests")
 	carried, err := carriedResults(ctx, db, p.Tests, tests)
 	if err != nil {
 		return err
@@ -595,6 +849,94 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	err = in.record(ctx, db, "incremental")
 	phase("recorded")
 	return err
+}
+
+// testSchedule runs an incremental build's data tests while its models
+// run (see fillIncremental): a test is decided once every model it reads
+// that the build may rerun has finished, and runs when one of the tables
+// it reads changed; the others keep their previous result.
+type testSchedule struct {
+	tests   []DataTest
+	deps    [][]string       // per test: the scheduled models it reads
+	left    []int            // per test: those not finished yet
+	waiting map[string][]int // model -> the tests reading it
+	dirty   []bool           // per test: it reads a reloaded lake table
+	changed map[string]bool
+	run     []bool
+	results []TestResult
+	work    chan int
+	wg      sync.WaitGroup
+}
+
+// startTests starts the workers (one per core) and the tests that read
+// no scheduled model.
+func startTests(ctx context.Context, db *sql.DB, tests []DataTest, toRun []Model, dirty []string) *testSchedule {
+	n := len(tests)
+	ts := &testSchedule{tests: tests, deps: make([][]string, n), left: make([]int, n), waiting: map[string][]int{},
+		dirty: make([]bool, n), changed: map[string]bool{}, run: make([]bool, n), results: make([]TestResult, n),
+		work: make(chan int, n)}
+	for range max(1, runtime.GOMAXPROCS(0)) {
+		ts.wg.Add(1)
+		go func() {
+			defer ts.wg.Done()
+			for i := range ts.work {
+				ts.results[i] = runTest(ctx, db, ts.tests[i])
+			}
+		}()
+	}
+	for i, t := range tests {
+		ts.dirty[i] = readsAny(t.SQL, dirty)
+		for _, m := range toRun {
+			if t.Model == m.Name || readsAny(t.SQL, []string{m.Name}) {
+				ts.deps[i] = append(ts.deps[i], m.Name)
+				ts.waiting[m.Name] = append(ts.waiting[m.Name], i)
+				ts.left[i]++
+			}
+		}
+		if ts.left[i] == 0 {
+			ts.decide(i)
+		}
+	}
+	return ts
+}
+
+func (ts *testSchedule) decide(i int) {
+	run := ts.dirty[i]
+	for _, d := range ts.deps[i] {
+		run = run || ts.changed[d]
+	}
+	if run {
+		ts.run[i] = true
+		ts.work <- i
+	}
+}
+
+// modelDone is told of each scheduled model as it finishes.
+func (ts *testSchedule) modelDone(name string, changed bool) {
+	if changed {
+		ts.changed[name] = true
+	}
+	for _, i := range ts.waiting[name] {
+		if ts.left[i]--; ts.left[i] == 0 {
+			ts.decide(i)
+		}
+	}
+}
+
+// wait lets the started tests finish and returns those that ran, with
+// their results, in the project's order.
+func (ts *testSchedule) wait() ([]DataTest, []TestResult) {
+	close(ts.work)
+	ts.wg.Wait()
+	var tests []DataTest
+	var results []TestResult
+	for i, t := range ts.tests {
+		if ts.run[i] {
+			tests = append(tests, t)
+			results = append(results, ts.results[i])
+		}
+	}
+	return tests, results
 }
 
 // readsAny reports whether SQL names any of the tables.

@@ -2,13 +2,16 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -231,8 +234,15 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 			t.Errorf("nothing changed, yet %s was rebuilt", m)
 		}
 	}
-	if !slices.Contains(res.Built, "mart_scorecard_history") {
-		t.Errorf("mart_scorecard_history must record every build; rebuilt: %v", res.Built)
+	if !slices.Contains(res.Built, "mart_scorecard_history") || !slices.Contains(res.Built, "int_gh_reports") {
+		t.Errorf("mart_scorecard_history must record every build, int_gh_reports reads the clock; rebuilt: %v", res.Built)
+	}
+	// int_gh_reports read the clock but, with no danger unreported, gave
+	// the same rows: the scorecard below it is not rebuilt.
+	for _, m := range []string{"int_grain_geohazard", "mart_scorecard", "mart_trajectory"} {
+		if slices.Contains(res.Built, m) {
+			t.Errorf("nothing changed but the clock, yet %s was rebuilt (rebuilt: %v)", m, res.Built)
+		}
 	}
 	before, err := store.Current()
 	if err != nil {
@@ -262,6 +272,7 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	inc, _ := store.Current()
 	ref, _ := full.Store.Current()
 	sameTables(t, inc, ref, "waymark_build_inputs", "waymark_test_results")
+	sameTestResults(t, inc, ref)
 	var n int
 	db, err := store.OpenVersion(inc)
 	if err != nil {
@@ -297,16 +308,36 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	if res.Mode != "incremental" || !slices.Contains(res.Built, "mart_reporting_timeliness") || slices.Contains(res.Built, "stg_sensor_readings") {
 		t.Errorf("a new day: %s, rebuilt %v; want mart_reporting_timeliness, not stg_sensor_readings", res.Mode, res.Built)
 	}
-	// A changed model: it and its descendants rerun, nothing else.
-	changed := base
-	changed.SQL = overlay(t, waymark.SQL(""), map[string]func(string) string{
+	// A model whose SQL changed but not its rows (a comment): it reruns,
+	// what reads it does not.
+	commented := base
+	commented.SQL = overlay(t, waymark.SQL(""), map[string]func(string) string{
 		"intermediate/int_gh_readings_clean.sql": func(s string) string { return s + "\n-- edited\n" },
 	})
-	res = build(changed, now.Add(25*time.Hour))
+	res = build(commented, now.Add(25*time.Hour))
+	if res.Mode != "incremental" || !slices.Contains(res.Built, "int_gh_readings_clean") || slices.Contains(res.Built, "int_gh_site_hourly") ||
+		slices.Contains(res.Built, "stg_sensor_readings") {
+		t.Errorf("a model changed in a comment: %s, rebuilt %v; want int_gh_readings_clean, not int_gh_site_hourly", res.Mode, res.Built)
+	}
+	// A changed model giving other rows: it and its descendants rerun,
+	// nothing else, and the tables are a full build's.
+	changed := base
+	changed.SQL = overlay(t, waymark.SQL(""), map[string]func(string) string{
+		"intermediate/int_gh_readings_clean.sql": func(s string) string { return s + "\nWHERE c.value > 1\n" },
+	})
+	before, _ = store.Current()
+	now4 := now.Add(25*time.Hour + time.Minute)
+	res = build(changed, now4)
 	if res.Mode != "incremental" || !slices.Contains(res.Built, "int_gh_readings_clean") || !slices.Contains(res.Built, "int_gh_site_hourly") ||
 		slices.Contains(res.Built, "stg_sensor_readings") || slices.Contains(res.Built, "stg_indicator_reports") {
 		t.Errorf("a changed model: %s, rebuilt %v; want int_gh_readings_clean and its descendants only", res.Mode, res.Built)
 	}
+	full = changed
+	full.Store, full.Previous, full.Full = warehouse.New(t.TempDir(), 10, "Asia/Shanghai"), before, true
+	build(full, now4)
+	inc, _ = store.Current()
+	ref, _ = full.Store.Current()
+	sameTables(t, inc, ref, "waymark_build_inputs", "waymark_test_results")
 	// Changed seeds: everything, in full.
 	seeds := base
 	seeds.SQL = changed.SQL
@@ -317,7 +348,111 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 		t.Errorf("changed seeds: %s (%s), want full (seeds changed)", res.Mode, res.Reason)
 	}
 	// A version that cannot be read: full, and why.
-	if p, reason := planIncremental(ctx, Options{Store: store, Previous: filepath.Join(t.TempDir(), "missing.duckdb")}, buildInputs{}); p != nil || !strings.Contains(reason, "unreadable") {
-		t.Errorf("a missing previous version: plan %v, reason %q", p, reason)
+	for what, content := range map[string]string{"missing": "", "not a DuckDB file": "garbage"} {
+		bad := base
+		bad.Store = warehouse.New(t.TempDir(), 10, "Asia/Shanghai")
+		bad.Previous = filepath.Join(t.TempDir(), "bad.duckdb")
+		if content != "" {
+			if err := os.WriteFile(bad.Previous, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if res := build(bad, now.Add(27*time.Hour)); res.Mode != "full" || !strings.Contains(res.Reason, "unreadable") {
+			t.Errorf("a previous version %s: %s (%s), want full (unreadable)", what, res.Mode, res.Reason)
+		}
+	}
+}
+
+// TestIncrementalClockChain: a danger not yet reported counts its hours
+// to the build (int_gh_reports reads build_context.built_at), so an hour
+// later its rows differ and what reads them reruns, with the tables a
+// full build gives; a model reading the clock whose rows did not change
+// stops there (TestIncrementalBuildEqualsFull).
+func TestIncrementalClockChain(t *testing.T) {
+	ctx := context.Background()
+	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := lake.Lake{Root: t.TempDir()}
+	feb := time.Date(2023, 2, 3, 2, 0, 0, 0, time.UTC)
+	commitInput(t, l, ds["gh_inspections"], "gh01", feb, []map[string]string{{"site_id": "GH-001", "department": "旗自然资源局",
+		"inspection_date": "2023-02-01", "inspector": "张三", "finding": "发生灾情", "warning_level": "红色", "observed_at": "2023-02-01T08:00:00Z"}})
+	store := warehouse.New(t.TempDir(), 10, "Asia/Shanghai")
+	o := Options{Store: store, Lake: l, Datasets: ds, Seeds: waymark.Seeds(""), SQL: waymark.SQL(""), Log: slog.Default()}
+	build := func(o Options, now time.Time) Result {
+		t.Helper()
+		o.Now = now
+		res, err := Run(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	now := time.Date(2023, 2, 3, 10, 0, 0, 0, time.UTC)
+	build(o, now)
+	before, _ := store.Current()
+	later := now.Add(time.Hour)
+	res := build(o, later)
+	if res.Mode != "incremental" || !slices.Contains(res.Built, "int_gh_reports") || !slices.Contains(res.Built, "mart_gh_alerts") {
+		t.Errorf("an hour later, a danger unreported: %s (%s), rebuilt %v; want int_gh_reports and mart_gh_alerts", res.Mode, res.Reason, res.Built)
+	}
+	db, err := store.OpenVersion(res.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hours float64
+	if err := db.QueryRow(`SELECT hours_to_report FROM int_gh_reports`).Scan(&hours); err != nil || hours != 51 {
+		t.Errorf("hours to report counted to the build: %v, %v; want 51", hours, err)
+	}
+	db.Close()
+	full := o
+	full.Store, full.Previous, full.Full = warehouse.New(t.TempDir(), 10, "Asia/Shanghai"), before, true
+	build(full, later)
+	ref, _ := full.Store.Current()
+	sameTables(t, res.Path, ref, "waymark_build_inputs", "waymark_test_results")
+	sameTestResults(t, res.Path, ref)
+
+	// Another build holding the lock: this one says so, and does not
+	// fall back to a full build.
+	lock, err := os.OpenFile(filepath.Join(store.Dir(), ".build.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	o.Now = later.Add(time.Hour)
+	if res, err := Run(ctx, o); !errors.Is(err, warehouse.ErrBuildRunning) || res.Reason != "" {
+		t.Errorf("a build while another runs: %v (reason %q), want %v", err, res.Reason, warehouse.ErrBuildRunning)
+	}
+}
+
+// sameTestResults compares the data test results two versions record:
+// the results an incremental build carried and those it ran again must
+// be those a full build finds.
+func sameTestResults(t *testing.T, a, b string) {
+	t.Helper()
+	db, err := warehouse.Scratch("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for n, p := range map[string]string{"a": a, "b": b} {
+		if _, err := db.Exec(fmt.Sprintf("ATTACH %s AS %s (READ_ONLY)", sqltext.String(p), n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var na, diff int
+	cols := "key, file, name, model, severity, status, rows, example"
+	q := fmt.Sprintf(`SELECT (SELECT count(*) FROM a.waymark_test_results),
+		(SELECT count(*) FROM (SELECT %[1]s FROM a.waymark_test_results EXCEPT ALL SELECT %[1]s FROM b.waymark_test_results))
+		+ (SELECT count(*) FROM (SELECT %[1]s FROM b.waymark_test_results EXCEPT ALL SELECT %[1]s FROM a.waymark_test_results))`, cols)
+	if err := db.QueryRow(q).Scan(&na, &diff); err != nil {
+		t.Fatal(err)
+	}
+	if na < 600 || diff != 0 {
+		t.Errorf("waymark_test_results: %d results, %d differ from a full build's", na, diff)
 	}
 }

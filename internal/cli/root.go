@@ -61,6 +61,10 @@ type app struct {
 	out        io.Writer
 	// lockWait is how long ingest jobs wait for a data set's lock (flag).
 	lockWait time.Duration
+	// spare: builds leave a synced copy of the version they publish for
+	// the next build to start from (serve, which builds again; see
+	// warehouse.Store.WithSpare).
+	spare bool
 }
 
 func (a *app) lake() lake.Lake { return lake.Lake{Root: a.cfg.LakeDir} }

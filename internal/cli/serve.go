@@ -39,6 +39,7 @@ inbox for the next run), then serve exits 0.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.lockWait = lockWait
+			a.spare = true
 			return a.serve(cmd.Context(), buildEvery, publishTimeout, listen)
 		},
 	}

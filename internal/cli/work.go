@@ -108,8 +108,12 @@ func (a *app) buildWith(ctx context.Context, full bool) (models.Result, error) {
 	if err != nil {
 		return models.Result{}, err
 	}
+	store := a.store()
+	if a.spare {
+		store = store.WithSpare()
+	}
 	return models.Run(ctx, models.Options{
-		Store: a.store(), Lake: a.lake(), Datasets: ds,
+		Store: store, Lake: a.lake(), Datasets: ds,
 		Seeds: waymark.Seeds(a.cfg.SeedsDir), SQL: waymark.SQL(a.cfg.SQLDir), Log: a.log, Full: full,
 	})
 }

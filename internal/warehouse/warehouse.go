@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -29,6 +31,9 @@ import (
 // CurrentLink is the stable name analysts and DuckDB's own clients open.
 const CurrentLink = "current.duckdb"
 
+// ErrBuildRunning means another build holds the warehouse's build lock.
+var ErrBuildRunning = errors.New("another waymark build is running")
+
 // ErrNoVersion means no build has finished yet.
 var ErrNoVersion = errors.New("no warehouse built yet: run `waymark build`")
 
@@ -37,6 +42,11 @@ type Store struct {
 	dir      string
 	keep     int
 	timeZone string
+	// log gets the build's phase timings at debug level (see WithLog).
+	log *slog.Logger
+	// spare: after publishing, copy the new version for the next build
+	// (see WithSpare).
+	spare bool
 }
 
 // New returns the store rooted at dir, keeping the newest keep versions.
@@ -45,6 +55,101 @@ func New(dir string, keep int, timeZone string) *Store {
 		keep = 1
 	}
 	return &Store{dir: dir, keep: keep, timeZone: timeZone}
+}
+
+// WithLog returns the store logging its build phases (copy, checkpoint,
+// sync, publish) at debug level to l: where an incremental build's time
+// goes is mostly here.
+func (s *Store) WithLog(l *slog.Logger) *Store {
+	c := *s
+	c.log = l
+	return &c
+}
+
+// WithSpare returns the store preparing, after each published version, a
+// synced copy of it that the next build from that version takes instead
+// of copying and syncing the file itself (~0.2 s of an incremental build:
+// its first commit waited for the copy's 130 MB to reach the disk). For a
+// process that builds again (serve); a one-shot build would exit before
+// the spare is ready. WaitSpares waits for the spares being written.
+func (s *Store) WithSpare() *Store {
+	c := *s
+	c.spare = true
+	return &c
+}
+
+// spares are the spare copies this process is writing: spare path →
+// closed once it is written or given up.
+var spares = struct {
+	sync.Mutex
+	writing map[string]chan struct{}
+}{writing: map[string]chan struct{}{}}
+
+// spareOf names the spare copy of a version.
+func spareOf(version string) string { return version + ".spare" }
+
+// prepareSpare copies a published version to its spare in the background:
+// written as .tmp, synced, then renamed, so a spare that exists is whole.
+// Versions are never written again, so the spare stays a copy of it.
+func prepareSpare(version string) {
+	spare := spareOf(version)
+	done := make(chan struct{})
+	spares.Lock()
+	spares.writing[spare] = done
+	spares.Unlock()
+	go func() {
+		defer func() {
+			spares.Lock()
+			delete(spares.writing, spare)
+			spares.Unlock()
+			close(done)
+		}()
+		tmp := spare + ".tmp"
+		os.Remove(tmp)
+		if err := copyFile(version, tmp); err != nil {
+			os.Remove(tmp)
+			return
+		}
+		if err := fsyncFile(tmp); err != nil {
+			os.Remove(tmp)
+			return
+		}
+		if err := os.Rename(tmp, spare); err != nil {
+			os.Remove(tmp)
+		}
+	}()
+}
+
+// takeSpare moves base's spare copy to dst (waiting for it while this
+// process is still writing it: the rest of that copy is quicker than a new
+// one) and reports whether there was one.
+func takeSpare(base, dst string) bool {
+	spare := spareOf(base)
+	spares.Lock()
+	done := spares.writing[spare]
+	spares.Unlock()
+	if done != nil {
+		<-done
+	}
+	return os.Rename(spare, dst) == nil
+}
+
+// WaitSpares waits for the spare copies this process is writing (a
+// process about to exit, a test about to remove the directory).
+func WaitSpares() {
+	for {
+		spares.Lock()
+		var done chan struct{}
+		for _, d := range spares.writing {
+			done = d
+			break
+		}
+		spares.Unlock()
+		if done == nil {
+			return
+		}
+		<-done
+	}
 }
 
 // Dir is the warehouse directory.
@@ -70,6 +175,13 @@ func open(path string, readOnly, hardened bool, timeZone string) (*sql.DB, error
 			// ICU is compiled in but loads on first use; the zone must be
 			// set on every pooled connection.
 			init = append(init, "LOAD icu", "SET TimeZone = '"+strings.ReplaceAll(timeZone, "'", "")+"'")
+		}
+		if !readOnly && path != "" {
+			// A build's checkpoint spent half its time choosing FSST for
+			// string columns (0.26 s → 0.14 s for the 27 tables an
+			// incremental build rewrites); dictionary and the other
+			// methods still apply.
+			init = append(init, "SET disabled_compression_methods = 'fsst'")
 		}
 		if hardened {
 			init = append(init, "SET enable_external_access = false", "SET lock_configuration = true")
@@ -183,9 +295,17 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	defer lock.Close()
 	// One builder at a time; the kernel drops the lock if the process dies.
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return "", fmt.Errorf("another waymark build is running in %s", s.dir)
+		return "", fmt.Errorf("%w in %s", ErrBuildRunning, s.dir)
 	}
 	s.sweepUnpublished()
+	s.sweepSpares(base)
+	t0 := time.Now()
+	phase := func(name string) {
+		if s.log != nil {
+			s.log.Debug("build phase", "phase", name, "ms", time.Since(t0).Milliseconds())
+		}
+		t0 = time.Now()
+	}
 	name := "waymark-" + time.Now().UTC().Format("20060102T150405.000000000Z") + ".duckdb"
 	path := filepath.Join(s.dir, name)
 	// Build under a name readers never look for; rename once finished.
@@ -195,13 +315,16 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	// finds little left to write.
 	early := make(chan error, 1)
 	early <- nil
-	if base != "" {
+	if base != "" && s.spare && takeSpare(base, building) {
+		phase("spare") // synced when it was made
+	} else if base != "" {
 		if err := copyFile(base, building); err != nil {
 			os.Remove(building)
 			return "", err
 		}
 		<-early
 		go func() { early <- fsyncFile(building) }()
+		phase("copy")
 	}
 	db, err := open(building, false, false, s.timeZone)
 	if err != nil {
@@ -215,23 +338,29 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 		os.Remove(building + ".wal")
 		return "", err
 	}
+	phase("open")
 	if err := fill(ctx, db); err != nil {
 		return fail(err)
 	}
+	t0 = time.Now()
 	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
 		return fail(fmt.Errorf("checkpoint %s: %w", name, err))
 	}
+	phase("checkpoint")
 	if err := db.Close(); err != nil {
 		return fail(fmt.Errorf("close %s: %w", name, err))
 	}
+	phase("close")
 	if err := <-early; err != nil {
 		early <- nil
 		return fail(err)
 	}
 	early <- nil
+	phase("early sync")
 	if err := fsyncFile(building); err != nil {
 		return fail(err)
 	}
+	phase("sync")
 	faults.Point("warehouse.before-publish")
 	if err := os.Rename(building, path); err != nil {
 		return fail(fmt.Errorf("publish %s: %w", name, err))
@@ -240,6 +369,10 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 		return "", err
 	}
 	s.prune()
+	phase("publish")
+	if s.spare {
+		prepareSpare(path)
+	}
 	return path, nil
 }
 
@@ -288,6 +421,21 @@ func (s *Store) prune() {
 		}
 		os.Remove(p)
 		os.Remove(p + ".wal")
+	}
+}
+
+// sweepSpares removes the spare copies no build will take: those of
+// versions other than keep (the one the next build starts from), and
+// unfinished ones this process is not writing (a process that died).
+func (s *Store) sweepSpares(keep string) {
+	matches, _ := filepath.Glob(filepath.Join(s.dir, "*.spare*"))
+	spares.Lock()
+	defer spares.Unlock()
+	for _, m := range matches {
+		if m == spareOf(keep) || spares.writing[strings.TrimSuffix(m, ".tmp")] != nil {
+			continue
+		}
+		os.Remove(m)
 	}
 }
 

@@ -1,6 +1,7 @@
 package warehouse
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -216,5 +217,76 @@ func TestBuildFromCopiesTheBase(t *testing.T) {
 	}
 	if _, err := s.BuildFrom(ctx, filepath.Join(s.Dir(), "missing.duckdb"), nil); err == nil {
 		t.Error("a build from a missing version reported success")
+	}
+}
+
+// TestSpareCopy: a store WithSpare leaves, after publishing, a synced
+// copy of the new version that the next build from it takes instead of
+// copying; the result is the same, spares of other versions and
+// unfinished ones are swept, and a store without WithSpare makes none.
+func TestSpareCopy(t *testing.T) {
+	ctx := context.Background()
+	s := New(t.TempDir(), 5, "Asia/Shanghai").WithSpare()
+	base, err := s.Build(ctx, func(ctx context.Context, db *sql.DB) error {
+		_, err := db.ExecContext(ctx, "CREATE TABLE t AS SELECT 1 AS n")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	WaitSpares()
+	want, err := os.ReadFile(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(spareOf(base)); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("spare of %s: %d bytes, %v; want a copy of its %d bytes", base, len(got), err, len(want))
+	}
+	// Leftovers of another version and of a process that died.
+	stale := []string{filepath.Join(s.Dir(), "waymark-old.duckdb.spare"), filepath.Join(s.Dir(), "waymark-x.duckdb.spare.tmp")}
+	for _, p := range stale {
+		os.WriteFile(p, []byte("junk"), 0o644)
+	}
+	next, err := s.BuildFrom(ctx, base, func(ctx context.Context, db *sql.DB) error {
+		_, err := db.ExecContext(ctx, "INSERT INTO t VALUES (2)")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	WaitSpares()
+	if _, err := os.Stat(spareOf(base)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the build from %s did not take its spare: %v", base, err)
+	}
+	for _, p := range stale {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s left: %v", p, err)
+		}
+	}
+	for p, sum := range map[string]int{base: 1, next: 3} {
+		db, err := s.OpenVersion(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRow("SELECT sum(n) FROM t").Scan(&n); err != nil || n != sum {
+			t.Errorf("%s sums %d, %v; want %d", p, n, err, sum)
+		}
+		db.Close()
+	}
+	if _, err := os.Stat(spareOf(next)); err != nil {
+		t.Errorf("no spare of the new version: %v", err)
+	}
+	if vs, _ := s.Versions(); len(vs) != 2 {
+		t.Errorf("versions %v, want 2 (spares are not versions)", vs)
+	}
+	plain := New(t.TempDir(), 5, "Asia/Shanghai")
+	p, err := plain.Build(ctx, func(ctx context.Context, db *sql.DB) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	WaitSpares()
+	if _, err := os.Stat(spareOf(p)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a store without WithSpare made a spare: %v", err)
 	}
 }
