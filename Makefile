@@ -6,7 +6,7 @@ LDFLAGS := -X github.com/waymark-data/waymark/internal/cli.Version=$(VERSION)
 # DuckDB is linked statically through cgo; a pure-Go build is impossible.
 export CGO_ENABLED := 1
 
-.PHONY: all build demo test vet bench bench-all deps clean fuzz
+.PHONY: all build demo test vet bench bench-all deps clean fuzz screenshots
 
 all: build
 
@@ -51,6 +51,10 @@ bench: deps
 BENCH_ROWS ?= 10000000
 bench-all: deps
 	WAYMARK_BENCH_ROWS=$(BENCH_ROWS) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+## screenshots: the web face's pictures in docs/screenshots, taken by the browser test
+screenshots: deps
+	WAYMARK_SCREENSHOTS=1 $(GO) test -count=1 -run 'Browser' ./web
 
 clean:
 	rm -rf bin data
