@@ -124,11 +124,13 @@ latency() { # the drop-to-PostgreSQL figure, or why it was not measured
 }
 
 model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+# Before the report is opened: writing it would mark the tree dirty.
+commit=$(git describe --always --dirty 2>/dev/null || echo unknown)
 {
 	echo "# Waymark performance report"
 	echo
 	echo "Written by \`make bench\` (scripts/bench.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'),"
-	echo "commit \`$(git describe --always --dirty 2>/dev/null || echo unknown)\`, on $(nproc) cores ($model),"
+	echo "commit \`$commit\`, on $(nproc) cores ($model),"
 	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Each figure is **min / median of $RUNS runs**;"
 	echo "each baseline is measured in the same process run, on the same files. The"
 	echo "machine is shared: read the ratios, not the absolute rates.${ingest_note:+ $ingest_note}"
