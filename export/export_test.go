@@ -344,3 +344,23 @@ func nodeTools(t *testing.T) string {
 	}
 	return dir
 }
+
+// A lake file that cannot be read fails the export, naming the file: the
+// build sets such a file aside and goes on, but an export without its rows
+// would pass for complete.
+func TestUnreadableLakeFileFailsTheExport(t *testing.T) {
+	l, ds := testLake(t)
+	files, _, err := l.Committed("zw_industrial_solid_waste")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("files %v: %v", files, err)
+	}
+	broken := files[len(files)-1]
+	if err := os.WriteFile(broken, []byte("PAR1 not a parquet file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), Options{Lake: l, Datasets: ds, Seeds: waymark.Seeds(""), SQL: waymark.SQL(""),
+		TimeZone: "Asia/Shanghai", What: "zw-18", Dir: filepath.Join(t.TempDir(), "export"), Version: "test"})
+	if err == nil || !strings.Contains(err.Error(), "cannot be read") || !strings.Contains(err.Error(), broken) {
+		t.Fatalf("export over a damaged file: %v; want an error naming %s", err, broken)
+	}
+}

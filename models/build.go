@@ -748,23 +748,36 @@ func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]
 }
 
 func lakeTable(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column) error {
-	defs := make([]string, len(cols))
-	names := make([]string, len(cols))
-	for i, c := range cols {
-		defs[i] = sqltext.Ident(c.Name) + " " + c.Type.SQL()
-		names[i] = sqltext.Ident(c.Name)
-	}
-	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE TABLE %s (%s)", table, strings.Join(defs, ", "))); err != nil {
-		return fmt.Errorf("create %s: %w", table, err)
-	}
-	return appendLake(ctx, db, table, files, cols)
+	return LoadLakeTable(ctx, db, table, files, cols, "")
 }
 
-// appendLake loads files into an existing lake table (see loadReadable).
-func appendLake(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column) error {
+// LoadLakeTable creates table with the lake columns cols (a contract's,
+// the quarantine's, the run ledger's) and loads the rows of files that
+// where keeps (SQL over those columns; empty keeps all). Files written
+// under an older contract load with NULLs for the columns they lack. A
+// file DuckDB cannot read is set aside and listed in lake_unreadable
+// (table, file, reason), the rest load: the build goes on without it, and
+// a caller that must not (an export) looks there.
+func LoadLakeTable(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column, where string) error {
+	defs := make([]string, len(cols))
+	for i, c := range cols {
+		defs[i] = sqltext.Ident(c.Name) + " " + c.Type.SQL()
+	}
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("CREATE OR REPLACE TABLE %s (%s)", table, strings.Join(defs, ", "))); err != nil {
+		return fmt.Errorf("create %s: %w", table, err)
+	}
+	return appendLake(ctx, db, table, files, cols, where)
+}
+
+// appendLake loads the rows of files that where keeps (empty: all) into an
+// existing lake table (see loadReadable).
+func appendLake(ctx context.Context, db *sql.DB, table string, files []string, cols []lake.Column, where string) error {
 	names := make([]string, len(cols))
 	for i, c := range cols {
 		names[i] = sqltext.Ident(c.Name)
+	}
+	if where != "" {
+		where = " WHERE " + where
 	}
 	load := func(files []string) error {
 		list := make([]string, len(files))
@@ -773,8 +786,8 @@ func appendLake(ctx context.Context, db *sql.DB, table string, files []string, c
 		}
 		// Columns are named explicitly so files written under an older
 		// contract (fewer columns) still load: union_by_name fills NULLs.
-		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)",
-			table, strings.Join(names, ", "), strings.Join(names, ", "), strings.Join(list, ", "))
+		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)%s",
+			table, strings.Join(names, ", "), strings.Join(names, ", "), strings.Join(list, ", "), where)
 		_, err := db.ExecContext(ctx, q)
 		return err
 	}

@@ -668,7 +668,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			newQuarantine = append(newQuarantine, q...)
 		}
 		t := time.Now()
-		if err := appendLake(ctx, db, "lake_"+n, files, o.Datasets[n].LakeColumns()); err != nil {
+		if err := appendLake(ctx, db, "lake_"+n, files, o.Datasets[n].LakeColumns(), ""); err != nil {
 			return fmt.Errorf("append to lake_%s: %w", n, err)
 		}
 		dirty = append(dirty, "lake_"+n)
@@ -694,7 +694,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			return err
 		}
 	} else if len(newQuarantine) > 0 {
-		if err := appendLake(ctx, db, "lake_quarantine", newQuarantine, pipelines.QuarantineColumns); err != nil {
+		if err := appendLake(ctx, db, "lake_quarantine", newQuarantine, pipelines.QuarantineColumns, ""); err != nil {
 			return fmt.Errorf("append to lake_quarantine: %w", err)
 		}
 		dirty = append(dirty, "lake_quarantine")
@@ -702,7 +702,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	if pl.runs {
 		added, ok := pl.added(in, "run:")
 		if ok {
-			if err := appendLake(ctx, db, "lake_runs", added, pipelines.RunColumns); err != nil {
+			if err := appendLake(ctx, db, "lake_runs", added, pipelines.RunColumns, ""); err != nil {
 				return fmt.Errorf("append to lake_runs: %w", err)
 			}
 			dirty = append(dirty, "lake_runs", "lake_unreadable")
