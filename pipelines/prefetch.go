@@ -32,12 +32,13 @@ type rowsBatch struct {
 }
 
 const (
-	prefetchRows  = 1024
-	prefetchBytes = 4 << 20
+	prefetchRows    = 1024
+	prefetchBytes   = 2 << 20
+	prefetchBatches = 8 // decoded ahead: the validator rarely waits (16 MiB of cells at most)
 )
 
 func newPrefetch(src connectors.RowReader) *prefetch {
-	p := &prefetch{src: src, ch: make(chan rowsBatch, 4), stop: make(chan struct{})}
+	p := &prefetch{src: src, ch: make(chan rowsBatch, prefetchBatches), stop: make(chan struct{})}
 	go func() {
 		defer close(p.ch)
 		for {

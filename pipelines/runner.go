@@ -566,6 +566,11 @@ type rowBatch struct {
 
 const batchRows = 2048
 
+// writeBatches is how many row batches circulate between validation and
+// encoding: with room for a few, neither side stops at every batch to
+// wait for the other (measured: a sixth faster on one large file than 3).
+const writeBatches = 6
+
 // batches recycles row batches across inputs: a run of many small logger
 // files otherwise allocates and clears megabytes per file that its few
 // hundred rows never touch.
@@ -579,8 +584,8 @@ func getBatch(width int) *rowBatch {
 }
 
 func newBatchWriter(w *lake.PartitionedWriter, width int) *batchWriter {
-	b := &batchWriter{w: w, width: width, todo: make(chan *rowBatch, 2), free: make(chan *rowBatch, 3), done: make(chan error, 1)}
-	for i := 0; i < 3; i++ {
+	b := &batchWriter{w: w, width: width, todo: make(chan *rowBatch, writeBatches-1), free: make(chan *rowBatch, writeBatches), done: make(chan error, 1)}
+	for i := 0; i < writeBatches; i++ {
 		b.free <- getBatch(width)
 	}
 	go func() {
