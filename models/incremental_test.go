@@ -200,7 +200,6 @@ func overlay(t *testing.T, fsys fs.FS, edits map[string]func(string) string) fs.
 // a new day reruns the models that judge by it, a changed model reruns it
 // and its descendants, changed seeds build in full.
 func TestIncrementalBuildEqualsFull(t *testing.T) {
-	ctx := context.Background()
 	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
 	if err != nil {
 		t.Fatal(err)
@@ -211,21 +210,12 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	commitInput(t, l, ds["sensor_readings"], "sensors01", jan, rainReadings("2023-01-15", 24))
 	store := warehouse.New(t.TempDir(), 10, "Asia/Shanghai")
 	base := Options{Store: store, Lake: l, Datasets: ds, Seeds: waymark.Seeds(""), SQL: waymark.SQL(""), Log: slog.Default()}
-	build := func(o Options, now time.Time) Result {
-		t.Helper()
-		o.Now = now
-		res, err := Run(ctx, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
 	now := time.Date(2023, 3, 10, 2, 0, 0, 0, time.UTC)
-	if res := build(base, now); res.Mode != "full" || res.Reason != "no previous version" {
+	if res := buildAt(t, base, now); res.Mode != "full" || res.Reason != "no previous version" {
 		t.Fatalf("first build: %s (%s), want full (no previous version)", res.Mode, res.Reason)
 	}
 	// Nothing changed: only what reads the clock or the history reruns.
-	res := build(base, now.Add(time.Hour))
+	res := buildAt(t, base, now.Add(time.Hour))
 	if res.Mode != "incremental" || len(res.Changed) != 0 {
 		t.Fatalf("second build: %s (%s), changed %v; want incremental, nothing changed", res.Mode, res.Reason, res.Changed)
 	}
@@ -253,7 +243,7 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	feb := time.Date(2023, 3, 4, 2, 0, 0, 0, time.UTC)
 	commitInput(t, l, ds["indicator_reports"], "reports02", feb, monthReports("2023-02-01", "旗生态环境局", map[string]string{"zw-01": "55", "zw-02": "61"}))
 	now3 := now.Add(2 * time.Hour)
-	res = build(base, now3)
+	res = buildAt(t, base, now3)
 	if res.Mode != "incremental" || !slices.Equal(res.Changed, []string{"indicator_reports"}) {
 		t.Fatalf("after a submission: %s (%s), changed %v; want incremental, indicator_reports", res.Mode, res.Reason, res.Changed)
 	}
@@ -266,7 +256,7 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	// The same lake, clock and previous version, built in full elsewhere.
 	full := base
 	full.Store, full.Previous, full.Full = warehouse.New(t.TempDir(), 10, "Asia/Shanghai"), before, true
-	if r := build(full, now3); r.Mode != "full" {
+	if r := buildAt(t, full, now3); r.Mode != "full" {
 		t.Fatalf("--full built %s", r.Mode)
 	}
 	inc, _ := store.Current()
@@ -287,7 +277,7 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	// An input written again (re-ingested with other rows): its data set
 	// is reloaded whole, not appended to.
 	commitInput(t, l, ds["indicator_reports"], "reports02", feb.Add(time.Minute), monthReports("2023-02-01", "旗生态环境局", map[string]string{"zw-01": "57"}))
-	res = build(base, now.Add(3*time.Hour))
+	res = buildAt(t, base, now.Add(3*time.Hour))
 	if res.Mode != "incremental" || !slices.Equal(res.Changed, []string{"indicator_reports"}) {
 		t.Fatalf("after an input written again: %s (%s), changed %v", res.Mode, res.Reason, res.Changed)
 	}
@@ -304,7 +294,7 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	}
 
 	// A new day: what judges deadlines by build_context.today reruns.
-	res = build(base, now.Add(24*time.Hour))
+	res = buildAt(t, base, now.Add(24*time.Hour))
 	if res.Mode != "incremental" || !slices.Contains(res.Built, "mart_reporting_timeliness") || slices.Contains(res.Built, "stg_sensor_readings") {
 		t.Errorf("a new day: %s, rebuilt %v; want mart_reporting_timeliness, not stg_sensor_readings", res.Mode, res.Built)
 	}
@@ -314,7 +304,7 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	commented.SQL = overlay(t, waymark.SQL(""), map[string]func(string) string{
 		"intermediate/int_gh_readings_clean.sql": func(s string) string { return s + "\n-- edited\n" },
 	})
-	res = build(commented, now.Add(25*time.Hour))
+	res = buildAt(t, commented, now.Add(25*time.Hour))
 	if res.Mode != "incremental" || !slices.Contains(res.Built, "int_gh_readings_clean") || slices.Contains(res.Built, "int_gh_site_hourly") ||
 		slices.Contains(res.Built, "stg_sensor_readings") {
 		t.Errorf("a model changed in a comment: %s, rebuilt %v; want int_gh_readings_clean, not int_gh_site_hourly", res.Mode, res.Built)
@@ -327,14 +317,14 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	})
 	before, _ = store.Current()
 	now4 := now.Add(25*time.Hour + time.Minute)
-	res = build(changed, now4)
+	res = buildAt(t, changed, now4)
 	if res.Mode != "incremental" || !slices.Contains(res.Built, "int_gh_readings_clean") || !slices.Contains(res.Built, "int_gh_site_hourly") ||
 		slices.Contains(res.Built, "stg_sensor_readings") || slices.Contains(res.Built, "stg_indicator_reports") {
 		t.Errorf("a changed model: %s, rebuilt %v; want int_gh_readings_clean and its descendants only", res.Mode, res.Built)
 	}
 	full = changed
 	full.Store, full.Previous, full.Full = warehouse.New(t.TempDir(), 10, "Asia/Shanghai"), before, true
-	build(full, now4)
+	buildAt(t, full, now4)
 	inc, _ = store.Current()
 	ref, _ = full.Store.Current()
 	sameTables(t, inc, ref, "waymark_build_inputs", "waymark_test_results")
@@ -344,7 +334,7 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	more := overlay(t, waymark.Seeds(""), nil).(fstest.MapFS)
 	more["zz_note.csv"] = &fstest.MapFile{Data: []byte("note\nan extra seed\n")}
 	seeds.Seeds = more
-	if res = build(seeds, now.Add(26*time.Hour)); res.Mode != "full" || res.Reason != "seeds changed" {
+	if res = buildAt(t, seeds, now.Add(26*time.Hour)); res.Mode != "full" || res.Reason != "seeds changed" {
 		t.Errorf("changed seeds: %s (%s), want full (seeds changed)", res.Mode, res.Reason)
 	}
 	// A version that cannot be read: full, and why.
@@ -357,7 +347,7 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if res := build(bad, now.Add(27*time.Hour)); res.Mode != "full" || !strings.Contains(res.Reason, "unreadable") {
+		if res := buildAt(t, bad, now.Add(27*time.Hour)); res.Mode != "full" || !strings.Contains(res.Reason, "unreadable") {
 			t.Errorf("a previous version %s: %s (%s), want full (unreadable)", what, res.Mode, res.Reason)
 		}
 	}
@@ -380,20 +370,11 @@ func TestIncrementalClockChain(t *testing.T) {
 		"inspection_date": "2023-02-01", "inspector": "张三", "finding": "发生灾情", "warning_level": "红色", "observed_at": "2023-02-01T08:00:00Z"}})
 	store := warehouse.New(t.TempDir(), 10, "Asia/Shanghai")
 	o := Options{Store: store, Lake: l, Datasets: ds, Seeds: waymark.Seeds(""), SQL: waymark.SQL(""), Log: slog.Default()}
-	build := func(o Options, now time.Time) Result {
-		t.Helper()
-		o.Now = now
-		res, err := Run(ctx, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res
-	}
 	now := time.Date(2023, 2, 3, 10, 0, 0, 0, time.UTC)
-	build(o, now)
+	buildAt(t, o, now)
 	before, _ := store.Current()
 	later := now.Add(time.Hour)
-	res := build(o, later)
+	res := buildAt(t, o, later)
 	if res.Mode != "incremental" || !slices.Contains(res.Built, "int_gh_reports") || !slices.Contains(res.Built, "mart_gh_alerts") {
 		t.Errorf("an hour later, a danger unreported: %s (%s), rebuilt %v; want int_gh_reports and mart_gh_alerts", res.Mode, res.Reason, res.Built)
 	}
@@ -408,7 +389,7 @@ func TestIncrementalClockChain(t *testing.T) {
 	db.Close()
 	full := o
 	full.Store, full.Previous, full.Full = warehouse.New(t.TempDir(), 10, "Asia/Shanghai"), before, true
-	build(full, later)
+	buildAt(t, full, later)
 	ref, _ := full.Store.Current()
 	sameTables(t, res.Path, ref, "waymark_build_inputs", "waymark_test_results")
 	sameTestResults(t, res.Path, ref)
@@ -455,4 +436,15 @@ func sameTestResults(t *testing.T, a, b string) {
 	if na < 600 || diff != 0 {
 		t.Errorf("waymark_test_results: %d results, %d differ from a full build's", na, diff)
 	}
+}
+
+// buildAt runs a build of o as if at now.
+func buildAt(t *testing.T, o Options, now time.Time) Result {
+	t.Helper()
+	o.Now = now
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
