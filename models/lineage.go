@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -49,10 +48,9 @@ func Lineage(fsys fs.FS, tables []string) (Graph, error) {
 	names = append(names, tables...)
 	g := Graph{index: map[string]int{}}
 	for _, m := range ms {
-		body := reComment.ReplaceAllString(m.SQL, "")
 		var reads []string
 		for _, n := range names {
-			if n != m.Name && regexp.MustCompile(`\b`+regexp.QuoteMeta(n)+`\b`).MatchString(body) {
+			if n != m.Name && mentions(m, n) { // the runner's own rule
 				reads = append(reads, n)
 			}
 		}
