@@ -425,13 +425,10 @@ func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]
 				inputs = append(inputs, n+"/"+m.Checksum)
 			}
 		}
-		files, qfiles, err := l.Committed(n)
-		if err != nil {
-			return nil, err
-		}
-		quarantine = append(quarantine, qfiles...)
+		files := l.Of(n, ms)
+		quarantine = append(quarantine, files.Quarantine...)
 		if need["lake_"+n] {
-			if err := lakeTable(ctx, db, "lake_"+n, files, datasets[n].LakeColumns(), "_submitted_at", cutoff, only["lake_"+n]); err != nil {
+			if err := lakeTable(ctx, db, "lake_"+n, files.Data, datasets[n].LakeColumns(), "_submitted_at", cutoff, only["lake_"+n], sqltext.InputsFilter(files)); err != nil {
 				return nil, err
 			}
 		}
@@ -461,13 +458,15 @@ func submittedBefore(s string, cutoff time.Time) bool {
 // lakeTable loads a lake table as the build does (models.LoadLakeTable),
 // keeping the rows submitted before cutoff (when set) that cond (when set)
 // keeps.
-func lakeTable(ctx context.Context, db *sql.DB, name string, files []string, cols []lake.Column, timeCol string, cutoff *time.Time, cond string) error {
+func lakeTable(ctx context.Context, db *sql.DB, name string, files []string, cols []lake.Column, timeCol string, cutoff *time.Time, cond ...string) error {
 	var conds []string
 	if cutoff != nil {
 		conds = append(conds, fmt.Sprintf("%s < TIMESTAMPTZ %s", sqltext.Ident(timeCol), sqltext.String(cutoff.UTC().Format("2006-01-02 15:04:05+00"))))
 	}
-	if cond != "" {
-		conds = append(conds, cond)
+	for _, c := range cond {
+		if c != "" {
+			conds = append(conds, "("+c+")")
+		}
 	}
 	return models.LoadLakeTable(ctx, db, name, files, cols, strings.Join(conds, " AND "))
 }

@@ -350,11 +350,11 @@ func nodeTools(t *testing.T) string {
 // would pass for complete.
 func TestUnreadableLakeFileFailsTheExport(t *testing.T) {
 	l, ds := testLake(t)
-	files, _, err := l.Committed("zw_industrial_solid_waste")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("files %v: %v", files, err)
+	in, err := l.Committed("zw_industrial_solid_waste")
+	if err != nil || len(in.Data) == 0 {
+		t.Fatalf("files %v: %v", in.Data, err)
 	}
-	broken := files[len(files)-1]
+	broken := in.Data[len(in.Data)-1]
 	if err := os.WriteFile(broken, []byte("PAR1 not a parquet file"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func directBuild(tb testing.TB, dir string, o Options, now time.Time) time.Durat
 	must(loadContracts(ctx, db, o.Datasets))
 	// The lake tables as one CREATE TABLE AS read_parquet each.
 	var quarantined []string
-	create := func(table string, files []string, cols []lake.Column) {
+	create := func(table string, files []string, cols []lake.Column, where string) {
 		names := make([]string, len(cols))
 		for i, c := range cols {
 			names[i] = fmt.Sprintf("CAST(%s AS %s) AS %s", sqltext.Ident(c.Name), c.Type.SQL(), sqltext.Ident(c.Name))
@@ -88,19 +88,22 @@ func directBuild(tb testing.TB, dir string, o Options, now time.Time) time.Durat
 		for i, f := range files {
 			list[i] = sqltext.String(f)
 		}
-		must(exec(ctx, db, fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)",
-			table, strings.Join(names, ", "), strings.Join(list, ", "))))
+		if where != "" {
+			where = " WHERE " + where
+		}
+		must(exec(ctx, db, fmt.Sprintf("CREATE TABLE %s AS SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)%s",
+			table, strings.Join(names, ", "), strings.Join(list, ", "), where)))
 	}
 	for _, n := range slices.Sorted(maps.Keys(o.Datasets)) {
-		files, q, err := o.Lake.Committed(n)
+		files, err := o.Lake.Committed(n)
 		must(err)
-		quarantined = append(quarantined, q...)
-		create("lake_"+n, files, o.Datasets[n].LakeColumns())
+		quarantined = append(quarantined, files.Quarantine...)
+		create("lake_"+n, files.Data, o.Datasets[n].LakeColumns(), sqltext.InputsFilter(files))
 	}
-	create("lake_quarantine", quarantined, pipelines.QuarantineColumns)
+	create("lake_quarantine", quarantined, pipelines.QuarantineColumns, "")
 	runs, err := o.Lake.RunFiles()
 	must(err)
-	create("lake_runs", runs, pipelines.RunColumns)
+	create("lake_runs", runs, pipelines.RunColumns, "")
 	must(exec(ctx, db, `CREATE TABLE lake_unreadable (lake_table VARCHAR, file VARCHAR, reason VARCHAR)`))
 	must(loadSubmissions(ctx, db, o.Lake, o.Datasets, nil))
 	must(loadHistory(ctx, db, ""))

@@ -726,9 +726,9 @@ func loadLake(ctx context.Context, db *sql.DB, l lake.Lake, datasets map[string]
 		if err != nil {
 			return err
 		}
-		files, qfiles := committedOf(l, n, ms)
-		quarantined = append(quarantined, qfiles...)
-		if err := lakeTable(ctx, db, "lake_"+n, files, datasets[n].LakeColumns()); err != nil {
+		files := l.Of(n, ms)
+		quarantined = append(quarantined, files.Quarantine...)
+		if err := LoadLakeTable(ctx, db, "lake_"+n, files.Data, datasets[n].LakeColumns(), sqltext.InputsFilter(files)); err != nil {
 			return err
 		}
 		if csv, ok := given[n]; ok {

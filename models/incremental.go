@@ -283,17 +283,6 @@ func manifestsOf(l lake.Lake, n string, in buildInputs) ([]*lake.Manifest, error
 	return out, nil
 }
 
-// committedOf is lake.Committed for the inputs ms.
-func committedOf(l lake.Lake, n string, ms []*lake.Manifest) (data, quarantine []string) {
-	for _, m := range ms {
-		d, q := l.InputFiles(n, m)
-		data = append(data, d...)
-		quarantine = append(quarantine, q...)
-	}
-	sort.Strings(data)
-	return data, quarantine
-}
-
 // runsOf lists the run ledger's files, as recorded when in has them.
 func runsOf(l lake.Lake, in buildInputs) ([]string, error) {
 	if in == nil {
@@ -610,7 +599,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	}
 	phase("history")
 	// Reload the changed data sets, then what is derived from all of them.
-	reload := func(table string, files []string, cols []lake.Column) error {
+	reload := func(table string, files []string, cols []lake.Column, where string) error {
 		for _, s := range []string{"DROP TABLE IF EXISTS " + sqltext.Ident(table), "DELETE FROM lake_unreadable WHERE lake_table = " + sqltext.String(table)} {
 			if _, err := db.ExecContext(ctx, s); err != nil {
 				return fmt.Errorf("reload %s: %w", table, err)
@@ -618,7 +607,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		}
 		dirty = append(dirty, table)
 		t := time.Now()
-		err := lakeTable(ctx, db, table, files, cols)
+		err := LoadLakeTable(ctx, db, table, files, cols, where)
 		log.Debug("reloaded", "table", table, "files", len(files), "ms", time.Since(t).Milliseconds())
 		return err
 	}
@@ -647,8 +636,8 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			if err != nil {
 				return err
 			}
-			files, _ := committedOf(o.Lake, n, all)
-			if err := reload("lake_"+n, files, o.Datasets[n].LakeColumns()); err != nil {
+			files := o.Lake.Of(n, all)
+			if err := reload("lake_"+n, files.Data, o.Datasets[n].LakeColumns(), sqltext.InputsFilter(files)); err != nil {
 				return err
 			}
 			for _, t := range []string{"lake_inputs", "lake_submissions"} {
@@ -661,21 +650,17 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			}
 			continue
 		}
-		var files []string
-		for _, m := range ms {
-			d, q := o.Lake.InputFiles(n, m)
-			files = append(files, d...)
-			newQuarantine = append(newQuarantine, q...)
-		}
+		files := o.Lake.Of(n, ms)
+		newQuarantine = append(newQuarantine, files.Quarantine...)
 		t := time.Now()
-		if err := appendLake(ctx, db, "lake_"+n, files, o.Datasets[n].LakeColumns(), ""); err != nil {
+		if err := appendLake(ctx, db, "lake_"+n, files.Data, o.Datasets[n].LakeColumns(), sqltext.InputsFilter(files)); err != nil {
 			return fmt.Errorf("append to lake_%s: %w", n, err)
 		}
 		dirty = append(dirty, "lake_"+n)
 		if err := insertInputs(ctx, db, n, o.Datasets[n], ms, true); err != nil {
 			return err
 		}
-		log.Debug("appended", "table", "lake_"+n, "inputs", len(ms), "files", len(files), "ms", time.Since(t).Milliseconds())
+		log.Debug("appended", "table", "lake_"+n, "inputs", len(ms), "files", len(files.Data), "ms", time.Since(t).Milliseconds())
 	}
 	if len(pl.datasets) > 0 {
 		dirty = append(dirty, "lake_inputs", "lake_submissions", "lake_unreadable")
@@ -687,10 +672,9 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			if err != nil {
 				return err
 			}
-			_, q := committedOf(o.Lake, n, all)
-			quarantined = append(quarantined, q...)
+			quarantined = append(quarantined, o.Lake.Of(n, all).Quarantine...)
 		}
-		if err := reload("lake_quarantine", quarantined, pipelines.QuarantineColumns); err != nil {
+		if err := reload("lake_quarantine", quarantined, pipelines.QuarantineColumns, ""); err != nil {
 			return err
 		}
 	} else if len(newQuarantine) > 0 {
@@ -711,7 +695,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 			if err != nil {
 				return err
 			}
-			if err := reload("lake_runs", runs, pipelines.RunColumns); err != nil {
+			if err := reload("lake_runs", runs, pipelines.RunColumns, ""); err != nil {
 				return err
 			}
 		}

@@ -39,7 +39,8 @@ func TestParallelBatchedRunMatchesOneAtATime(t *testing.T) {
 		if len(tmp) != 0 {
 			t.Errorf("temp files left: %v", tmp)
 		}
-		data, _, err := r.Lake.Committed("sensor_readings")
+		in, err := r.Lake.Committed("sensor_readings")
+		data := in.Data
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -84,17 +84,17 @@ func Status(ctx context.Context, in StatusInput) ([]sqltext.Table, error) {
 	var fresh []string
 	for _, n := range slices.Sorted(maps.Keys(in.Datasets)) {
 		d := in.Datasets[n]
-		files, _, err := in.Lake.Committed(n)
+		files, err := in.Lake.Committed(n)
 		if err != nil {
 			return nil, err
 		}
-		if len(files) > 0 {
+		if len(files.Data) > 0 {
 			newest := "NULL"
 			if d.PartitionBy != "" {
 				newest = fmt.Sprintf("max(%s)::VARCHAR", sqltext.Ident(d.PartitionBy))
 			}
-			fresh = append(fresh, fmt.Sprintf(`SELECT %s AS dataset, %s AS newest_data, strftime(max(_ingested_at), '%%Y-%%m-%%d %%H:%%M') AS last_arrival, count(*) AS rows FROM read_parquet(%s, union_by_name=true)`,
-				sqltext.String(n), newest, fileList(files)))
+			fresh = append(fresh, fmt.Sprintf(`SELECT %s AS dataset, %s AS newest_data, strftime(max(_ingested_at), '%%Y-%%m-%%d %%H:%%M') AS last_arrival, count(*) AS rows FROM read_parquet(%s, union_by_name=true) WHERE %s`,
+				sqltext.String(n), newest, fileList(files.Data), keepRows(files)))
 		} else {
 			fresh = append(fresh, fmt.Sprintf(`SELECT %s AS dataset, NULL AS newest_data, NULL AS last_arrival, 0 AS rows`, sqltext.String(n)))
 		}
@@ -123,7 +123,7 @@ func Status(ctx context.Context, in StatusInput) ([]sqltext.Table, error) {
 
 // expectSubmissions records who owes a monthly data set for the period and
 // what they sent.
-func expectSubmissions(ctx context.Context, db *sql.DB, in StatusInput, d *Dataset, files []string) error {
+func expectSubmissions(ctx context.Context, db *sql.DB, in StatusInput, d *Dataset, files lake.Inputs) error {
 	if d.Frequency != "monthly" || len(d.Departments) == 0 || d.DueDay == 0 {
 		return nil
 	}
@@ -133,13 +133,13 @@ func expectSubmissions(ctx context.Context, db *sql.DB, in StatusInput, d *Datas
 			return err
 		}
 	}
-	if len(files) == 0 {
+	if len(files.Data) == 0 {
 		return nil
 	}
 	q := fmt.Sprintf(`INSERT INTO received SELECT %s, coalesce(n.canonical, l.department), min(_submitted_at), count(DISTINCT _checksum), count(*)
 		FROM read_parquet(%s, union_by_name=true) l LEFT JOIN dept_names n ON n.name = l.department
-		WHERE date_trunc('month', %s) = ? GROUP BY ALL`,
-		sqltext.String(d.Name), fileList(files), sqltext.Ident(d.PartitionBy))
+		WHERE date_trunc('month', %s) = ? AND %s GROUP BY ALL`,
+		sqltext.String(d.Name), fileList(files.Data), sqltext.Ident(d.PartitionBy), keepRows(files))
 	if _, err := db.ExecContext(ctx, q, in.Period); err != nil {
 		return fmt.Errorf("submissions of %s: %w", d.Name, err)
 	}
@@ -155,6 +155,15 @@ func fileList(files []string) string {
 	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
+// keepRows is the condition on the rows of files' data files that are
+// files' own (true unless they share files with other inputs).
+func keepRows(files lake.Inputs) string {
+	if f := sqltext.InputsFilter(files); f != "" {
+		return f
+	}
+	return "true"
+}
+
 // PreviousEntities reads, from the lake's committed inputs, the
 // enterprises a department reported in the latest period before p, so next
 // month's template lists them already. Data sets without enterprise columns
@@ -168,20 +177,21 @@ func PreviousEntities(ctx context.Context, l lake.Lake, ds *Dataset, dept string
 	if ds.PartitionBy == "" {
 		return nil, nil
 	}
-	files, _, err := l.Committed(ds.Name)
-	if err != nil || len(files) == 0 {
+	files, err := l.Committed(ds.Name)
+	if err != nil || len(files.Data) == 0 {
 		return nil, err
 	}
+	keep := keepRows(files)
 	db, err := warehouse.Scratch("")
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
 	period := sqltext.Ident(ds.PartitionBy)
-	q := fmt.Sprintf(`WITH l AS (SELECT * FROM read_parquet(%s, union_by_name=true) WHERE department = ? AND %s < ?)
+	q := fmt.Sprintf(`WITH l AS (SELECT * FROM read_parquet(%s, union_by_name=true) WHERE department = ? AND %s < ? AND %s)
 		SELECT DISTINCT enterprise_code, coalesce(enterprise_name, '') FROM l
 		WHERE enterprise_code IS NOT NULL AND %s = (SELECT max(%s) FROM l) ORDER BY 1`,
-		fileList(files), period, period, period)
+		fileList(files.Data), period, keep, period, period)
 	rows, err := db.QueryContext(ctx, q, dept, p)
 	if err != nil {
 		return nil, fmt.Errorf("previous entities of %s: %w", ds.Name, err)

@@ -154,13 +154,15 @@ func (s *Server) datasetHistory(ctx context.Context, db *sql.DB, ds *pipelines.D
 	if _, _, ok := ds.Column("department"); !ok || ds.PartitionBy == "" {
 		return nil, nil
 	}
-	files, quar, err := s.o.Lake.Committed(ds.Name)
-	if err != nil {
-		return nil, err
-	}
 	manifests, err := s.o.Lake.Manifests(ds.Name)
 	if err != nil {
 		return nil, err
+	}
+	in := s.o.Lake.Of(ds.Name, manifests)
+	files, quar := in.Data, in.Quarantine
+	keep := "true"
+	if f := sqltext.InputsFilter(in); f != "" {
+		keep = f
 	}
 	byCk := map[string]*lake.Manifest{}
 	for _, m := range manifests {
@@ -185,7 +187,7 @@ func (s *Server) datasetHistory(ctx context.Context, db *sql.DB, ds *pipelines.D
 WITH r AS (
     SELECT _checksum AS checksum, _file AS file, _source AS source, _submitted_at AS submitted_at, _ingested_at AS ingested_at,
            department AS dept, %s AS period, concat_ws('|', %s) AS k, concat_ws('|', %s) AS v
-    FROM read_parquet(%s, union_by_name = true)
+    FROM read_parquet(%s, union_by_name = true) WHERE %s
 ), subs AS (
     SELECT checksum, dept, period, any_value(file) AS file, any_value(source) AS source, min(submitted_at) AS submitted_at,
            min(ingested_at) AS ingested_at, count(*) AS accepted
@@ -210,7 +212,7 @@ SELECT v.checksum, v.dept, v.file, v.source, v.submitted_at, v.period, coalesce(
        CASE WHEN v.due IS NULL THEN '' WHEN v.submitted_at::DATE < v.due THEN '按时' ELSE '逾期' END AS on_time,
        v.accepted, v.version, v.versions, coalesce(diff.added, 0), coalesce(diff.removed, 0), coalesce(diff.changed, 0)
 FROM versions v LEFT JOIN diff USING (checksum, dept, period)`,
-			period, strings.Join(keys, ", "), strings.Join(vals, ", "), fileList(files), due)
+			period, strings.Join(keys, ", "), strings.Join(vals, ", "), fileList(files), keep, due)
 		rows, err := db.QueryContext(ctx, q)
 		if err != nil {
 			return nil, err

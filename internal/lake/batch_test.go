@@ -41,9 +41,9 @@ func TestBatchCommitsManifestsLast(t *testing.T) {
 	if err := l.Batch.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	data, _, err := l.Committed("ds")
-	if err != nil || len(data) != 2 {
-		t.Fatalf("committed %v, %v; want 2 files", data, err)
+	in, err := l.Committed("ds")
+	if err != nil || len(in.Data) != 2 {
+		t.Fatalf("committed %v, %v; want 2 files", in.Data, err)
 	}
 	// One sync per directory: the partition, then the manifests.
 	want := []string{filepath.Join(l.Root, "ds", "month=2023-01"), filepath.Join(l.Root, "_manifest", "ds")}

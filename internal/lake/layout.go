@@ -170,38 +170,64 @@ func (l Lake) Glob(dataset string) string {
 	return filepath.Join(l.Root, dataset, "**", "*.parquet")
 }
 
+// Inputs is what a reader loads of a set of finished inputs: their data
+// files, each once, their quarantine files and, when a data file holds
+// the rows of several inputs (see Manifest.Shared), the checksums whose
+// rows are theirs.
+type Inputs struct {
+	Data       []string
+	Quarantine []string
+	// Only, when not nil, lists the checksums of the inputs: a reader keeps
+	// only the rows whose _checksum is one of them. A shared file may hold
+	// rows of an input whose manifest the reader does not see (a batch
+	// whose manifests are being renamed, or one a build has not recorded).
+	Only []string
+}
+
 // Committed lists the files of a data set that belong to finished inputs:
 // data files and the quarantine files of inputs with rejected rows. An input
 // is in the lake once its manifest exists (the manifest is written last),
 // so a reader beside an ingest never sees half an input. This is the one
-// definition of what is in the lake; every reader lists files through it.
-func (l Lake) Committed(dataset string) (data, quarantine []string, err error) {
+// definition of what is in the lake; every reader lists files through it
+// (or through Of for some of the inputs).
+func (l Lake) Committed(dataset string) (Inputs, error) {
 	ms, err := l.Manifests(dataset)
 	if err != nil {
-		return nil, nil, err
+		return Inputs{}, err
 	}
-	for _, m := range ms {
-		d, q := l.InputFiles(dataset, m)
-		data = append(data, d...)
-		quarantine = append(quarantine, q...)
-	}
-	sort.Strings(data)
-	return data, quarantine, nil
+	return l.Of(dataset, ms), nil
 }
 
-// InputFiles lists the files of one finished input, as Committed does for
-// all of them: its data files and its quarantine file when it has one.
-func (l Lake) InputFiles(dataset string, m *Manifest) (data, quarantine []string) {
-	for _, f := range m.Files {
-		data = append(data, filepath.Join(l.Root, f))
-	}
-	if m.Problems > 0 || m.Rejected > 0 {
-		q := l.QuarantinePath(dataset, m.Checksum[:min(16, len(m.Checksum))])
-		if _, err := os.Stat(q); err == nil {
-			quarantine = append(quarantine, q)
+// Of lists the files of the finished inputs ms, as Committed does for all
+// of them.
+func (l Lake) Of(dataset string, ms []*Manifest) Inputs {
+	var in Inputs
+	seen := map[string]bool{}
+	shared := false
+	for _, m := range ms {
+		for _, f := range m.Files {
+			if p := filepath.Join(l.Root, f); !seen[p] {
+				seen[p] = true
+				in.Data = append(in.Data, p)
+			}
+		}
+		shared = shared || m.Shared
+		if m.Problems > 0 || m.Rejected > 0 {
+			q := l.QuarantinePath(dataset, m.Checksum[:min(16, len(m.Checksum))])
+			if _, err := os.Stat(q); err == nil {
+				in.Quarantine = append(in.Quarantine, q)
+			}
 		}
 	}
-	return data, quarantine
+	sort.Strings(in.Data)
+	if shared {
+		in.Only = make([]string, len(ms))
+		for i, m := range ms {
+			in.Only[i] = m.Checksum
+		}
+		sort.Strings(in.Only)
+	}
+	return in
 }
 
 // Manifests returns the manifest of every finished input of a data set,
@@ -249,7 +275,12 @@ type Manifest struct {
 	Rejected    int64    `json:"rows_rejected"`
 	Problems    int64    `json:"problems"`
 	Files       []string `json:"files"`
-	Status      string   `json:"status"`
+	// Shared says the input's data files also hold other inputs' rows:
+	// the small inputs of one commit round share a file per partition
+	// (a lake of a thousand logger dumps is then tens of files, not a
+	// thousand). Its rows are those whose _checksum is Checksum.
+	Shared bool   `json:"shared,omitempty"`
+	Status string `json:"status"`
 }
 
 // ReadManifest returns the manifest for sum, or nil if the input is new.

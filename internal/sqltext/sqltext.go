@@ -3,10 +3,31 @@
 // follow the standard rules, so one implementation serves both.
 package sqltext
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/waymark-data/waymark/internal/lake"
+)
 
 // String quotes s as a string literal.
 func String(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // Ident quotes s as an identifier.
 func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// InputsFilter is the condition a reader of in's data files keeps rows by:
+// empty when every row of them is in's, else that the row's _checksum is
+// one of in's inputs (their files are shared with other inputs).
+func InputsFilter(in lake.Inputs) string {
+	if in.Only == nil {
+		return ""
+	}
+	if len(in.Only) == 0 {
+		return "false"
+	}
+	q := make([]string, len(in.Only))
+	for i, v := range in.Only {
+		q[i] = String(v)
+	}
+	return `"_checksum" IN (` + strings.Join(q, ", ") + ")"
+}
