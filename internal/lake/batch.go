@@ -1,12 +1,15 @@
 package lake
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
+	"time"
 
 	"github.com/waymark-data/waymark/internal/faults"
 )
@@ -33,6 +36,23 @@ type Batch struct {
 	mu    sync.Mutex
 	files []*AtomicFile // data, raw and quarantine files
 	last  []*AtomicFile // manifests: renamed once the rest is durable
+	// journal, when set, is the directory of the next round's journal.
+	journal string
+}
+
+// Journal makes the next Commit all or nothing, crash included: once every
+// file is durable, the round's renames are written to a journal in dir (a
+// data set's manifest directory) before any is made, and the journal is
+// removed after the last. A crash in between leaves the journal, and the
+// next writer of the data set finishes the renames (SweepDataset) before
+// anything else. Inputs that share a data file need it: without it, a crash
+// between two manifests' renames would commit a shared file holding rows of
+// an input whose manifest never came, and that input would be ingested
+// again into another file.
+func (b *Batch) Journal(dir string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.journal = dir
 }
 
 // NewBatch starts an empty batch.
@@ -65,13 +85,31 @@ const syncParallel = 16
 // whose manifests were not renamed are simply not in the lake.
 func (b *Batch) Commit() error {
 	b.mu.Lock()
-	files, last := b.files, b.last
-	b.files, b.last = nil, nil
+	files, last, journal := b.files, b.last, b.journal
+	b.files, b.last, b.journal = nil, nil, ""
 	b.mu.Unlock()
 	all := append(append([]*AtomicFile(nil), files...), last...)
 	if err := syncFiles(all); err != nil {
 		abortAll(all)
 		return err
+	}
+	if journal != "" && len(all) > 0 {
+		j, err := writeJournal(journal, all)
+		if err != nil {
+			abortAll(all)
+			return err
+		}
+		// From here the round is committed: a failed rename leaves its
+		// temp file and the journal, and the next writer finishes it.
+		for _, group := range [][]*AtomicFile{files, last} {
+			if err := renameGroup(group, false); err != nil {
+				return err
+			}
+		}
+		if err := os.Remove(j); err != nil {
+			return fmt.Errorf("remove journal: %w", err)
+		}
+		return nil
 	}
 	for i, group := range [][]*AtomicFile{files, last} {
 		if err := renameAll(group); err != nil {
@@ -83,6 +121,85 @@ func (b *Batch) Commit() error {
 	}
 	return nil
 }
+
+// journalPrefix names a commit round's journal in a manifest directory;
+// Sweep leaves it (it is not a temp file) and Manifests never reads it.
+const journalPrefix = ".journal-"
+
+// journalEntry is one rename of a journal: paths relative to its directory.
+type journalEntry struct {
+	Tmp   string `json:"tmp"`
+	Final string `json:"final"`
+}
+
+// writeJournal makes the renames of fs durable as a journal in dir and
+// returns its path.
+func writeJournal(dir string, fs []*AtomicFile) (string, error) {
+	entries := make([]journalEntry, len(fs))
+	for i, a := range fs {
+		tmp, err1 := filepath.Rel(dir, a.tmp)
+		final, err2 := filepath.Rel(dir, a.final)
+		if err := errors.Join(err1, err2); err != nil {
+			return "", fmt.Errorf("journal: %w", err)
+		}
+		entries[i] = journalEntry{tmp, final}
+	}
+	b, err := json.Marshal(entries)
+	if err != nil {
+		return "", err
+	}
+	// Rounds of a data set follow each other under its lock; a journal
+	// left by a crash is finished before the next round starts.
+	f, err := Create(filepath.Join(dir, journalPrefix+strconv.FormatInt(time.Now().UnixNano(), 36)))
+	if err != nil {
+		return "", err
+	}
+	if err := writeFile(f, "", b); err != nil {
+		return "", fmt.Errorf("journal: %w", err)
+	}
+	return f.final, nil
+}
+
+// Recover finishes the commit rounds a crash interrupted in dir (a
+// manifest directory): each journal's renames whose temp file is still
+// there are made, the directories synced, and the journal removed. It
+// reports how many rounds it finished.
+func Recover(dir string) (int, error) {
+	journals, err := filepath.Glob(filepath.Join(dir, journalPrefix+"*"))
+	if err != nil {
+		return 0, err
+	}
+	sort.Strings(journals)
+	for _, j := range journals {
+		b, err := os.ReadFile(j)
+		if err != nil {
+			return 0, fmt.Errorf("recover %s: %w", j, err)
+		}
+		var entries []journalEntry
+		if err := json.Unmarshal(b, &entries); err != nil {
+			return 0, fmt.Errorf("recover %s: %w", j, err)
+		}
+		fs := make([]*AtomicFile, 0, len(entries))
+		for _, e := range entries {
+			tmp := filepath.Join(dir, e.Tmp)
+			if _, err := os.Stat(tmp); err == nil {
+				fs = append(fs, &AtomicFile{tmp: tmp, final: filepath.Join(dir, e.Final)})
+			}
+		}
+		// In the journal's order: data files first, manifests last.
+		if err := renameGroup(fs, false); err != nil {
+			return 0, fmt.Errorf("recover %s: %w", j, err)
+		}
+		if err := os.Remove(j); err != nil {
+			return 0, fmt.Errorf("recover %s: %w", j, err)
+		}
+		if err := syncDir(dir); err != nil {
+			return 0, err
+		}
+	}
+	return len(journals), nil
+}
+
 
 // Abort removes every staged file.
 func (b *Batch) Abort() {
@@ -125,13 +242,19 @@ func syncFiles(fs []*AtomicFile) error {
 }
 
 // renameAll renames files into place in order, then fsyncs each directory
-// they went into once.
-func renameAll(fs []*AtomicFile) error {
+// they went into once. A failed rename removes the files not renamed yet.
+func renameAll(fs []*AtomicFile) error { return renameGroup(fs, true) }
+
+// renameGroup is renameAll; under a journal (abort false) a failed rename
+// leaves the files not renamed yet for the journal's recovery.
+func renameGroup(fs []*AtomicFile, abort bool) error {
 	dirs := map[string]bool{}
 	for i, a := range fs {
 		faults.Point("lake.before-rename")
 		if err := os.Rename(a.tmp, a.final); err != nil {
-			abortAll(fs[i:])
+			if abort {
+				abortAll(fs[i:])
+			}
 			return fmt.Errorf("rename into %s: %w", a.final, err)
 		}
 		dirs[filepath.Dir(a.final)] = true

@@ -58,3 +58,73 @@ func TestBatchCommitsManifestsLast(t *testing.T) {
 		t.Errorf("%d temp files left after Abort", n)
 	}
 }
+
+// TestJournalFinishesAnInterruptedRound: under a journal, a round that
+// stops between two renames (here a manifest's name is taken by a
+// directory) keeps its temp files and journal, and the next writer's
+// SweepDataset finishes it, so inputs sharing a file are committed all
+// together or not at all; a round that succeeds leaves no journal.
+func TestJournalFinishesAnInterruptedRound(t *testing.T) {
+	l := Lake{Root: t.TempDir(), Batch: NewBatch()}
+	mdir := filepath.Dir(l.ManifestPath("ds", "x"))
+	stage := func(sums ...string) {
+		t.Helper()
+		f, err := l.Create(l.PartPath("ds", "month", "2023-01", "shared"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Write([]byte("rows of every input"))
+		if err := f.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		for _, sum := range sums {
+			if err := l.WriteManifest(&Manifest{Checksum: sum, Dataset: "ds", Shared: true, Files: []string{"ds/month=2023-01/part-shared.parquet"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		l.Batch.Journal(mdir)
+	}
+	journals := func() []string {
+		j, _ := filepath.Glob(filepath.Join(mdir, journalPrefix+"*"))
+		return j
+	}
+	stage("aaaa", "bbbb")
+	if err := l.Batch.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if j := journals(); len(j) != 0 {
+		t.Fatalf("journal left after a round that succeeded: %v", j)
+	}
+	in, err := l.Committed("ds")
+	if err != nil || len(in.Data) != 1 || len(in.Only) != 2 {
+		t.Fatalf("committed %+v, %v; want one shared file kept to 2 inputs", in, err)
+	}
+
+	blocker := filepath.Join(l.ManifestPath("ds", "dddd"), "x")
+	if err := os.MkdirAll(blocker, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stage("cccc", "dddd")
+	if err := l.Batch.Commit(); err == nil {
+		t.Fatal("a round whose rename fails reported success")
+	}
+	if m, _ := l.ReadManifest("ds", "cccc"); m == nil {
+		t.Fatal("the manifest renamed before the failure is gone")
+	}
+	if len(journals()) != 1 {
+		t.Fatalf("journals %v, want the interrupted round's", journals())
+	}
+	os.RemoveAll(filepath.Dir(blocker))
+	if _, err := l.SweepDataset("ds"); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := l.ReadManifest("ds", "dddd"); m == nil || err != nil {
+		t.Fatalf("the interrupted round's last manifest was not finished: %v", err)
+	}
+	if len(journals()) != 0 {
+		t.Errorf("journal left after recovery: %v", journals())
+	}
+	if n, _ := Sweep(l.Root); n != 0 {
+		t.Errorf("%d temp files left after recovery", n)
+	}
+}

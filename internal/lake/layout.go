@@ -149,10 +149,14 @@ func (l Lake) LockWait(ctx context.Context, dataset string, wait time.Duration) 
 	}
 }
 
-// SweepDataset removes temp files a crashed writer of this data set left
-// behind. Call it holding the data set's lock: other data sets' writers
-// may be mid-write elsewhere in the lake.
+// SweepDataset finishes the commit rounds a crashed writer of this data
+// set had committed (see Batch.Journal), then removes the temp files it
+// left behind. Call it holding the data set's lock: other data sets'
+// writers may be mid-write elsewhere in the lake.
 func (l Lake) SweepDataset(dataset string) (int, error) {
+	if _, err := Recover(filepath.Dir(l.ManifestPath(dataset, "x"))); err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, dir := range []string{l.DataDir(dataset), filepath.Join(l.Root, "_raw", dataset),
 		filepath.Join(l.Root, "_quarantine", dataset), filepath.Join(l.Root, "_manifest", dataset)} {
