@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/waymark-data/waymark/internal/lake"
+	"github.com/waymark-data/waymark/internal/sqltext"
 )
 
 // TestParallelBatchedRunMatchesOneAtATime ingests the same logger dumps
@@ -44,9 +47,31 @@ func TestParallelBatchedRunMatchesOneAtATime(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Each input's manifest names files holding exactly its accepted
+		// rows, once those of other inputs sharing them are left out.
+		ms, err := r.Lake.Manifests("sensor_readings")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			own := r.Lake.Of("sensor_readings", []*lake.Manifest{m})
+			keep := sqltext.InputsFilter(own)
+			if keep == "" {
+				keep = "true"
+			}
+			if got := query[int64](t, fmt.Sprintf(`SELECT count(*) FROM read_parquet(%s) WHERE %s`, fileList(own.Data), keep)); got != m.Accepted {
+				t.Errorf("parallel %d batch %d: %s: %d rows in its files, manifest says %d", parallel, batch, m.Name, got, m.Accepted)
+			}
+		}
+		t.Logf("parallel %d batch %d: %d files for %d inputs", parallel, batch, len(data), len(ms))
+		if batch > 1 && len(data) >= len(ms) {
+			t.Errorf("parallel %d batch %d: %d files for %d inputs: small inputs did not share files", parallel, batch, len(data), len(ms))
+		}
+		if batch == 1 && len(data) != len(ms) {
+			t.Errorf("parallel %d batch 1: %d files for %d inputs, want one each", parallel, len(data), len(ms))
+		}
 		glob := filepath.Join(r.Lake.Root, "sensor_readings", "*", "*.parquet")
-		return fmt.Sprintf("%d files; %s", len(data), query[string](t,
-			fmt.Sprintf(`SELECT count(*) || '/' || count(DISTINCT _checksum) || '/' || round(sum(value), 1) FROM read_parquet('%s')`, glob)))
+		return query[string](t, fmt.Sprintf(`SELECT count(*) || '/' || count(DISTINCT _checksum) || '/' || round(sum(value), 1) FROM read_parquet('%s')`, glob))
 	}
 	want := count(1, 1)
 	for _, c := range [][2]int{{4, 64}, {2, 3}, {3, 1}} {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +53,10 @@ type Runner struct {
 	Parallel, BatchItems int
 
 	claims *claims // set on the workers' copy of a runner
+	// share, on the workers' copy of a runner whose rounds hold several
+	// inputs, keeps the rows of small inputs in memory for the round's
+	// shared files (see shareMaxBytes).
+	share bool
 }
 
 // DefaultLockWait bounds how long a run waits for the data set's lock.
@@ -307,15 +312,22 @@ func (r *Runner) land(ds *Dataset, it connectors.Item) (string, string, string, 
 
 // ingestItem lands, decodes and records one item. It returns the
 // manifest and, for an item rejected whole, the first reason, for the log.
-func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string, onRows func(int64), fb *inputProblems) (*lake.Manifest, string, error) {
+// A small item of a runner that shares files comes back with its accepted
+// rows held and its manifest not yet written: the committer writes both
+// (shareRound).
+func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connectors.Item, runID string, onRows func(int64), fb *inputProblems) (*lake.Manifest, string, *heldRows, error) {
 	sum, raw, readPath, size, err := r.land(ds, it)
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	if m, err := r.Lake.ReadManifest(ds.Name, sum); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	} else if m != nil || !r.claims.claim(sum) {
-		return &lake.Manifest{Status: "duplicate"}, "", nil
+		return &lake.Manifest{Status: "duplicate"}, "", nil, nil
+	}
+	var held *heldRows
+	if r.share && size <= shareMaxBytes {
+		held = &heldRows{width: len(ds.Columns) + len(Lineage)}
 	}
 	ingested := r.now().UTC()
 	m := &lake.Manifest{
@@ -329,15 +341,15 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 		err = sink.add(Problem{Reason: fmt.Sprintf("the file is larger than the %d-byte limit; split it by period", r.Limits.MaxBytes),
 			ReasonZh: fmt.Sprintf("文件超过%d字节上限，请按报告期拆分后报送", r.Limits.MaxBytes)})
 	} else {
-		empty, err = r.decode(ctx, job, ds, it, readPath, sum, runID, ingested, id, m, onRows, sink)
+		empty, err = r.decode(ctx, job, ds, it, readPath, sum, runID, ingested, id, m, onRows, sink, held)
 	}
 	if err != nil {
 		sink.q.abort()
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	m.Problems = sink.q.n
 	if err := sink.q.commit(); err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	switch {
 	case empty && m.Accepted == 0:
@@ -349,10 +361,13 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 	default:
 		m.Status = "ok"
 	}
-	if err := r.Lake.WriteManifest(m); err != nil {
-		return nil, "", err
+	if held != nil && m.Accepted > 0 {
+		return m, sink.first, held, nil
 	}
-	return m, sink.first, nil
+	if err := r.Lake.WriteManifest(m); err != nil {
+		return nil, "", nil, err
+	}
+	return m, sink.first, nil, nil
 }
 
 // problemSink streams an item's problems to its quarantine file and to the
@@ -391,7 +406,7 @@ func fileProblem(err error, raw, name string, row connectors.Row, zh string) Pro
 // decode reads the landed file row by row and writes valid rows to the
 // partitions; problems go to sink as they are found: a bad file is data
 // too. It reports whether the file held no data (an empty submission).
-func (r *Runner) decode(ctx context.Context, job Job, ds *Dataset, it connectors.Item, raw, sum, runID string, at time.Time, id string, m *lake.Manifest, onRows func(int64), sink *problemSink) (bool, error) {
+func (r *Runner) decode(ctx context.Context, job Job, ds *Dataset, it connectors.Item, raw, sum, runID string, at time.Time, id string, m *lake.Manifest, onRows func(int64), sink *problemSink, held *heldRows) (bool, error) {
 	if it.Format == "" {
 		return false, sink.add(Problem{Reason: fmt.Sprintf("unsupported file type %q: send .xlsx, .csv or .json", filepath.Ext(it.Name)),
 			ReasonZh: fmt.Sprintf("不支持的文件类型“%s”：请报送 .xlsx、.csv 或 .json 文件", filepath.Ext(it.Name))})
@@ -409,7 +424,6 @@ func (r *Runner) decode(ctx context.Context, job Job, ds *Dataset, it connectors
 		v.Rectangular()
 	}
 	v.DefaultDepartment(job.Department)
-	w := r.Lake.NewPartitionedWriter(ds.Name, partitionKey(ds), id, ds.LakeColumns())
 	pcol := -1
 	if ds.PartitionBy != "" {
 		_, pcol, _ = ds.Column(ds.PartitionBy)
@@ -418,9 +432,20 @@ func (r *Runner) decode(ctx context.Context, job Job, ds *Dataset, it connectors
 	// its texts, a file name included, are made valid to store.
 	lineage := []lake.Value{lake.Str(safeText(it.Source, 1024)), lake.Str(safeText(it.Name, 1024)), lake.Str(sum), lake.Str(runID), lake.Micros(it.SubmittedAt), lake.Micros(at)}
 	// Reading and validating run here while a second goroutine encodes and
-	// compresses Parquet: the two halves of the work on the two cores.
-	out := newBatchWriter(w, len(ds.Columns)+len(Lineage))
-	fail := func() { out.close(); w.Abort() }
+	// compresses Parquet: the two halves of the work on the two cores. A
+	// held input's rows wait in memory for the round's shared files.
+	var w *lake.PartitionedWriter
+	var out rowSink = held
+	if held == nil {
+		w = r.Lake.NewPartitionedWriter(ds.Name, partitionKey(ds), id, ds.LakeColumns())
+		out = newBatchWriter(w, len(ds.Columns)+len(Lineage))
+	}
+	abort := func() {
+		if w != nil {
+			w.Abort()
+		}
+	}
+	fail := func() { out.close(); abort() }
 	var partLo, partHi int64 // the values the partition pv holds: none yet
 	pv, sheet, sheetSafe := "", "", ""
 	for n := 0; ; n++ {
@@ -491,14 +516,17 @@ func (r *Runner) decode(ctx context.Context, job Job, ds *Dataset, it connectors
 		m.Accepted++
 	}
 	if err := out.close(); err != nil {
-		w.Abort()
+		abort()
 		return false, fmt.Errorf("write %s: %w", ds.Name, err)
 	}
 	for _, p := range v.Finish() {
 		if err := sink.add(p); err != nil {
-			w.Abort()
+			abort()
 			return false, err
 		}
+	}
+	if w == nil {
+		return v.Empty(), nil
 	}
 	files, err := w.Commit()
 	if err != nil {
@@ -557,6 +585,72 @@ type batchWriter struct {
 	done  chan error
 	err   error
 	shut  bool
+}
+
+// rowSink takes an input's accepted rows with their partitions.
+type rowSink interface {
+	add(part string, row []lake.Value) error
+	close() error
+}
+
+// heldRows keeps a small input's accepted rows until the committer
+// appends them to its round's shared files, in row batches from the
+// pool. The values' strings are the decoder's, never written again, so
+// they are kept as they are.
+type heldRows struct {
+	width  int
+	chunks []*rowBatch
+}
+
+func (h *heldRows) add(part string, row []lake.Value) error {
+	var c *rowBatch
+	if n := len(h.chunks); n > 0 && len(h.chunks[n-1].parts) < batchRows {
+		c = h.chunks[n-1]
+	} else {
+		c = getBatch(h.width)
+		h.chunks = append(h.chunks, c)
+	}
+	c.vals = append(c.vals, row...)
+	c.parts = append(c.parts, part)
+	return nil
+}
+
+func (h *heldRows) close() error { return nil }
+
+// writeTo writes the rows to w.
+func (h *heldRows) writeTo(w *lake.PartitionedWriter) error {
+	for _, c := range h.chunks {
+		for i, p := range c.parts {
+			if err := w.Write(p, c.vals[i*h.width:(i+1)*h.width]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// partitions lists the partitions the rows are in, in order of first row.
+func (h *heldRows) partitions() []string {
+	var out []string
+	for _, c := range h.chunks {
+		for _, p := range c.parts {
+			if len(out) == 0 || out[len(out)-1] != p && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// release hands the row batches back to the pool, cleared.
+func (h *heldRows) release() {
+	for _, c := range h.chunks {
+		clear(c.vals)
+		clear(c.parts)
+		c.vals, c.parts = c.vals[:0], c.parts[:0]
+		batches.Put(c)
+	}
+	h.chunks = nil
 }
 
 type rowBatch struct {

@@ -108,7 +108,7 @@ func (r *Runner) RunStream(ctx context.Context, job Job, window time.Duration, r
 			swept = true
 		}
 		res := &cur
-		out, first, err := r.ingestItem(ctx, job, ds, it, res.RunID, func(int64) {}, nil)
+		out, first, _, err := r.ingestItem(ctx, job, ds, it, res.RunID, func(int64) {}, nil)
 		if err != nil {
 			res.ItemsSeen++
 			return fmt.Errorf("%s: %w", it.Name, err)
