@@ -27,56 +27,70 @@ import (
 // input (data files, then the manifest), as the runner does.
 func commitInput(t testing.TB, l lake.Lake, d *pipelines.Dataset, id string, submitted time.Time, rows []map[string]string) {
 	t.Helper()
-	cols := d.LakeColumns()
-	w := l.NewPartitionedWriter(d.Name, "month", id, cols)
-	sum := id + strings.Repeat("0", 64-len(id))
-	for i, r := range rows {
-		row := make([]lake.Value, len(cols))
-		for j, c := range cols {
-			v, ok := r[c.Name]
-			switch c.Name {
-			case "_checksum":
-				v, ok = sum, true
-			case "_file":
-				v, ok = id+".csv", true
-			case "_source":
-				v, ok = "test", true
-			case "_row":
-				v, ok = strconv.Itoa(i+2), true
-			case "_submitted_at", "_ingested_at":
-				v, ok = submitted.Format(time.RFC3339), true
-			}
-			if !ok || v == "" {
-				row[j] = lake.Null()
-				continue
-			}
-			switch c.Type {
-			case lake.String:
-				row[j] = lake.Str(v)
-			case lake.Int64:
-				n, _ := strconv.ParseInt(v, 10, 64)
-				row[j] = lake.Int(n)
-			case lake.Float64:
-				f, _ := strconv.ParseFloat(v, 64)
-				row[j] = lake.Float(f)
-			case lake.Date:
-				tm, err := time.Parse("2006-01-02", v)
-				if err != nil {
-					t.Fatal(err)
-				}
-				row[j] = lake.Day(tm)
-			case lake.Timestamp:
-				tm, err := time.Parse(time.RFC3339, v)
-				if err != nil {
-					t.Fatal(err)
-				}
-				row[j] = lake.Micros(tm)
-			default:
-				t.Fatalf("column %s: type %v not handled", c.Name, c.Type)
-			}
-		}
-		if err := w.Write("2023-01", row); err != nil {
+	for _, m := range writeInputs(t, l, d, id, submitted, []string{id}, [][]map[string]string{rows}) {
+		if err := l.WriteManifest(m); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// writeInputs writes the rows of the inputs ids into one data file named
+// after file, as the small inputs of a commit round share one, and returns
+// their manifests (Shared when there are several), not yet written.
+func writeInputs(t testing.TB, l lake.Lake, d *pipelines.Dataset, file string, submitted time.Time, ids []string, inputs [][]map[string]string) []*lake.Manifest {
+	t.Helper()
+	cols := d.LakeColumns()
+	w := l.NewPartitionedWriter(d.Name, "month", file, cols)
+	for k, id := range ids {
+		sum := id + strings.Repeat("0", 64-len(id))
+		for i, r := range inputs[k] {
+			row := make([]lake.Value, len(cols))
+			for j, c := range cols {
+				v, ok := r[c.Name]
+				switch c.Name {
+				case "_checksum":
+					v, ok = sum, true
+				case "_file":
+					v, ok = id+".csv", true
+				case "_source":
+					v, ok = "test", true
+				case "_row":
+					v, ok = strconv.Itoa(i+2), true
+				case "_submitted_at", "_ingested_at":
+					v, ok = submitted.Format(time.RFC3339), true
+				}
+				if !ok || v == "" {
+					row[j] = lake.Null()
+					continue
+				}
+				switch c.Type {
+				case lake.String:
+					row[j] = lake.Str(v)
+				case lake.Int64:
+					n, _ := strconv.ParseInt(v, 10, 64)
+					row[j] = lake.Int(n)
+				case lake.Float64:
+					f, _ := strconv.ParseFloat(v, 64)
+					row[j] = lake.Float(f)
+				case lake.Date:
+					tm, err := time.Parse("2006-01-02", v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					row[j] = lake.Day(tm)
+				case lake.Timestamp:
+					tm, err := time.Parse(time.RFC3339, v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					row[j] = lake.Micros(tm)
+				default:
+					t.Fatalf("column %s: type %v not handled", c.Name, c.Type)
+				}
+			}
+			if err := w.Write("2023-01", row); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	files, err := w.Commit()
@@ -87,11 +101,13 @@ func commitInput(t testing.TB, l lake.Lake, d *pipelines.Dataset, id string, sub
 	for i, f := range files {
 		rel[i], _ = filepath.Rel(l.Root, f)
 	}
-	if err := l.WriteManifest(&lake.Manifest{Checksum: sum, Dataset: d.Name, Name: id + ".csv", Files: rel,
-		SubmittedAt: submitted.Format(time.RFC3339), IngestedAt: submitted.Format(time.RFC3339),
-		RowsRead: int64(len(rows)), Accepted: int64(len(rows)), Status: "ok"}); err != nil {
-		t.Fatal(err)
+	var out []*lake.Manifest
+	for k, id := range ids {
+		out = append(out, &lake.Manifest{Checksum: id + strings.Repeat("0", 64-len(id)), Dataset: d.Name, Name: id + ".csv", Files: rel,
+			SubmittedAt: submitted.Format(time.RFC3339), IngestedAt: submitted.Format(time.RFC3339),
+			RowsRead: int64(len(inputs[k])), Accepted: int64(len(inputs[k])), Status: "ok", Shared: len(ids) > 1})
 	}
+	return out
 }
 
 // reports are indicator_reports rows for one department and month.
@@ -447,4 +463,59 @@ func buildAt(t *testing.T, o Options, now time.Time) Result {
 		t.Fatal(err)
 	}
 	return res
+}
+
+// TestSharedFileReadThroughItsManifests: small inputs of one commit round
+// share a data file. A build that sees only some of their manifests (a
+// round being renamed, or a build between two) loads only those inputs'
+// rows; the next build appends the others' once, and equals a full build.
+func TestSharedFileReadThroughItsManifests(t *testing.T) {
+	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := lake.Lake{Root: t.TempDir()}
+	at := time.Date(2023, 2, 3, 2, 0, 0, 0, time.UTC)
+	ms := writeInputs(t, l, ds["sensor_readings"], "round-1", at, []string{"dumpa", "dumpb", "dumpc"},
+		[][]map[string]string{rainReadings("2023-01-15", 24), rainReadings("2023-01-16", 24), rainReadings("2023-01-17", 12)})
+	for _, m := range ms[:2] {
+		if err := l.WriteManifest(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store := warehouse.New(t.TempDir(), 10, "Asia/Shanghai")
+	o := Options{Store: store, Lake: l, Datasets: ds, Seeds: waymark.Seeds(""), SQL: waymark.SQL(""), Log: slog.Default()}
+	now := time.Date(2023, 3, 10, 2, 0, 0, 0, time.UTC)
+	rows := func(s *warehouse.Store) string {
+		t.Helper()
+		db, _, err := s.OpenCurrent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var got string
+		if err := db.QueryRow(`SELECT count(*) || '/' || count(DISTINCT (_checksum, _row)) || '/' || string_agg(DISTINCT _file, ',' ORDER BY _file) FROM lake_sensor_readings`).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	buildAt(t, o, now)
+	if got := rows(store); got != "48/48/dumpa.csv,dumpb.csv" {
+		t.Fatalf("two of three manifests visible: lake_sensor_readings %s, want 48/48/dumpa.csv,dumpb.csv", got)
+	}
+	if err := l.WriteManifest(ms[2]); err != nil {
+		t.Fatal(err)
+	}
+	if res := buildAt(t, o, now.Add(time.Hour)); res.Mode != "incremental" {
+		t.Fatalf("after the third manifest: %s (%s), want incremental", res.Mode, res.Reason)
+	}
+	if got := rows(store); got != "60/60/dumpa.csv,dumpb.csv,dumpc.csv" {
+		t.Errorf("after the third manifest: lake_sensor_readings %s, want 60/60/dumpa.csv,dumpb.csv,dumpc.csv", got)
+	}
+	full := o
+	full.Store, full.Full = warehouse.New(t.TempDir(), 10, "Asia/Shanghai"), true
+	buildAt(t, full, now.Add(time.Hour))
+	if got, want := rows(store), rows(full.Store); got != want {
+		t.Errorf("incremental %s, full %s", got, want)
+	}
 }
