@@ -269,6 +269,22 @@ func count(t *testing.T, dir, table string) string {
 	return strings.TrimSpace(r.stdout)
 }
 
+// globCount counts the rows of every Parquet file of a data set's
+// partitions, as an outside reader globbing the lake sees them.
+func globCount(t *testing.T, dir, dataset string) string {
+	t.Helper()
+	db, err := warehouse.Scratch("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int64
+	if err := db.QueryRow(fmt.Sprintf(`SELECT count(*) FROM read_parquet('%s')`, filepath.Join(dir, "data/lake", dataset, "*", "*.parquet"))).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprint(n)
+}
+
 // TestKilledMidWriteLeavesNoPartialFiles kills the demo at the worst
 // moments (after a Parquet file is fully written but before it is renamed
 // into place, at several points in the run), then runs it to completion
@@ -277,6 +293,14 @@ func TestKilledMidWriteLeavesNoPartialFiles(t *testing.T) {
 	demo := []string{"demo", "--months", "2", "--log-level", "warn"}
 	clean := demoCopy(t)
 	want := count(t, clean, "lake_zw_industrial_solid_waste") + "/" + count(t, clean, "lake_quarantine") + "/" + count(t, clean, "lake_sensor_readings")
+	// count gives the CSV header, then the count.
+	rowsIn := func(dir string) string {
+		c := count(t, dir, "lake_sensor_readings")
+		return c[strings.LastIndex(c, "\n")+1:]
+	}
+	if g := globCount(t, clean, "sensor_readings"); g != rowsIn(clean) {
+		t.Fatalf("the lake's sensor files hold %s rows, the warehouse %s", g, rowsIn(clean))
+	}
 	for _, n := range []int{1, 9, 40, 300} {
 		t.Run(fmt.Sprint("kill at rename ", n), func(t *testing.T) {
 			dir := t.TempDir()
@@ -297,6 +321,11 @@ func TestKilledMidWriteLeavesNoPartialFiles(t *testing.T) {
 			}
 			if got := count(t, dir, "lake_zw_industrial_solid_waste") + "/" + count(t, dir, "lake_quarantine") + "/" + count(t, dir, "lake_sensor_readings"); got != want {
 				t.Errorf("rows/quarantined after kill and rerun %s, want %s as in an uninterrupted run", got, want)
+			}
+			// An outside reader globbing the files sees the same rows: no
+			// round left rows of inputs it did not commit.
+			if got := globCount(t, dir, "sensor_readings"); got != rowsIn(clean) {
+				t.Errorf("after kill and rerun the lake's sensor files hold %s rows, want %s", got, rowsIn(clean))
 			}
 			tmp, _ := filepath.Glob(filepath.Join(dir, "data/lake/*/*/.tmp-*"))
 			if len(tmp) != 0 {

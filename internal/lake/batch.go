@@ -200,7 +200,6 @@ func Recover(dir string) (int, error) {
 	return len(journals), nil
 }
 
-
 // Abort removes every staged file.
 func (b *Batch) Abort() {
 	b.mu.Lock()

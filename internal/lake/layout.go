@@ -16,9 +16,14 @@ import (
 // Lake is the on-disk layout; it is a contract with every external reader:
 //
 //	_raw/<dataset>/<sha256><ext>                 bytes as received, immutable
-//	<dataset>/<partition>=<value>/part-<id>.parquet   valid rows (zstd)
+//	<dataset>/<partition>=<value>/part-<id>.parquet   valid rows (zstd); id is
+//	                                             an input's (sha256[:16]) or, for
+//	                                             the small inputs of a commit round
+//	                                             sharing a file, <run>-<round>-<lane>
 //	_quarantine/<dataset>/part-<id>.parquet      rejected rows with reasons
 //	_manifest/<dataset>/<sha256>.json            what became of each input
+//	_manifest/<dataset>/.journal-<n>             a commit round's renames, while
+//	                                             they are made (see Batch.Journal)
 //	_runs/date=<yyyy-mm-dd>/run-<run id>.parquet one ledger row per job run
 //	_state/<job>.json                            a job's state between runs
 //	_locks/<dataset>.lock                        one ingest per data set
