@@ -492,3 +492,47 @@ func TestServeStreamsMQTT(t *testing.T) {
 		t.Fatal("serve did not stop within 30 s of SIGTERM")
 	}
 }
+
+// TestKilledInASharedRound kills an ingest of small logger dumps, which
+// share their data files in one commit round, at every rename of the
+// round in turn, and runs it again: each time the lake ends with every
+// input's manifest and, for an outside reader globbing the files, every
+// row exactly once (the round's journal finished what the kill stopped).
+func TestKilledInASharedRound(t *testing.T) {
+	const files, rows = 6, 48
+	write := func(inbox string) {
+		os.MkdirAll(inbox, 0o755)
+		start := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+		for f := 1; f <= files; f++ {
+			var b strings.Builder
+			b.WriteString("station,sensor,channel,time,value,unit\n")
+			for i := 0; i < rows; i++ {
+				fmt.Fprintf(&b, "GH-%03d,GH-%03d-RG,rainfall_mm,%s,%d.5,mm\n", f, f, start.Add(time.Duration(i)*time.Hour).Format("2006-01-02 15:04:05"), i%7)
+			}
+			if err := os.WriteFile(filepath.Join(inbox, fmt.Sprintf("GH-%03d_2023-01.csv", f)), []byte(b.String()), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for n := 1; ; n++ {
+		dir := t.TempDir()
+		write(filepath.Join(dir, "data/inbox/sensor_readings"))
+		r := runFor(t, time.Minute, dir, []string{fmt.Sprintf("WAYMARK_FAULTS=lake.before-rename:%d", n)}, "ingest", "sensor_loggers")
+		if r.code == 0 {
+			if n < files {
+				t.Fatalf("the run reached lake.before-rename only %d times", n-1)
+			}
+			t.Logf("killed at each of %d renames", n-1)
+			break // past the last rename: every point was tried
+		}
+		if r := runFor(t, time.Minute, dir, nil, "ingest", "sensor_loggers"); r.code != 0 {
+			t.Fatalf("kill at rename %d, then ingest: %s", n, r.stderr)
+		}
+		manifests, _ := filepath.Glob(filepath.Join(dir, "data/lake/_manifest/sensor_readings/*.json"))
+		journals, _ := filepath.Glob(filepath.Join(dir, "data/lake/_manifest/sensor_readings/.journal-*"))
+		if got := globCount(t, dir, "sensor_readings"); len(manifests) != files || len(journals) != 0 || got != fmt.Sprint(files*rows) {
+			t.Errorf("kill at rename %d, then ingest: %d manifests, %d journals, %s rows in the files; want %d, 0, %d",
+				n, len(manifests), len(journals), got, files, files*rows)
+		}
+	}
+}
