@@ -182,7 +182,9 @@ func (s *sharedRound) commit(b *lake.Batch) error {
 	if err != nil {
 		return err
 	}
-	b.Journal(filepath.Dir(s.lake.ManifestPath(s.ds.Name, "x")))
+	if s.members > 1 { // one manifest is renamed all or nothing by itself
+		b.Journal(filepath.Dir(s.lake.ManifestPath(s.ds.Name, "x")))
+	}
 	return nil
 }
 
