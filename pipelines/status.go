@@ -94,7 +94,7 @@ func Status(ctx context.Context, in StatusInput) ([]sqltext.Table, error) {
 				newest = fmt.Sprintf("max(%s)::VARCHAR", sqltext.Ident(d.PartitionBy))
 			}
 			fresh = append(fresh, fmt.Sprintf(`SELECT %s AS dataset, %s AS newest_data, strftime(max(_ingested_at), '%%Y-%%m-%%d %%H:%%M') AS last_arrival, count(*) AS rows FROM read_parquet(%s, union_by_name=true) WHERE %s`,
-				sqltext.String(n), newest, fileList(files.Data), keepRows(files)))
+				sqltext.String(n), newest, fileList(files.Data), sqltext.InputsFilter(files)))
 		} else {
 			fresh = append(fresh, fmt.Sprintf(`SELECT %s AS dataset, NULL AS newest_data, NULL AS last_arrival, 0 AS rows`, sqltext.String(n)))
 		}
@@ -139,7 +139,7 @@ func expectSubmissions(ctx context.Context, db *sql.DB, in StatusInput, d *Datas
 	q := fmt.Sprintf(`INSERT INTO received SELECT %s, coalesce(n.canonical, l.department), min(_submitted_at), count(DISTINCT _checksum), count(*)
 		FROM read_parquet(%s, union_by_name=true) l LEFT JOIN dept_names n ON n.name = l.department
 		WHERE date_trunc('month', %s) = ? AND %s GROUP BY ALL`,
-		sqltext.String(d.Name), fileList(files.Data), sqltext.Ident(d.PartitionBy), keepRows(files))
+		sqltext.String(d.Name), fileList(files.Data), sqltext.Ident(d.PartitionBy), sqltext.InputsFilter(files))
 	if _, err := db.ExecContext(ctx, q, in.Period); err != nil {
 		return fmt.Errorf("submissions of %s: %w", d.Name, err)
 	}
@@ -153,15 +153,6 @@ func fileList(files []string) string {
 		quoted[i] = sqltext.String(f)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
-}
-
-// keepRows is the condition on the rows of files' data files that are
-// files' own (true unless they share files with other inputs).
-func keepRows(files lake.Inputs) string {
-	if f := sqltext.InputsFilter(files); f != "" {
-		return f
-	}
-	return "true"
 }
 
 // PreviousEntities reads, from the lake's committed inputs, the
@@ -181,7 +172,7 @@ func PreviousEntities(ctx context.Context, l lake.Lake, ds *Dataset, dept string
 	if err != nil || len(files.Data) == 0 {
 		return nil, err
 	}
-	keep := keepRows(files)
+	keep := sqltext.InputsFilter(files)
 	db, err := warehouse.Scratch("")
 	if err != nil {
 		return nil, err

@@ -160,10 +160,7 @@ func (s *Server) datasetHistory(ctx context.Context, db *sql.DB, ds *pipelines.D
 	}
 	in := s.o.Lake.Of(ds.Name, manifests)
 	files, quar := in.Data, in.Quarantine
-	keep := "true"
-	if f := sqltext.InputsFilter(in); f != "" {
-		keep = f
-	}
+	keep := sqltext.InputsFilter(in)
 	byCk := map[string]*lake.Manifest{}
 	for _, m := range manifests {
 		byCk[m.Checksum] = m

@@ -16,11 +16,11 @@ func String(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "
 func Ident(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // InputsFilter is the condition a reader of in's data files keeps rows by:
-// empty when every row of them is in's, else that the row's _checksum is
+// true when every row of them is in's, else that the row's _checksum is
 // one of in's inputs (their files are shared with other inputs).
 func InputsFilter(in lake.Inputs) string {
 	if in.Only == nil {
-		return ""
+		return "true"
 	}
 	if len(in.Only) == 0 {
 		return "false"
