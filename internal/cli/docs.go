@@ -20,13 +20,19 @@ func (a *app) webOptions(onRun func(pipelines.RunResult)) (web.Options, error) {
 	if err != nil {
 		return web.Options{}, err
 	}
+	tokens, err := config.PortalTokens()
+	if err != nil {
+		// A token set wrong is how waymark was configured, as a wrong
+		// waymark.yaml is: exit 2.
+		return web.Options{}, UsageError{err}
+	}
 	return web.Options{
 		Lake: a.lake(), Store: a.store(), Datasets: ds, Refs: refs,
 		Seeds: waymark.Seeds(a.cfg.SeedsDir), SQL: waymark.SQL(a.cfg.SQLDir),
 		Location: a.cfg.Location(), TimeZone: a.cfg.TimeZone,
 		Limits:      connectors.Limits{MaxBytes: a.cfg.Limits.MaxFileBytes, MaxUnzippedBytes: a.cfg.Limits.MaxUnzippedBytes, MaxRows: a.cfg.Limits.MaxRows},
 		FeedbackDir: a.cfg.FeedbackDir, StagingDir: filepath.Join(a.cfg.DataDir, "portal", "staging"),
-		Tokens: config.PortalTokens(), GrafanaURL: a.cfg.Sources["grafana_url"],
+		Tokens: tokens, GrafanaURL: a.cfg.Sources["grafana_url"],
 		OnRun: onRun, Log: a.log,
 	}, nil
 }
