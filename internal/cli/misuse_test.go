@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// waymarkErr runs the command line in-process for at most limit and
+// returns stdout, stderr with the returned error, and the exit code.
+func waymarkErr(t *testing.T, limit time.Duration, args ...string) (string, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	root := NewRoot(&out, &errOut)
+	root.SetArgs(append([]string{"--log-level", "warn"}, args...))
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		errOut.WriteString(err.Error())
+	}
+	return out.String(), errOut.String(), ExitCode(err)
+}
+
+// TestServeRefusesMisconfiguration: serve stops at once, exit 2, with a
+// one-line error for a duration that would panic a ticker (or fail every
+// publish) and for a portal token hashed from an empty $TOKEN. Without
+// the checks it panics or serves until the test's deadline.
+func TestServeRefusesMisconfiguration(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"build-every 0", nil, []string{"--build-every", "0"}, []string{"--build-every 0s: want a positive duration"}},
+		{"build-every negative", nil, []string{"--build-every", "-1m"}, []string{"--build-every -1m0s: want a positive duration"}},
+		{"publish-timeout 0", nil, []string{"--publish-timeout", "0s"}, []string{"--publish-timeout 0s: want a positive duration"}},
+		{"empty token hash",
+			map[string]string{"WAYMARK_PORTAL_TOKEN_STHJJ": "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+			nil, []string{"WAYMARK_PORTAL_TOKEN_STHJJ", `department "sthjj"`, "openssl rand -hex 16"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("WAYMARK_DATA_DIR", t.TempDir())
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			_, errOut, code := waymarkErr(t, 30*time.Second, append([]string{"serve", "--listen", ""}, c.args...)...)
+			lines := strings.Split(strings.TrimSpace(errOut), "\n")
+			last := lines[len(lines)-1]
+			if code != 2 {
+				t.Errorf("exit %d, want 2: %s", code, last)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(last, w) {
+					t.Errorf("error %q lacks %q", last, w)
+				}
+			}
+			if len(lines) > 1 {
+				t.Errorf("%d lines on stderr, want the error alone", len(lines))
+			}
+		})
+	}
+}
