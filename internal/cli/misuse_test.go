@@ -64,3 +64,40 @@ func TestServeRefusesMisconfiguration(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownDepartmentIsMisuse: every command taking --department refuses
+// one the reference data does not know (exit 2, naming it and where the
+// departments are listed), on a built warehouse where an empty listing
+// would otherwise come out; a known alias still works.
+func TestUnknownDepartmentIsMisuse(t *testing.T) {
+	scorecardWarehouse(t)
+	out := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"scorecard", "--department", "旗不存在局"}, 2},
+		{[]string{"scorecard", "--department", "旗不存在局", "--format", "csv"}, 2},
+		{[]string{"scorecard", "--department", "旗不存在局", "--uncomputable"}, 2},
+		{[]string{"catalog", "--department", "旗不存在局"}, 2},
+		{[]string{"templates", "--department", "旗不存在局", "--period", "2024-06", "--out", out}, 2},
+		{[]string{"scorecard", "--department", "住建局", "--format", "csv"}, 0},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			stdout, errOut, code := waymarkErr(t, time.Minute, c.args...)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d: %s\n%s", code, c.code, errOut, stdout)
+			}
+			if c.code == 2 {
+				for _, w := range []string{`--department "旗不存在局"`, "seeds/departments.csv"} {
+					if !strings.Contains(errOut, w) {
+						t.Errorf("error %q lacks %q", errOut, w)
+					}
+				}
+				if stdout != "" {
+					t.Errorf("printed %q before failing", stdout)
+				}
+			}
+		})
+	}
+}
