@@ -58,7 +58,8 @@ one is built), source text and lineage; data sets with their contract, due
 rule, reporters and freshness; models with SQL, description, columns, tests
 and lineage graphs; dashboards (linked into Grafana when sources.grafana_url
 is set); and a search box. Every link is relative and nothing is fetched
-from the network: open DIR/index.html from the file system.`,
+from the network: open DIR/index.html from the file system. It needs a
+built warehouse (waymark build, or waymark demo).`,
 		Example: `  waymark docs site && xdg-open site/index.html
   waymark docs /srv/www/waymark`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -68,6 +69,11 @@ from the network: open DIR/index.html from the file system.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// serve's /docs/ shows the catalog before the first build; a
+			// site written to files is a deliverable and needs the values.
+			if err := a.needWarehouse(); err != nil {
+				return err
+			}
 			o, err := a.webOptions(nil)
 			if err != nil {
 				return err

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -97,6 +98,40 @@ func TestUnknownDepartmentIsMisuse(t *testing.T) {
 				if stdout != "" {
 					t.Errorf("printed %q before failing", stdout)
 				}
+			}
+		})
+	}
+}
+
+// TestNothingToReadFromIsAnError runs export and docs from a folder with
+// no data/: each fails naming what is missing and the command that makes
+// it, and writes nothing, rather than an export of no rows or an empty
+// site that exit 0.
+func TestNothingToReadFromIsAnError(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("WAYMARK_DATA_DIR", "")
+	t.Setenv("WAYMARK_CONFIG", "")
+	for _, c := range []struct {
+		args []string
+		made string
+		want []string
+	}{
+		{[]string{"export", "zw-18", "--dir", "exp"}, "exp", []string{"no lake at data/lake", "`waymark demo`", "`waymark ingest`"}},
+		{[]string{"export", "mart_scorecard", "--dir", "exp2", "--as-of", "2024-01-31"}, "exp2", []string{"no lake at data/lake"}},
+		{[]string{"docs", "site"}, "site", []string{"no warehouse at data/warehouse", "`waymark build`", "`waymark demo`"}},
+	} {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			_, errOut, code := waymarkErr(t, time.Minute, c.args...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1: %s", code, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("error %q lacks %q", errOut, w)
+				}
+			}
+			if _, err := os.Stat(c.made); err == nil {
+				t.Errorf("%s was written", c.made)
 			}
 		})
 	}
