@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/waymark-data/waymark/internal/lake"
 )
 
 // waymarkErr runs the command line in-process for at most limit and
@@ -134,5 +137,65 @@ func TestNothingToReadFromIsAnError(t *testing.T) {
 				t.Errorf("%s was written", c.made)
 			}
 		})
+	}
+}
+
+// TestSQLOut: --out takes the format from the extension (another is
+// misuse, exit 2, naming those accepted, before anything is written),
+// names the path the user gave when it cannot be written, and leaves
+// files readable by the user's other tools (lake.FileMode, 0644).
+func TestSQLOut(t *testing.T) {
+	scorecardWarehouse(t)
+	dir := t.TempDir()
+	q := "SELECT indicator_id, year, actual FROM mart_scorecard WHERE indicator_id = 'zw-12'"
+	for _, c := range []struct {
+		out     string
+		code    int
+		want    []string
+		notWant string
+	}{
+		{"result.txt", 2, []string{"--out " + dir + "/result.txt", ".parquet", ".csv", ".xlsx"}, ""},
+		{"noext", 2, []string{".parquet, .csv, .xlsx"}, ""},
+		{"/nonexistent/dir/r.csv", 1, []string{"/nonexistent/dir/r.csv", "no such file or directory"}, "r.tmp.csv"},
+		{"/nonexistent/dir/r.xlsx", 1, []string{"/nonexistent/dir/r.xlsx"}, "r.tmp.xlsx"},
+		{"x.xlsx", 0, nil, ""},
+		{"x.csv", 0, nil, ""},
+		{"x.parquet", 0, nil, ""},
+		{"UPPER.CSV", 0, nil, ""},
+	} {
+		t.Run(c.out, func(t *testing.T) {
+			path := c.out
+			if !strings.HasPrefix(path, "/") {
+				path = dir + "/" + path
+			}
+			_, errOut, code := waymarkErr(t, time.Minute, "sql", q, "--out", path)
+			if code != c.code {
+				t.Fatalf("exit %d, want %d: %s", code, c.code, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("error %q lacks %q", errOut, w)
+				}
+			}
+			if c.notWant != "" && strings.Contains(errOut, c.notWant) {
+				t.Errorf("error %q names the temp file %s", errOut, c.notWant)
+			}
+			fi, err := os.Stat(path)
+			if c.code != 0 {
+				if err == nil {
+					t.Errorf("%s was written", path)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != lake.FileMode {
+				t.Errorf("%s has mode %v, want %v", c.out, fi.Mode().Perm(), lake.FileMode)
+			}
+		})
+	}
+	if left, _ := filepath.Glob(dir + "/*.tmp.*"); len(left) > 0 {
+		t.Errorf("temp files left: %v", left)
 	}
 }
