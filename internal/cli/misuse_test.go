@@ -199,3 +199,39 @@ func TestSQLOut(t *testing.T) {
 		t.Errorf("temp files left: %v", left)
 	}
 }
+
+// TestBuildSelectMisuse: a selector naming no model exits 2 before any
+// build, with the model probably meant, and a bare "+" says what it needs.
+func TestBuildSelectMisuse(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("WAYMARK_DATA_DIR", dir)
+	for _, c := range []struct {
+		sel  string
+		want []string
+	}{
+		{"mart_scorecrd", []string{`no model "mart_scorecrd"`, `did you mean "mart_scorecard"?`}},
+		{"+mart_scorecrd+", []string{`did you mean "+mart_scorecard+"?`}},
+		{"stg_zw_industrial_solid_wast+", []string{`did you mean "stg_zw_industrial_solid_waste+"?`}},
+		{"+", []string{`--select "+": a selector needs a model name`, "+model"}},
+		{"++", []string{`--select "++": a selector needs a model name`}},
+		{"no_such_thing_at_all", []string{`no model "no_such_thing_at_all"`, "sql/marts"}},
+	} {
+		t.Run(c.sel, func(t *testing.T) {
+			_, errOut, code := waymarkErr(t, time.Minute, "build", "--select", c.sel)
+			if code != 2 {
+				t.Errorf("exit %d, want 2: %s", code, errOut)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("error %q lacks %q", errOut, w)
+				}
+			}
+			if c.sel == "no_such_thing_at_all" && strings.Contains(errOut, "did you mean") {
+				t.Errorf("a far-off name gets a suggestion: %s", errOut)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "warehouse")); err == nil {
+				t.Error("a build started")
+			}
+		})
+	}
+}
