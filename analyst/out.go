@@ -4,9 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,10 +30,8 @@ var OutFormats = []string{".parquet", ".csv", ".xlsx"}
 // It returns the rows written.
 func (s *Session) WriteResult(ctx context.Context, q, path string) (int64, error) {
 	ext := strings.ToLower(filepath.Ext(path))
-	switch ext {
-	case ".parquet", ".csv", ".xlsx":
-	default:
-		return 0, fmt.Errorf("--out %s: want a .parquet, .csv or .xlsx file", path)
+	if !slices.Contains(OutFormats, ext) {
+		return 0, fmt.Errorf("--out %s: want a file ending in %s", path, strings.Join(OutFormats, ", "))
 	}
 	rows, err := s.db.QueryContext(ctx, q)
 	if err != nil {
@@ -56,11 +57,33 @@ func (s *Session) WriteResult(ctx context.Context, q, path string) (int64, error
 	case ".xlsx":
 		n, err = writeXLSX(rows, cols, tmp)
 	}
+	if err == nil {
+		// Files written for users are readable by their other tools, as
+		// lake files are; excelize would leave 0755, os.Create the umask's.
+		err = os.Chmod(tmp, lake.FileMode)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
 	if err != nil {
 		os.Remove(tmp)
-		return 0, err
+		return 0, outError(path, err)
 	}
-	return n, os.Rename(tmp, path)
+	return n, nil
+}
+
+// outError names the file the user asked for, not the temp name it was
+// being written under (r.tmp.csv for r.csv), which nobody asked for.
+func outError(path string, err error) error {
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return fmt.Errorf("--out %s: %w", path, err)
 }
 
 // scan reads one row as any values.

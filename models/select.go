@@ -2,8 +2,12 @@ package models
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/waymark-data/waymark/internal/textdist"
 )
 
 // Select resolves dbt-style selectors to the set of models to build:
@@ -32,8 +36,15 @@ func Select(all []Model, selectors []string) (map[string]bool, error) {
 	for _, sel := range selectors {
 		for _, s := range strings.FieldsFunc(sel, func(r rune) bool { return r == ',' || r == ' ' }) {
 			name := strings.TrimSuffix(strings.TrimPrefix(s, "+"), "+")
-			if _, ok := up[name]; !ok || name == "" {
-				return nil, fmt.Errorf("--select %q: no model %q (models are the files under sql/staging, sql/intermediate and sql/marts)", s, name)
+			if name == "" {
+				return nil, fmt.Errorf("--select %q: a selector needs a model name: model, +model (with what it reads from), model+ (with what reads it) or +model+", s)
+			}
+			if _, ok := up[name]; !ok {
+				hint := ""
+				if near := textdist.Nearest(name, slices.Sorted(maps.Keys(up))); near != "" {
+					hint = fmt.Sprintf(" (did you mean %q?)", strings.Replace(s, name, near, 1))
+				}
+				return nil, fmt.Errorf("--select %q: no model %q%s; models are the files under sql/staging, sql/intermediate and sql/marts", s, name, hint)
 			}
 			out[name] = true
 			if strings.HasPrefix(s, "+") {

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/waymark-data/waymark/internal/config"
 	"github.com/waymark-data/waymark/pipelines"
 )
 
@@ -100,23 +101,35 @@ func newAuth(tokens map[string]string, known map[string]department) (*auth, erro
 			ids := slices.Sorted(maps.Keys(known))
 			return nil, fmt.Errorf("portal token for %q: no reporting department has that dept_id (known: %s)", id, strings.Join(ids, ", "))
 		}
-		if h, ok := strings.CutPrefix(tok, "sha256:"); ok {
-			b, err := hex.DecodeString(h)
+		var h []byte
+		if hx, ok := strings.CutPrefix(tok, "sha256:"); ok {
+			b, err := hex.DecodeString(hx)
 			if err != nil || len(b) != sha256.Size {
 				return nil, fmt.Errorf("portal token for %q: sha256: wants 64 hex digits", id)
 			}
-			a.hashes[id] = b
-			continue
+			h = b
+		} else {
+			sum := sha256.Sum256([]byte(tok))
+			h = sum[:]
 		}
-		sum := sha256.Sum256([]byte(tok))
-		a.hashes[id] = sum[:]
+		// The hash of an empty token is what hashing an unset $TOKEN
+		// gives; kept, it would let anybody sign in as id with no token.
+		if emptyHash := sha256.Sum256(nil); subtle.ConstantTimeCompare(h, emptyHash[:]) == 1 {
+			env := config.PortalTokenPrefix + strings.ToUpper(id)
+			return nil, fmt.Errorf("portal token for %q is empty (or the SHA-256 of an empty string): anyone could sign in as that department; "+
+				"set %s to a token, e.g. %s=\"$(openssl rand -hex 16)\", or to the sha256: of one", id, env, env)
+		}
+		a.hashes[id] = h
 	}
 	return a, nil
 }
 
 // check reports whether token is dept's; it takes the same time whether
-// the department has a token or not.
+// the department has a token or not. An empty token is never anybody's.
 func (a *auth) check(dept, token string) bool {
+	if token == "" {
+		return false
+	}
 	sum := sha256.Sum256([]byte(token))
 	want, ok := a.hashes[dept]
 	if !ok {

@@ -54,7 +54,7 @@ func (s *Server) portal(w http.ResponseWriter, r *http.Request) {
 	d := s.signedIn(r)
 	if d == nil {
 		s.render(w, http.StatusOK, "login", map[string]any{"Title": "部门报送 Department portal", "Root": "/", "CSRF": tok,
-			"Departments": s.depts, "Failed": r.URL.Query().Get("failed") != ""})
+			"Departments": s.depts, "Failed": r.URL.Query().Get("failed")})
 		return
 	}
 	p := s.period(r)
@@ -172,6 +172,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dept := r.PostForm.Get("department")
+	if r.PostForm.Get("token") == "" {
+		// Said plainly: no department signs in without its token.
+		http.Redirect(w, r, "/portal/?failed=empty", http.StatusSeeOther)
+		return
+	}
 	if !s.auth.check(dept, r.PostForm.Get("token")) {
 		// Slow down guessing a little; the answer does not say which was wrong.
 		time.Sleep(300 * time.Millisecond)

@@ -117,6 +117,12 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"publish"}, 2}, // no WAYMARK_PG_DSN
 		{[]string{"catalog", "--department", "旗不存在局"}, 2},
 		{[]string{"templates", "--department", "旗不存在局"}, 2},
+		{[]string{"scorecard", "--department", "旗不存在局"}, 2},
+		{[]string{"serve", "--build-every", "0"}, 2},
+		{[]string{"sql", "SELECT 1", "--out", "result.txt"}, 2},
+		{[]string{"build", "--select", "+"}, 2},
+		{[]string{"docs", "site"}, 1},                  // no warehouse built yet
+		{[]string{"export", "zw-18", "--dir", "x"}, 1}, // no lake yet
 	}
 	for _, c := range cases {
 		r := run(t, dir, nil, c.args...)

@@ -43,6 +43,15 @@ models' tables are copied from the current version.`
 		if len(sel) == 0 {
 			return full(cmd, args)
 		}
+		// A selector naming no model is how build was called: said before
+		// a build starts, with the model probably meant.
+		p, err := models.LoadProject(waymark.SQL(a.cfg.SQLDir))
+		if err != nil {
+			return err
+		}
+		if _, err := models.Select(p.Models, sel); err != nil {
+			return UsageError{err}
+		}
 		ds, err := a.datasets()
 		if err != nil {
 			return err

@@ -20,13 +20,19 @@ func (a *app) webOptions(onRun func(pipelines.RunResult)) (web.Options, error) {
 	if err != nil {
 		return web.Options{}, err
 	}
+	tokens, err := config.PortalTokens()
+	if err != nil {
+		// A token set wrong is how waymark was configured, as a wrong
+		// waymark.yaml is: exit 2.
+		return web.Options{}, UsageError{err}
+	}
 	return web.Options{
 		Lake: a.lake(), Store: a.store(), Datasets: ds, Refs: refs,
 		Seeds: waymark.Seeds(a.cfg.SeedsDir), SQL: waymark.SQL(a.cfg.SQLDir),
 		Location: a.cfg.Location(), TimeZone: a.cfg.TimeZone,
 		Limits:      connectors.Limits{MaxBytes: a.cfg.Limits.MaxFileBytes, MaxUnzippedBytes: a.cfg.Limits.MaxUnzippedBytes, MaxRows: a.cfg.Limits.MaxRows},
 		FeedbackDir: a.cfg.FeedbackDir, StagingDir: filepath.Join(a.cfg.DataDir, "portal", "staging"),
-		Tokens: config.PortalTokens(), GrafanaURL: a.cfg.Sources["grafana_url"],
+		Tokens: tokens, GrafanaURL: a.cfg.Sources["grafana_url"],
 		OnRun: onRun, Log: a.log,
 	}, nil
 }
@@ -52,7 +58,8 @@ one is built), source text and lineage; data sets with their contract, due
 rule, reporters and freshness; models with SQL, description, columns, tests
 and lineage graphs; dashboards (linked into Grafana when sources.grafana_url
 is set); and a search box. Every link is relative and nothing is fetched
-from the network: open DIR/index.html from the file system.`,
+from the network: open DIR/index.html from the file system. It needs a
+built warehouse (waymark build, or waymark demo).`,
 		Example: `  waymark docs site && xdg-open site/index.html
   waymark docs /srv/www/waymark`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -62,6 +69,11 @@ from the network: open DIR/index.html from the file system.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// serve's /docs/ shows the catalog before the first build; a
+			// site written to files is a deliverable and needs the values.
+			if err := a.needWarehouse(); err != nil {
+				return err
+			}
 			o, err := a.webOptions(nil)
 			if err != nil {
 				return err

@@ -47,6 +47,9 @@ first-reported value. The same lake and as-of date give the same bytes.`,
 			if err != nil {
 				return err
 			}
+			if err := a.needLake(ds); err != nil {
+				return err
+			}
 			o.What, o.Lake, o.Datasets = args[0], a.lake(), ds
 			o.Seeds, o.SQL, o.TimeZone, o.Version = waymark.Seeds(a.cfg.SeedsDir), waymark.SQL(a.cfg.SQLDir), a.cfg.TimeZone, Version
 			m, err := export.Run(cmd.Context(), o)

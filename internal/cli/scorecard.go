@@ -53,6 +53,11 @@ any alias (旗工信局).`,
 			return checkFormat(format)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// As catalog and templates do: an unknown department would
+			// print an empty scorecard that reads "it answers for nothing".
+			if err := a.checkDepartment(f.Department); err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			db, _, err := a.store().OpenCurrent()
 			if err != nil {

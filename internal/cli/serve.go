@@ -38,6 +38,11 @@ inbox for the next run), then serve exits 0.`,
   curl -s localhost:9464/metrics | grep waymark_ingest_rows_total`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// --build-every feeds a ticker, which panics on a non-positive
+			// interval, and a publish given no time always fails.
+			if err := positiveDurations(cmd, "build-every", "publish-timeout"); err != nil {
+				return err
+			}
 			a.lockWait = lockWait
 			a.spare = true
 			return a.serve(cmd.Context(), buildEvery, publishTimeout, listen)
@@ -224,4 +229,16 @@ func (a *app) stream(ctx context.Context, r *pipelines.Runner, j pipelines.Job, 
 		}
 		pause = min(2*pause, 5*time.Minute)
 	}
+}
+
+// positiveDurations refuses a non-positive value of the named duration
+// flags as misuse (exit 2), naming the flag and the value given.
+func positiveDurations(cmd *cobra.Command, names ...string) error {
+	for _, n := range names {
+		f := cmd.Flags().Lookup(n)
+		if d, err := cmd.Flags().GetDuration(n); err != nil || d <= 0 {
+			return UsageError{fmt.Errorf("--%s %s: want a positive duration (e.g. --%s %s)", n, f.Value, n, f.DefValue)}
+		}
+	}
+	return nil
 }

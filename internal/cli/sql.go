@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,6 +45,10 @@ Otherwise the statements come from the argument, -f FILE or standard input;
 			}
 			if len(args) == 1 && file != "" {
 				return UsageError{fmt.Errorf("give a query or -f FILE, not both")}
+			}
+			// The extension says the format: checked before any query runs.
+			if out != "" && !slices.Contains(analyst.OutFormats, strings.ToLower(filepath.Ext(out))) {
+				return UsageError{fmt.Errorf("--out %s: want a file ending in %s", out, strings.Join(analyst.OutFormats, ", "))}
 			}
 			return checkFormat(format)
 		},

@@ -73,14 +73,5 @@ func checkKeys(n *yaml.Node, t reflect.Type, prefix string) error {
 // nearest returns the candidate closest to s by edit distance, when it is
 // close enough to be the key that was meant.
 func nearest(s string, candidates []string) string {
-	best, bestD := "", 1<<30
-	for _, c := range candidates {
-		if d := textdist.Distance(strings.ToLower(s), c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	if bestD > max(2, len(s)/2) {
-		return ""
-	}
-	return best
+	return textdist.Nearest(strings.ToLower(s), candidates)
 }

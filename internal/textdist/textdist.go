@@ -24,3 +24,19 @@ func Distance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// Nearest returns the candidate closest to s by edit distance when it is
+// close enough to be the name that was meant (at most 2 edits, or half of
+// s), else "": the suggestion of a "did you mean" message.
+func Nearest(s string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		if d := Distance(s, c); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD > max(2, len(s)/2) {
+		return ""
+	}
+	return best
+}
