@@ -102,6 +102,10 @@ func BenchmarkLoggerFilesIngest(b *testing.B) {
 	}
 	cpu := cpuTime() - cpu0
 	rss := peakRSSMiB()
+	// The Parquet files the lake holds for the rows (DuckDB's baseline
+	// writes one per station): a reader pays per file too.
+	parts, _ := filepath.Glob(filepath.Join(r.Lake.DataDir("sensor_readings"), "*", "*.parquet"))
+	b.ReportMetric(float64(len(parts)), "lake_files")
 	b.ReportMetric(cpu.Seconds()/float64(n*b.N)*1e6, "cpu_s/Mrows")
 	b.ReportMetric(float64(n*b.N)/ours.Seconds(), "rows/s")
 	b.ReportMetric(rss, "peak_rss_MiB")
