@@ -108,6 +108,8 @@ func (c ColumnSpec) Header() string {
 func (c ColumnSpec) LakeType() lake.Type { return c.typ }
 
 // Lineage columns end every lake row: where it came from, byte for byte.
+// Rows held in memory keep only _sheet and _row per row (heldRows): their
+// places here are lineageSheet and lineageRow.
 var Lineage = []lake.Column{
 	{Name: "_source", Type: lake.String},
 	{Name: "_file", Type: lake.String},

@@ -31,12 +31,13 @@ const DefaultBatchItems = 64
 
 // shareMaxBytes is the largest input whose rows share the round's data
 // files (one per partition) instead of getting files of their own: a
-// logger's monthly dump or a department's report is far smaller. Each
+// logger's monthly dump (90 KB for a site's hourly rain and displacement)
+// or a department's report is smaller. Each
 // file the lake creates cost 0.1–0.5 ms of kernel time on the machine
 // measured, and a reader pays per file too (a build read 1,025 small files
 // ten times slower than the same rows in a few); a held input's rows wait
 // in memory, so the bound also keeps that memory small.
-const shareMaxBytes = 1 << 20
+const shareMaxBytes = 256 << 10
 
 // shareMaxParts bounds the partitions a round's shared files span (each
 // open file holds its page buffers): past it the round commits early.
@@ -117,7 +118,7 @@ func (s *sharedRound) open() bool { return s.lanes != nil }
 func (s *sharedRound) start(id string, lanes int) {
 	s.members, s.parts = 0, map[string]bool{}
 	for i := 0; i < lanes; i++ {
-		l := &shareLane{id: fmt.Sprintf("%s-%d", id, i), todo: make(chan *heldRows, 4), done: make(chan error, 1)}
+		l := &shareLane{id: fmt.Sprintf("%s-%d", id, i), todo: make(chan *heldRows, 2), done: make(chan error, 1)}
 		l.w = s.lake.NewPartitionedWriter(s.ds.Name, partitionKey(s.ds), l.id, s.ds.LakeColumns())
 		go func() {
 			var err error

@@ -68,7 +68,9 @@ func TestParallelBatchedRunMatchesOneAtATime(t *testing.T) {
 			t.Errorf("parallel %d batch 1: %d files for %d inputs, want one each", parallel, len(data), len(ms))
 		}
 		glob := filepath.Join(r.Lake.Root, "sensor_readings", "*", "*.parquet")
-		return query[string](t, fmt.Sprintf(`SELECT count(*) || '/' || count(DISTINCT _checksum) || '/' || round(sum(value), 1) FROM read_parquet('%s')`, glob))
+		return query[string](t, fmt.Sprintf(`SELECT count(*) || '/' || count(DISTINCT _checksum) || '/' || round(sum(value), 1) || '/' || sum(_row) || '/' ||
+			count(DISTINCT (_source, _file, _checksum, _sheet, _run_id, _submitted_at, _ingested_at)) || '/' || string_agg(DISTINCT _file || ':' || _checksum, ',' ORDER BY _file || ':' || _checksum)
+			FROM read_parquet('%s')`, glob))
 	}
 	want := count(1, 1)
 	for _, c := range [][2]int{{4, 64}, {2, 3}, {3, 1}} {

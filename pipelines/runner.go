@@ -327,7 +327,7 @@ func (r *Runner) ingestItem(ctx context.Context, job Job, ds *Dataset, it connec
 	}
 	var held *heldRows
 	if r.share && size <= shareMaxBytes {
-		held = &heldRows{width: len(ds.Columns) + len(Lineage)}
+		held = newHeldRows(ds)
 	}
 	ingested := r.now().UTC()
 	m := &lake.Manifest{
@@ -594,34 +594,59 @@ type rowSink interface {
 }
 
 // heldRows keeps a small input's accepted rows until the committer
-// appends them to its round's shared files, in row batches from the
-// pool. The values' strings are the decoder's, never written again, so
-// they are kept as they are.
+// appends them to its round's shared files, in chunks of heldChunk rows
+// (a small input's worth of memory, not a pooled batch's 2,048 rows: a
+// dozen inputs are held at once). The values' strings are the decoder's,
+// never written again, so they are kept as they are.
+//
+// A row's lineage is the input's but for its sheet and line: only those
+// two are kept per row, beside the contract's columns (the rest once).
 type heldRows struct {
-	width  int
-	chunks []*rowBatch
+	cols    int          // the contract's columns, before the lineage
+	lineage []lake.Value // the first row's lineage (see Lineage)
+	chunks  []*rowBatch  // per row: the contract's values, sheet, line
+}
+
+// The lineage values that vary from row to row (see Lineage).
+const (
+	lineageSheet = 3
+	lineageRow   = 4
+)
+
+func newHeldRows(ds *Dataset) *heldRows {
+	return &heldRows{cols: len(ds.Columns)}
 }
 
 func (h *heldRows) add(part string, row []lake.Value) error {
+	if h.lineage == nil {
+		h.lineage = slices.Clone(row[h.cols:])
+	}
 	var c *rowBatch
-	if n := len(h.chunks); n > 0 && len(h.chunks[n-1].parts) < batchRows {
+	if n := len(h.chunks); n > 0 && len(h.chunks[n-1].parts) < heldChunk {
 		c = h.chunks[n-1]
 	} else {
-		c = getBatch(h.width)
+		c = getHeldChunk(h.cols + 2)
 		h.chunks = append(h.chunks, c)
 	}
-	c.vals = append(c.vals, row...)
+	c.vals = append(c.vals, row[:h.cols]...)
+	c.vals = append(c.vals, row[h.cols+lineageSheet], row[h.cols+lineageRow])
 	c.parts = append(c.parts, part)
 	return nil
 }
 
 func (h *heldRows) close() error { return nil }
 
-// writeTo writes the rows to w.
+// writeTo writes the rows to w, each with its whole lineage again.
 func (h *heldRows) writeTo(w *lake.PartitionedWriter) error {
+	row := make([]lake.Value, h.cols+len(h.lineage))
+	copy(row[h.cols:], h.lineage)
+	width := h.cols + 2
 	for _, c := range h.chunks {
 		for i, p := range c.parts {
-			if err := w.Write(p, c.vals[i*h.width:(i+1)*h.width]); err != nil {
+			v := c.vals[i*width : (i+1)*width]
+			copy(row, v[:h.cols])
+			row[h.cols+lineageSheet], row[h.cols+lineageRow] = v[h.cols], v[h.cols+1]
+			if err := w.Write(p, row); err != nil {
 				return err
 			}
 		}
@@ -642,15 +667,29 @@ func (h *heldRows) partitions() []string {
 	return out
 }
 
-// release hands the row batches back to the pool, cleared.
+// release hands the chunks back, cleared, once the rows are written.
 func (h *heldRows) release() {
 	for _, c := range h.chunks {
 		clear(c.vals)
 		clear(c.parts)
 		c.vals, c.parts = c.vals[:0], c.parts[:0]
-		batches.Put(c)
+		heldChunks.Put(c)
 	}
 	h.chunks = nil
+}
+
+// heldChunk is the rows of one chunk of held rows.
+const heldChunk = 256
+
+// heldChunks recycles chunks from one held input to the next: a run of
+// a thousand logger dumps would otherwise allocate half a megabyte each.
+var heldChunks sync.Pool
+
+func getHeldChunk(width int) *rowBatch {
+	if c, ok := heldChunks.Get().(*rowBatch); ok && cap(c.vals) >= heldChunk*width {
+		return c
+	}
+	return &rowBatch{vals: make([]lake.Value, 0, heldChunk*width), parts: make([]string, 0, heldChunk)}
 }
 
 type rowBatch struct {
