@@ -625,7 +625,7 @@ func (h *heldRows) add(part string, row []lake.Value) error {
 	if n := len(h.chunks); n > 0 && len(h.chunks[n-1].parts) < heldChunk {
 		c = h.chunks[n-1]
 	} else {
-		c = getHeldChunk(h.cols + 2)
+		c = heldChunks.get(h.cols + 2)
 		h.chunks = append(h.chunks, c)
 	}
 	c.vals = append(c.vals, row[:h.cols]...)
@@ -670,10 +670,8 @@ func (h *heldRows) partitions() []string {
 // release hands the chunks back, cleared, once the rows are written.
 func (h *heldRows) release() {
 	for _, c := range h.chunks {
-		clear(c.vals)
-		clear(c.parts)
-		c.vals, c.parts = c.vals[:0], c.parts[:0]
-		heldChunks.Put(c)
+		c.reset()
+		heldChunks.put(c)
 	}
 	h.chunks = nil
 }
@@ -683,19 +681,37 @@ const heldChunk = 256
 
 // heldChunks recycles chunks from one held input to the next: a run of
 // a thousand logger dumps would otherwise allocate half a megabyte each.
-var heldChunks sync.Pool
-
-func getHeldChunk(width int) *rowBatch {
-	if c, ok := heldChunks.Get().(*rowBatch); ok && cap(c.vals) >= heldChunk*width {
-		return c
-	}
-	return &rowBatch{vals: make([]lake.Value, 0, heldChunk*width), parts: make([]string, 0, heldChunk)}
-}
+var heldChunks = &rowPool{rows: heldChunk}
 
 type rowBatch struct {
 	vals  []lake.Value
 	parts []string
 }
+
+// reset empties the batch, cleared as far as it was used, so that a
+// recycled batch holds no strings of the input it carried.
+func (rb *rowBatch) reset() {
+	clear(rb.vals)
+	clear(rb.parts)
+	rb.vals, rb.parts = rb.vals[:0], rb.parts[:0]
+}
+
+// rowPool recycles row batches of one size across inputs.
+type rowPool struct {
+	rows int
+	pool sync.Pool
+}
+
+// get returns an empty batch with room for the pool's rows of width values.
+func (p *rowPool) get(width int) *rowBatch {
+	if rb, ok := p.pool.Get().(*rowBatch); ok && cap(rb.vals) >= p.rows*width {
+		return rb
+	}
+	return &rowBatch{vals: make([]lake.Value, 0, p.rows*width), parts: make([]string, 0, p.rows)}
+}
+
+// put takes back a batch that was reset.
+func (p *rowPool) put(rb *rowBatch) { p.pool.Put(rb) }
 
 const batchRows = 2048
 
@@ -707,19 +723,12 @@ const writeBatches = 6
 // batches recycles row batches across inputs: a run of many small logger
 // files otherwise allocates and clears megabytes per file that its few
 // hundred rows never touch.
-var batches sync.Pool
-
-func getBatch(width int) *rowBatch {
-	if rb, ok := batches.Get().(*rowBatch); ok && cap(rb.vals) >= batchRows*width {
-		return rb
-	}
-	return &rowBatch{vals: make([]lake.Value, 0, batchRows*width), parts: make([]string, 0, batchRows)}
-}
+var batches = &rowPool{rows: batchRows}
 
 func newBatchWriter(w *lake.PartitionedWriter, width int) *batchWriter {
 	b := &batchWriter{w: w, width: width, todo: make(chan *rowBatch, writeBatches-1), free: make(chan *rowBatch, writeBatches), done: make(chan error, 1)}
 	for i := 0; i < writeBatches; i++ {
-		b.free <- getBatch(width)
+		b.free <- batches.get(width)
 	}
 	go func() {
 		var err error
@@ -727,11 +736,7 @@ func newBatchWriter(w *lake.PartitionedWriter, width int) *batchWriter {
 			for i := 0; err == nil && i < len(rb.parts); i++ {
 				err = w.Write(rb.parts[i], rb.vals[i*width:(i+1)*width])
 			}
-			// Cleared as far as used, so a recycled batch holds no strings
-			// of this input.
-			clear(rb.vals)
-			clear(rb.parts)
-			rb.vals, rb.parts = rb.vals[:0], rb.parts[:0]
+			rb.reset()
 			b.free <- rb
 		}
 		b.done <- err
@@ -773,7 +778,7 @@ func (b *batchWriter) close() error {
 	b.err = <-b.done
 	// The writer has returned every batch to free, cleared: recycle them.
 	for len(b.free) > 0 {
-		batches.Put(<-b.free)
+		batches.put(<-b.free)
 	}
 	return b.err
 }
