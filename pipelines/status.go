@@ -198,3 +198,34 @@ func PreviousEntities(ctx context.Context, l lake.Lake, ds *Dataset, dept string
 	}
 	return out, rows.Err()
 }
+
+// LastSuccess reads from the run ledger when each job last finished
+// without error: what a monitor knew before a restart, so that `serve`
+// can say it again at once instead of only after each job's next run.
+func LastSuccess(ctx context.Context, l lake.Lake) (map[string]time.Time, error) {
+	runs, err := l.RunFiles()
+	if err != nil || len(runs) == 0 {
+		return nil, err
+	}
+	db, err := warehouse.Scratch("UTC")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT job, max(finished_at) FROM read_parquet(%s, union_by_name=true)
+		WHERE status = 'ok' AND finished_at IS NOT NULL GROUP BY job`, fileList(runs)))
+	if err != nil {
+		return nil, fmt.Errorf("read the run ledger: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var job string
+		var at time.Time
+		if err := rows.Scan(&job, &at); err != nil {
+			return nil, fmt.Errorf("read the run ledger: %w", err)
+		}
+		out[job] = at
+	}
+	return out, rows.Err()
+}

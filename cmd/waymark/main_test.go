@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -652,5 +653,61 @@ func TestKilledBuildLeavesTheWarehouseAsItWas(t *testing.T) {
 	left, _ := filepath.Glob(filepath.Join(dir, "data/warehouse/*.building*"))
 	if len(left) != 0 {
 		t.Errorf("unpublished builds left behind: %v", left)
+	}
+}
+
+// TestServeMetricsRememberLastSuccess restarts monitoring as a restart of
+// `serve` would: the last success of a job that ran before comes from the
+// run ledger at once, and a scheduled job that never succeeded shows 0, so
+// a staleness alert fires for both without waiting for their next runs.
+func TestServeMetricsRememberLastSuccess(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "waymark.yaml"), []byte(`
+schedules:
+  zw_industrial_solid_waste_inbox: "@every 1h"
+  sensor_loggers: "@every 1h"
+`), 0o644)
+	inbox := filepath.Join(dir, "data/inbox/zw_industrial_solid_waste")
+	os.MkdirAll(inbox, 0o755)
+	writeSolidWasteCSV(t, filepath.Join(inbox, "small.csv"), 10)
+	before := time.Now().Add(-time.Second)
+	if r := run(t, dir, nil, "ingest", "zw_industrial_solid_waste_inbox", "--log-level", "warn"); r.code != 0 {
+		t.Fatalf("ingest: %s", r.stderr)
+	}
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
+	cmd := exec.Command(bin, "serve", "--log-level", "warn", "--listen", metricsAddr)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+	gauge := func(body, job string) (float64, bool) {
+		prefix := `waymark_ingest_last_success_timestamp_seconds{job="` + job + `"} `
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(line, prefix); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				return f, err == nil
+			}
+		}
+		return 0, false
+	}
+	var body string
+	waitFor(t, 30*time.Second, "both jobs' last success on /metrics", func() bool {
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err != nil {
+			return false
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body = string(b)
+		_, zw := gauge(body, "zw_industrial_solid_waste_inbox")
+		_, sl := gauge(body, "sensor_loggers")
+		return zw && sl
+	})
+	if v, _ := gauge(body, "zw_industrial_solid_waste_inbox"); v < float64(before.Unix()) || v > float64(time.Now().Unix()) {
+		t.Errorf("zw_industrial_solid_waste_inbox last success %v, want the ingest's finish (after %d)", v, before.Unix())
+	}
+	if v, _ := gauge(body, "sensor_loggers"); v != 0 {
+		t.Errorf("sensor_loggers never ran, last success %v; want 0", v)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,6 +28,10 @@ type serveMetrics struct {
 	buildTime   prometheus.Gauge
 	publishes   *prometheus.CounterVec
 	publishTime prometheus.Gauge
+	// seen are the jobs whose last success this process has set: the
+	// ledger's older figure never overwrites them.
+	mu   sync.Mutex
+	seen map[string]bool
 	// web, when set, serves everything else on the same listener (the
 	// portal and the docs of package web).
 	web http.Handler
@@ -34,7 +39,8 @@ type serveMetrics struct {
 
 func newServeMetrics() *serveMetrics {
 	m := &serveMetrics{
-		reg: prometheus.NewRegistry(),
+		seen: map[string]bool{},
+		reg:  prometheus.NewRegistry(),
 		rows: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waymark_ingest_rows_total",
 			Help: "Rows read by ingest, by data set and outcome (accepted, rejected)."}, []string{"dataset", "outcome"}),
 		items: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "waymark_ingest_items_total",
@@ -68,7 +74,30 @@ func (m *serveMetrics) run(r pipelines.RunResult) {
 	m.items.WithLabelValues(r.Dataset, "rejected").Add(float64(r.ItemsRejected))
 	m.runs.WithLabelValues(r.Job, r.Status).Inc()
 	if r.Status == "ok" && !r.FinishedAt.IsZero() {
+		m.mu.Lock()
+		m.seen[r.Job] = true
 		m.lastSuccess.WithLabelValues(r.Job).Set(float64(r.FinishedAt.Unix()))
+		m.mu.Unlock()
+	}
+}
+
+// seedLastSuccess gives every job its last success as the run ledger
+// knows it, and 0 (never) to a job without one, so that a staleness
+// alert on the gauge fires after a restart too, also for a job that
+// never ran since: without it the series would appear only once each job
+// has run again. A job that already ran in this process keeps its time.
+func (m *serveMetrics) seedLastSuccess(last map[string]time.Time, jobs []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, j := range jobs {
+		if m.seen[j] {
+			continue
+		}
+		v := 0.0
+		if t, ok := last[j]; ok {
+			v = float64(t.Unix())
+		}
+		m.lastSuccess.WithLabelValues(j).Set(v)
 	}
 }
 

@@ -124,6 +124,7 @@ func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duratio
 	}
 	c := cron.New(cron.WithLocation(a.cfg.Location()), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
 	scheduled, streams := 0, 0
+	var monitored []string
 	for _, j := range jobs {
 		if missing := j.Missing(a.jobVars(j)); len(missing) > 0 {
 			a.log.Info("job not scheduled: source not configured", "job", j.Name, "needs", missing)
@@ -134,6 +135,7 @@ func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duratio
 		if r.Streams(j) {
 			// A continuous subscription instead of a pull on a schedule.
 			streams++
+			monitored = append(monitored, j.Name)
 			running.Add(1)
 			go func() {
 				defer running.Done()
@@ -179,8 +181,18 @@ func (a *app) serve(ctx context.Context, buildEvery, publishTimeout time.Duratio
 			return fmt.Errorf("job %s: schedule %q: %w", j.Name, spec, err)
 		}
 		scheduled++
+		monitored = append(monitored, j.Name)
 	}
 	a.log.Info("serving", "jobs", scheduled, "streams", streams, "build_every", buildEvery.String())
+	// Each job's last success as the run ledger knows it, for the monitor:
+	// read beside the first runs (a ledger of a year of runs takes a moment).
+	go func() {
+		last, err := pipelines.LastSuccess(ctx, a.lake())
+		if err != nil {
+			a.log.Warn("metrics: the run ledger could not be read; each job's last success appears after its next run", "err", err)
+		}
+		metrics.seedLastSuccess(last, monitored)
+	}()
 	c.Start()
 	tick := time.NewTicker(buildEvery)
 	defer tick.Stop()
