@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -113,6 +115,10 @@ func Load(path string) (Config, error) {
 		if err := decodeStrict(b, &cfg); err != nil {
 			return cfg, fmt.Errorf("config %s: %w", path, err)
 		}
+		if dsnHasPassword(cfg.Postgres.DSN) {
+			return cfg, fmt.Errorf("config %s: postgres.dsn holds a password: a file is copied, committed and read by others; "+
+				"set WAYMARK_PG_DSN in the environment instead (it overrides postgres.dsn), or use a DSN without one (a .pgpass file, peer authentication)", path)
+		}
 		base = filepath.Dir(path)
 	case errors.Is(err, fs.ErrNotExist) && !explicit:
 		// No file: defaults are the documented behaviour.
@@ -125,6 +131,20 @@ func Load(path string) (Config, error) {
 	}
 	return cfg, nil
 }
+
+// dsnHasPassword reports whether a PostgreSQL connection string, as a URL
+// (postgres://user:pass@host/db) or as key=value words (password=…),
+// carries a password.
+func dsnHasPassword(dsn string) bool {
+	if u, err := url.Parse(dsn); err == nil && u.Scheme != "" {
+		_, set := u.User.Password()
+		return set || u.Query().Has("password")
+	}
+	return passwordWord.MatchString(dsn)
+}
+
+// passwordWord is libpq's password keyword, spaces allowed around "=".
+var passwordWord = regexp.MustCompile(`(?i)(^|\s)password\s*=`)
 
 // applyEnv lets the environment override paths and secrets, so that a
 // deployment never writes a password into waymark.yaml.

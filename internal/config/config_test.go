@@ -53,3 +53,30 @@ func TestErrorsNameTheFile(t *testing.T) {
 		t.Errorf("bad zone: %v", err)
 	}
 }
+
+// A password in waymark.yaml is refused, naming the file and the variable
+// to use; a DSN without one (peer authentication, a .pgpass file) is fine.
+func TestDSNPasswordNeverInTheFile(t *testing.T) {
+	for _, c := range []struct {
+		dsn  string
+		fail bool
+	}{
+		{"postgres://waymark:s3cret@db:5432/waymark", true},
+		{"postgres://waymark@db/waymark?sslmode=disable&password=x", true},
+		{"host=db user=waymark password=s3cret dbname=waymark", true},
+		{"host=db user=waymark PASSWORD = s3cret", true},
+		{"postgres://waymark@db:5432/waymark", false},
+		{"host=/var/run/postgresql dbname=waymark", false},
+		{"", false},
+	} {
+		path := filepath.Join(t.TempDir(), "waymark.yaml")
+		os.WriteFile(path, []byte("postgres:\n  dsn: \""+c.dsn+"\"\n"), 0o644)
+		_, err := Load(path)
+		if c.fail != (err != nil) {
+			t.Errorf("dsn %q: error %v, want failure %v", c.dsn, err, c.fail)
+		}
+		if err != nil && (!strings.Contains(err.Error(), "WAYMARK_PG_DSN") || !strings.Contains(err.Error(), path)) {
+			t.Errorf("dsn %q: %v does not name the file and WAYMARK_PG_DSN", c.dsn, err)
+		}
+	}
+}
