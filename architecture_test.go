@@ -122,3 +122,36 @@ func TestFaultsOnlyInTestBuilds(t *testing.T) {
 		t.Errorf("test build of internal/faults compiles %s, want faults.go", got)
 	}
 }
+
+// TestEnvironmentOnlyInConfig: settings and secrets reach the code through
+// internal/config, so that one place says what the environment can set.
+// The SQL prompt's terminal conventions ($PAGER, $XDG_STATE_HOME) and the
+// test-only packages are the exceptions.
+func TestEnvironmentOnlyInConfig(t *testing.T) {
+	env := regexp.MustCompile(`\bos\.(Getenv|LookupEnv|Environ)\(`)
+	allowed := map[string]bool{"internal/config": true, "internal/testenv": true, "internal/faults": true}
+	err := filepath.WalkDir(".", func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (allowed[p] || strings.HasPrefix(d.Name(), ".") && p != ".") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") || p == "analyst/prompt.go" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if env.MatchString(line) {
+				t.Errorf("%s:%d reads the environment (go through internal/config): %s", p, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -153,7 +153,7 @@ func (a *app) dashboards(ctx context.Context) ([]string, error) {
 // (empty: WAYMARK_GRAFANA_PROVIDER_PATH, else the generated folder).
 func (a *app) dashboardsTo(ctx context.Context, providerPath string) ([]string, error) {
 	if providerPath == "" {
-		providerPath = os.Getenv("WAYMARK_GRAFANA_PROVIDER_PATH")
+		providerPath = a.cfg.Grafana.ProviderPath
 	}
 	db, _, err := a.store().OpenCurrent()
 	if err != nil {
@@ -275,7 +275,7 @@ Grafana refuses is named with Grafana's message; the others still go.`,
 		Example: `  GRAFANA_URL=http://127.0.0.1:3000 GRAFANA_TOKEN=glsa_... waymark dashboards push --folder waymark`,
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			url, token := os.Getenv("GRAFANA_URL"), os.Getenv("GRAFANA_TOKEN")
+			url, token := a.cfg.Grafana.URL, a.cfg.Grafana.Token
 			if url == "" || token == "" {
 				return UsageError{errors.New("set GRAFANA_URL (e.g. http://127.0.0.1:3000) and GRAFANA_TOKEN (a service-account token with the Editor role)")}
 			}

@@ -57,8 +57,23 @@ type Config struct {
 	// Postgres is where serving marts are published (later waves); the DSN
 	// is a secret and comes from WAYMARK_PG_DSN when set.
 	Postgres Postgres `yaml:"postgres"`
+	// Grafana is the running Grafana `dashboards push` uploads to, and the
+	// path its provisioning reads dashboards from; from the environment
+	// only (the token is a secret).
+	Grafana Grafana `yaml:"-"`
 
 	loc *time.Location
+}
+
+// Grafana is what the environment says of the Grafana beside Waymark.
+type Grafana struct {
+	// URL and Token (a service-account token) come from GRAFANA_URL and
+	// GRAFANA_TOKEN, the names Grafana's own tools use.
+	URL, Token string
+	// ProviderPath, from WAYMARK_GRAFANA_PROVIDER_PATH, is where Grafana
+	// finds the generated dashboards when that is not where Waymark
+	// writes them (another machine, a container's mount).
+	ProviderPath string
 }
 
 // Limits protect the ingest from oversized or hostile files.
@@ -156,6 +171,7 @@ func (c *Config) applyEnv() {
 	if v := os.Getenv("WAYMARK_PG_DSN"); v != "" {
 		c.Postgres.DSN = v
 	}
+	c.Grafana = Grafana{URL: os.Getenv("GRAFANA_URL"), Token: os.Getenv("GRAFANA_TOKEN"), ProviderPath: os.Getenv("WAYMARK_GRAFANA_PROVIDER_PATH")}
 	for _, kv := range os.Environ() {
 		// WAYMARK_SOURCE_MQTT_BROKER=tcp://… sets sources.mqtt_broker.
 		k, v, _ := strings.Cut(kv, "=")
