@@ -66,6 +66,18 @@ func (r Refs) Department(name string) (string, bool) {
 	return row["name_zh"], true
 }
 
+// DepartmentNames lists every name the reference data knows a department
+// by (canonical names and aliases), sorted: the candidates of a "did you
+// mean" for a name it does not know.
+func (r Refs) DepartmentNames() []string {
+	names := make([]string, 0, len(r["departments.name_zh"]))
+	for n := range r["departments.name_zh"] {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
 // readSeed reads <name>.csv, or every indicators_*.csv for "indicators".
 func readSeed(seeds fs.FS, name string) ([]map[string]string, error) {
 	files := []string{name + ".csv"}

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/waymark-data/waymark"
+	"github.com/waymark-data/waymark/internal/textdist"
 	"github.com/waymark-data/waymark/models"
 )
 
@@ -77,7 +79,11 @@ func (a *app) checkDepartment(dept string) error {
 		return err
 	}
 	if _, ok := refs.Department(dept); !ok {
-		return UsageError{fmt.Errorf("--department %q: no such department in the reference data (seeds/departments.csv lists every department and its other names)", dept)}
+		hint := ""
+		if near := textdist.Nearest(strings.TrimSpace(dept), refs.DepartmentNames()); near != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", near)
+		}
+		return UsageError{fmt.Errorf("--department %q: no such department in the reference data%s; seeds/departments.csv lists every department and its other names", dept, hint)}
 	}
 	return nil
 }

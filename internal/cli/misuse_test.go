@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,6 +87,7 @@ func TestUnknownDepartmentIsMisuse(t *testing.T) {
 		{[]string{"catalog", "--department", "旗不存在局"}, 2},
 		{[]string{"templates", "--department", "旗不存在局", "--period", "2024-06", "--out", out}, 2},
 		{[]string{"scorecard", "--department", "住建局", "--format", "csv"}, 0},
+		{[]string{"catalog", "--department", "旗生态环竟局"}, 2},
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			stdout, errOut, code := waymarkErr(t, time.Minute, c.args...)
@@ -93,7 +95,16 @@ func TestUnknownDepartmentIsMisuse(t *testing.T) {
 				t.Fatalf("exit %d, want %d: %s\n%s", code, c.code, errOut, stdout)
 			}
 			if c.code == 2 {
-				for _, w := range []string{`--department "旗不存在局"`, "seeds/departments.csv"} {
+				want := []string{fmt.Sprintf("--department %q", c.args[2]), "seeds/departments.csv"}
+				switch c.args[2] {
+				case "旗生态环竟局": // one character off: a typo
+					want = append(want, `did you mean "旗生态环境局"?`)
+				case "旗不存在局": // no department is that close
+					if strings.Contains(errOut, "did you mean") {
+						t.Errorf("error %q suggests a department for a name close to none", errOut)
+					}
+				}
+				for _, w := range want {
 					if !strings.Contains(errOut, w) {
 						t.Errorf("error %q lacks %q", errOut, w)
 					}

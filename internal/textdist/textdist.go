@@ -2,6 +2,8 @@
 // mean" hints of config keys, connector settings and sheet headers.
 package textdist
 
+import "unicode/utf8"
+
 // Distance is the Levenshtein distance between a and b, counted in
 // characters (runes), so 填报单位 and 填报日期 are two apart.
 func Distance(a, b string) int {
@@ -27,7 +29,9 @@ func Distance(a, b string) int {
 
 // Nearest returns the candidate closest to s by edit distance when it is
 // close enough to be the name that was meant (at most 2 edits, or half of
-// s), else "": the suggestion of a "did you mean" message.
+// s's characters), else "": the suggestion of a "did you mean" message.
+// Characters, not bytes: a Chinese name of five characters is 15 bytes,
+// and half of that would match any other department.
 func Nearest(s string, candidates []string) string {
 	best, bestD := "", 1<<30
 	for _, c := range candidates {
@@ -35,7 +39,7 @@ func Nearest(s string, candidates []string) string {
 			best, bestD = c, d
 		}
 	}
-	if bestD > max(2, len(s)/2) {
+	if bestD > max(2, utf8.RuneCountInString(s)/2) {
 		return ""
 	}
 	return best
