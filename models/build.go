@@ -780,14 +780,10 @@ func appendLake(ctx context.Context, db *sql.DB, table string, files []string, c
 		where = " WHERE " + where
 	}
 	load := func(files []string) error {
-		list := make([]string, len(files))
-		for i, f := range files {
-			list[i] = sqltext.String(f)
-		}
 		// Columns are named explicitly so files written under an older
 		// contract (fewer columns) still load: union_by_name fills NULLs.
-		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)%s",
-			table, strings.Join(names, ", "), strings.Join(names, ", "), strings.Join(list, ", "), where)
+		q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM read_parquet(%s, union_by_name=true, hive_partitioning=false)%s",
+			table, strings.Join(names, ", "), strings.Join(names, ", "), sqltext.List(files), where)
 		_, err := db.ExecContext(ctx, q)
 		return err
 	}

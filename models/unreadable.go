@@ -83,11 +83,7 @@ func probe(ctx context.Context, db *sql.DB, files []string, cols []lake.Column) 
 		}
 		aggs[i] = "count(" + e + ")"
 	}
-	list := make([]string, len(files))
-	for i, f := range files {
-		list[i] = sqltext.String(f)
-	}
-	_, err := db.ExecContext(ctx, fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name=true, hive_partitioning=false)",
-		strings.Join(aggs, ", "), strings.Join(list, ", ")))
+	_, err := db.ExecContext(ctx, fmt.Sprintf("SELECT %s FROM read_parquet(%s, union_by_name=true, hive_partitioning=false)",
+		strings.Join(aggs, ", "), sqltext.List(files)))
 	return err
 }

@@ -56,7 +56,7 @@ func TestParallelBatchedRunMatchesOneAtATime(t *testing.T) {
 		for _, m := range ms {
 			own := r.Lake.Of("sensor_readings", []*lake.Manifest{m})
 			keep := sqltext.InputsFilter(own)
-			if got := query[int64](t, fmt.Sprintf(`SELECT count(*) FROM read_parquet(%s) WHERE %s`, fileList(own.Data), keep)); got != m.Accepted {
+			if got := query[int64](t, fmt.Sprintf(`SELECT count(*) FROM read_parquet(%s) WHERE %s`, sqltext.List(own.Data), keep)); got != m.Accepted {
 				t.Errorf("parallel %d batch %d: %s: %d rows in its files, manifest says %d", parallel, batch, m.Name, got, m.Accepted)
 			}
 		}

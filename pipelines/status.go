@@ -60,7 +60,7 @@ func Status(ctx context.Context, in StatusInput) ([]sqltext.Table, error) {
 			       coalesce(error, '') AS error
 			FROM read_parquet(%s)
 			QUALIFY row_number() OVER (PARTITION BY job ORDER BY finished_at DESC) = 1
-			ORDER BY job`, fileList(runs)))
+			ORDER BY job`, sqltext.List(runs)))
 		if err != nil {
 			return nil, err
 		}
@@ -94,7 +94,7 @@ func Status(ctx context.Context, in StatusInput) ([]sqltext.Table, error) {
 				newest = fmt.Sprintf("max(%s)::VARCHAR", sqltext.Ident(d.PartitionBy))
 			}
 			fresh = append(fresh, fmt.Sprintf(`SELECT %s AS dataset, %s AS newest_data, strftime(max(_ingested_at), '%%Y-%%m-%%d %%H:%%M') AS last_arrival, count(*) AS rows FROM read_parquet(%s, union_by_name=true) WHERE %s`,
-				sqltext.String(n), newest, fileList(files.Data), sqltext.InputsFilter(files)))
+				sqltext.String(n), newest, sqltext.List(files.Data), sqltext.InputsFilter(files)))
 		} else {
 			fresh = append(fresh, fmt.Sprintf(`SELECT %s AS dataset, NULL AS newest_data, NULL AS last_arrival, 0 AS rows`, sqltext.String(n)))
 		}
@@ -139,20 +139,11 @@ func expectSubmissions(ctx context.Context, db *sql.DB, in StatusInput, d *Datas
 	q := fmt.Sprintf(`INSERT INTO received SELECT %s, coalesce(n.canonical, l.department), min(_submitted_at), count(DISTINCT _checksum), count(*)
 		FROM read_parquet(%s, union_by_name=true) l LEFT JOIN dept_names n ON n.name = l.department
 		WHERE date_trunc('month', %s) = ? AND %s GROUP BY ALL`,
-		sqltext.String(d.Name), fileList(files.Data), sqltext.Ident(d.PartitionBy), sqltext.InputsFilter(files))
+		sqltext.String(d.Name), sqltext.List(files.Data), sqltext.Ident(d.PartitionBy), sqltext.InputsFilter(files))
 	if _, err := db.ExecContext(ctx, q, in.Period); err != nil {
 		return fmt.Errorf("submissions of %s: %w", d.Name, err)
 	}
 	return nil
-}
-
-// fileList is a DuckDB list literal of file paths.
-func fileList(files []string) string {
-	quoted := make([]string, len(files))
-	for i, f := range files {
-		quoted[i] = sqltext.String(f)
-	}
-	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
 // PreviousEntities reads, from the lake's committed inputs, the
@@ -182,7 +173,7 @@ func PreviousEntities(ctx context.Context, l lake.Lake, ds *Dataset, dept string
 	q := fmt.Sprintf(`WITH l AS (SELECT * FROM read_parquet(%s, union_by_name=true) WHERE department = ? AND %s < ? AND %s)
 		SELECT DISTINCT enterprise_code, coalesce(enterprise_name, '') FROM l
 		WHERE enterprise_code IS NOT NULL AND %s = (SELECT max(%s) FROM l) ORDER BY 1`,
-		fileList(files.Data), period, keep, period, period)
+		sqltext.List(files.Data), period, keep, period, period)
 	rows, err := db.QueryContext(ctx, q, dept, p)
 	if err != nil {
 		return nil, fmt.Errorf("previous entities of %s: %w", ds.Name, err)
@@ -213,7 +204,7 @@ func LastSuccess(ctx context.Context, l lake.Lake) (map[string]time.Time, error)
 	}
 	defer db.Close()
 	rows, err := db.QueryContext(ctx, fmt.Sprintf(`SELECT job, max(finished_at) FROM read_parquet(%s, union_by_name=true)
-		WHERE status = 'ok' AND finished_at IS NOT NULL GROUP BY job`, fileList(runs)))
+		WHERE status = 'ok' AND finished_at IS NOT NULL GROUP BY job`, sqltext.List(runs)))
 	if err != nil {
 		return nil, fmt.Errorf("read the run ledger: %w", err)
 	}

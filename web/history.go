@@ -72,22 +72,6 @@ func (s *Server) history(ctx context.Context, d *department) ([]histRow, error) 
 	return out, nil
 }
 
-func inList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = sqltext.String(n)
-	}
-	return "(" + strings.Join(q, ", ") + ")"
-}
-
-func fileList(files []string) string {
-	q := make([]string, len(files))
-	for i, f := range files {
-		q[i] = sqltext.String(f)
-	}
-	return "[" + strings.Join(q, ", ") + "]"
-}
-
 // deptHistory is d's part of a data set's history. The history of every
 // department is read at once and kept until the data set's inputs change
 // (a new manifest), so a page view does not rescan the lake.
@@ -209,7 +193,7 @@ SELECT v.checksum, v.dept, v.file, v.source, v.submitted_at, v.period, coalesce(
        CASE WHEN v.due IS NULL THEN '' WHEN v.submitted_at::DATE < v.due THEN '按时' ELSE '逾期' END AS on_time,
        v.accepted, v.version, v.versions, coalesce(diff.added, 0), coalesce(diff.removed, 0), coalesce(diff.changed, 0)
 FROM versions v LEFT JOIN diff USING (checksum, dept, period)`,
-			period, strings.Join(keys, ", "), strings.Join(vals, ", "), fileList(files), keep, due)
+			period, strings.Join(keys, ", "), strings.Join(vals, ", "), sqltext.List(files), keep, due)
 		rows, err := db.QueryContext(ctx, q)
 		if err != nil {
 			return nil, err
@@ -235,7 +219,7 @@ FROM versions v LEFT JOIN diff USING (checksum, dept, period)`,
 	// Files of which no row was accepted exist only as rejected cells.
 	if len(quar) > 0 {
 		q := fmt.Sprintf(`SELECT checksum, coalesce(department, ''), any_value(file), any_value(source), min(submitted_at), count(*)
-			FROM read_parquet(%s, union_by_name = true) GROUP BY checksum, department`, fileList(quar))
+			FROM read_parquet(%s, union_by_name = true) GROUP BY checksum, department`, sqltext.List(quar))
 		rows, err := db.QueryContext(ctx, q)
 		if err != nil {
 			return nil, err

@@ -25,9 +25,18 @@ func InputsFilter(in lake.Inputs) string {
 	if len(in.Only) == 0 {
 		return "false"
 	}
-	q := make([]string, len(in.Only))
-	for i, v := range in.Only {
+	return `"_checksum" IN (` + Quoted(in.Only) + ")"
+}
+
+// Quoted is vals as string literals separated by commas: the inside of an
+// IN (…) or of a list.
+func Quoted(vals []string) string {
+	q := make([]string, len(vals))
+	for i, v := range vals {
 		q[i] = String(v)
 	}
-	return `"_checksum" IN (` + strings.Join(q, ", ") + ")"
+	return strings.Join(q, ", ")
 }
+
+// List is a DuckDB list literal of vals, such as the files of read_parquet.
+func List(vals []string) string { return "[" + Quoted(vals) + "]" }
