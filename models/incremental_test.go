@@ -216,16 +216,11 @@ func overlay(t *testing.T, fsys fs.FS, edits map[string]func(string) string) fs.
 // a new day reruns the models that judge by it, a changed model reruns it
 // and its descendants, changed seeds build in full.
 func TestIncrementalBuildEqualsFull(t *testing.T) {
-	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := lake.Lake{Root: t.TempDir()}
+	base := buildFixture(t)
+	ds, l, store := base.Datasets, base.Lake, base.Store
 	jan := time.Date(2023, 2, 3, 2, 0, 0, 0, time.UTC)
 	commitInput(t, l, ds["indicator_reports"], "reports01", jan, monthReports("2023-01-01", "旗生态环境局", map[string]string{"zw-01": "50", "zw-02": "60"}))
 	commitInput(t, l, ds["sensor_readings"], "sensors01", jan, rainReadings("2023-01-15", 24))
-	store := warehouse.New(t.TempDir(), 10, "Asia/Shanghai")
-	base := Options{Store: store, Lake: l, Datasets: ds, Seeds: waymark.Seeds(""), SQL: waymark.SQL(""), Log: slog.Default()}
 	now := time.Date(2023, 3, 10, 2, 0, 0, 0, time.UTC)
 	if res := buildAt(t, base, now); res.Mode != "full" || res.Reason != "no previous version" {
 		t.Fatalf("first build: %s (%s), want full (no previous version)", res.Mode, res.Reason)
@@ -376,16 +371,11 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 // stops there (TestIncrementalBuildEqualsFull).
 func TestIncrementalClockChain(t *testing.T) {
 	ctx := context.Background()
-	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := lake.Lake{Root: t.TempDir()}
+	o := buildFixture(t)
+	ds, l, store := o.Datasets, o.Lake, o.Store
 	feb := time.Date(2023, 2, 3, 2, 0, 0, 0, time.UTC)
 	commitInput(t, l, ds["gh_inspections"], "gh01", feb, []map[string]string{{"site_id": "GH-001", "department": "旗自然资源局",
 		"inspection_date": "2023-02-01", "inspector": "张三", "finding": "发生灾情", "warning_level": "红色", "observed_at": "2023-02-01T08:00:00Z"}})
-	store := warehouse.New(t.TempDir(), 10, "Asia/Shanghai")
-	o := Options{Store: store, Lake: l, Datasets: ds, Seeds: waymark.Seeds(""), SQL: waymark.SQL(""), Log: slog.Default()}
 	now := time.Date(2023, 2, 3, 10, 0, 0, 0, time.UTC)
 	buildAt(t, o, now)
 	before, _ := store.Current()
@@ -454,6 +444,18 @@ func sameTestResults(t *testing.T, a, b string) {
 	}
 }
 
+// buildFixture is what a build test starts from: the contracts, an empty
+// lake and an empty warehouse, with the embedded seeds and models.
+func buildFixture(t *testing.T) Options {
+	t.Helper()
+	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{Store: warehouse.New(t.TempDir(), 10, "Asia/Shanghai"), Lake: lake.Lake{Root: t.TempDir()}, Datasets: ds,
+		Seeds: waymark.Seeds(""), SQL: waymark.SQL(""), Log: slog.Default()}
+}
+
 // buildAt runs a build of o as if at now.
 func buildAt(t *testing.T, o Options, now time.Time) Result {
 	t.Helper()
@@ -470,11 +472,8 @@ func buildAt(t *testing.T, o Options, now time.Time) Result {
 // round being renamed, or a build between two) loads only those inputs'
 // rows; the next build appends the others' once, and equals a full build.
 func TestSharedFileReadThroughItsManifests(t *testing.T) {
-	ds, err := pipelines.LoadDatasets(waymark.Pipelines(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := lake.Lake{Root: t.TempDir()}
+	o := buildFixture(t)
+	ds, l, store := o.Datasets, o.Lake, o.Store
 	at := time.Date(2023, 2, 3, 2, 0, 0, 0, time.UTC)
 	ms := writeInputs(t, l, ds["sensor_readings"], "round-1", at, []string{"dumpa", "dumpb", "dumpc"},
 		[][]map[string]string{rainReadings("2023-01-15", 24), rainReadings("2023-01-16", 24), rainReadings("2023-01-17", 12)})
@@ -483,8 +482,6 @@ func TestSharedFileReadThroughItsManifests(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	store := warehouse.New(t.TempDir(), 10, "Asia/Shanghai")
-	o := Options{Store: store, Lake: l, Datasets: ds, Seeds: waymark.Seeds(""), SQL: waymark.SQL(""), Log: slog.Default()}
 	now := time.Date(2023, 3, 10, 2, 0, 0, 0, time.UTC)
 	rows := func(s *warehouse.Store) string {
 		t.Helper()
