@@ -102,7 +102,7 @@ func newColumn(c Column, scale int) *column {
 }
 
 // add appends one value to the page, writing the page out when it is full.
-func (c *column) add(v Value) {
+func (c *column) add(v *Value) {
 	if v.Null {
 		c.levels = append(c.levels, 0)
 		c.nulls++

@@ -96,18 +96,20 @@ func (v Value) Time(t Type) time.Time {
 // every column optional, strings dictionary-encoded, version 1 data pages,
 // statistics per column chunk. It is the lake's own encoder rather than a
 // general Parquet library because the lake needs nothing else, and the
-// general path cost more than all the validation before it: every value
-// went through an interface of fifteen possible types, and a file's
-// constant lineage columns were hashed into a dictionary once per row.
-// Here a repeat of the last string costs one comparison, and a page of
-// one value is one run.
+// general path (parquet-go) was a third of an ingest's CPU: every value
+// was boxed into a generic value, gathered per column and hashed into a
+// dictionary, a file's constant lineage columns included. Here a value
+// goes straight into its column's page, a repeat of the last string costs
+// one comparison, and a page of one value is one run. Rows are encoded on
+// the caller's goroutine: an ingest already keeps both cores busy with
+// reading, validating and writing, and handing rows over cost more than
+// the encoding they would have shared.
 type RowWriter struct {
-	key     string
-	name    string // the schema's root
-	cols    []Column
-	enc     []*column
-	colVals [][]Value
-	meta    []byte // the footer's key-value metadata, encoded
+	key  string
+	name string // the schema's root
+	cols []Column
+	enc  []*column
+	meta []byte // the footer's key-value metadata, encoded
 
 	out     io.Writer
 	pos     int64 // bytes written so far
@@ -115,15 +117,9 @@ type RowWriter struct {
 	groups  []byte // the footer's row groups, encoded
 	ngroups int
 
-	pending int
 	count   int64
 	flushed int64
 }
-
-// rowBatch is how many rows are gathered before their columns are
-// encoded, half of them on a second goroutine: enough to amortise the
-// handover, small enough to keep memory flat.
-const rowBatch = 4096
 
 // rowGroupRows bounds a row group: large enough for good compression and
 // for readers to skip whole groups by their statistics, small enough that
@@ -159,14 +155,13 @@ func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
 }
 
 func newRowWriter(out io.Writer, name string, cols []Column, o WriterOptions) *RowWriter {
-	rw := &RowWriter{name: name, cols: cols, out: out, colVals: make([][]Value, len(cols))}
-	for i, c := range cols {
+	rw := &RowWriter{name: name, cols: cols, out: out}
+	for _, c := range cols {
 		scale := -1
 		if s, ok := o.Decimals[c.Name]; ok && c.Type == Int64 {
 			scale = s
 		}
 		rw.enc = append(rw.enc, newColumn(c, scale))
-		rw.colVals[i] = make([]Value, 0, rowBatch)
 	}
 	if len(o.Metadata) > 0 {
 		var m compact
@@ -191,30 +186,25 @@ func (rw *RowWriter) Release() {
 	if rw.key == "" {
 		return // a writer with options is not shared
 	}
-	for i := range rw.colVals {
-		clear(rw.colVals[i])
-		rw.colVals[i] = rw.colVals[i][:0]
-	}
 	rw.out, rw.pos, rw.started = nil, 0, false
 	rw.groups, rw.ngroups = rw.groups[:0], 0
-	rw.pending, rw.count, rw.flushed = 0, 0, 0
+	rw.count, rw.flushed = 0, 0
 	pool, _ := writers.LoadOrStore(rw.key, &sync.Pool{})
 	pool.(*sync.Pool).Put(rw)
 }
 
-// WriteValues appends one row. The writer copies what it keeps beyond the
-// current batch; the strings it holds until then are read, never changed.
+// WriteValues appends one row. The writer copies what it keeps, so the
+// caller may reuse vals (and the strings' memory) for the next row.
 func (rw *RowWriter) WriteValues(vals []Value) error {
 	if len(vals) != len(rw.cols) {
 		return fmt.Errorf("row has %d values, schema has %d columns", len(vals), len(rw.cols))
 	}
-	for i, v := range vals {
-		rw.colVals[i] = append(rw.colVals[i], v)
+	for i := range vals {
+		rw.enc[i].add(&vals[i])
 	}
-	rw.pending++
 	rw.count++
-	if rw.pending >= rowBatch {
-		return rw.flush()
+	if rw.count-rw.flushed >= rowGroupRows {
+		return rw.endGroup()
 	}
 	return nil
 }
@@ -234,38 +224,6 @@ func (rw *RowWriter) Write(vals []any) error {
 		row[i] = val
 	}
 	return rw.WriteValues(row)
-}
-
-// flush encodes the gathered rows. Columns are independent until the row
-// group closes: half of them are encoded and compressed on a second
-// goroutine, which keeps both cores busy when one large file is the run.
-func (rw *RowWriter) flush() error {
-	if rw.pending == 0 {
-		return nil
-	}
-	half := func(k int) {
-		for i := k; i < len(rw.enc); i += 2 {
-			c := rw.enc[i]
-			for _, v := range rw.colVals[i] {
-				c.add(v)
-			}
-			clear(rw.colVals[i]) // let the strings go
-			rw.colVals[i] = rw.colVals[i][:0]
-		}
-	}
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		half(1)
-	}()
-	half(0)
-	wg.Wait()
-	rw.pending = 0
-	if rw.count-rw.flushed >= rowGroupRows {
-		return rw.endGroup()
-	}
-	return nil
 }
 
 func (rw *RowWriter) write(b []byte) error {
@@ -366,9 +324,6 @@ func (rw *RowWriter) endGroup() error {
 // Close writes what is left and the footer; the underlying writer stays
 // open.
 func (rw *RowWriter) Close() error {
-	if err := rw.flush(); err != nil {
-		return err
-	}
 	if err := rw.endGroup(); err != nil {
 		return err
 	}
@@ -452,9 +407,6 @@ func (rw *RowWriter) Close() error {
 // EndRowGroup closes the current row group, so a caller can size row
 // groups for its readers (smaller than the lake's own bound).
 func (rw *RowWriter) EndRowGroup() error {
-	if err := rw.flush(); err != nil {
-		return err
-	}
 	return rw.endGroup()
 }
 
