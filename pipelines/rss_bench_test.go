@@ -24,9 +24,7 @@ import (
 // twice: with Go's default garbage collector settings (peak_rss_MiB) and
 // with a soft memory limit of 256 MiB (GOMEMLIMIT, peak_rss_memlimit_MiB),
 // which the process should set; the second must stay under rssBudgetMiB.
-// (Without the limit, the heap may grow to twice what is live: a million
-// distinct enterprise names held in a row group's Parquet dictionary are
-// live until the row group is written.) WAYMARK_BENCH_SCALE shrinks the
+// (Without the limit, the heap may grow to twice what is live.) WAYMARK_BENCH_SCALE shrinks the
 // inputs (0.05 for a quick look); `make bench` runs them full size.
 const rssBudgetMiB = 300
 

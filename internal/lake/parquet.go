@@ -4,16 +4,14 @@
 package lake
 
 import (
-	"errors"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
-
-	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // Type is the logical type of a lake column. The set is small on purpose:
@@ -62,51 +60,6 @@ type Column struct {
 	Type Type
 }
 
-func (t Type) node() parquet.Node {
-	switch t {
-	case Int64:
-		return parquet.Int(64)
-	case Float64:
-		return parquet.Leaf(parquet.DoubleType)
-	case Date:
-		return parquet.Date()
-	case Timestamp:
-		return parquet.Timestamp(parquet.Microsecond)
-	case Bool:
-		return parquet.Leaf(parquet.BooleanType)
-	default:
-		// Lake strings repeat (station ids, units, lineage): a dictionary
-		// makes them small and cheap to compress.
-		return parquet.Encoded(parquet.String(), &parquet.RLEDictionary)
-	}
-}
-
-// orderedGroup keeps columns in contract order; parquet.Group alone sorts
-// them by name, which would scramble SELECT * for every analyst.
-type orderedGroup struct {
-	parquet.Group
-	order map[string]int
-}
-
-func (g orderedGroup) Fields() []parquet.Field {
-	fields := g.Group.Fields()
-	out := make([]parquet.Field, len(fields))
-	for _, f := range fields {
-		out[g.order[f.Name()]] = f
-	}
-	return out
-}
-
-// Schema builds the Parquet schema for cols.
-func Schema(name string, cols []Column) *parquet.Schema {
-	g := orderedGroup{Group: parquet.Group{}, order: map[string]int{}}
-	for i, c := range cols {
-		g.Group[c.Name] = parquet.Optional(c.Type.node())
-		g.order[c.Name] = i
-	}
-	return parquet.NewSchema(name, g)
-}
-
 // Value is one typed cell on its way to Parquet. It is a plain struct, not
 // an interface, so that rows flow from the validator to the writer without
 // a heap allocation per cell. Dates are days since 1970-01-01, timestamps
@@ -139,27 +92,34 @@ func (v Value) Time(t Type) time.Time {
 	return time.UnixMicro(v.I).UTC()
 }
 
-// RowWriter streams rows into one zstd-compressed Parquet file. Rows are
-// gathered column by column and handed to parquet-go's column writers a
-// batch at a time, which avoids transposing every row.
+// RowWriter streams rows into one zstd-compressed Parquet file: flat,
+// every column optional, strings dictionary-encoded, version 1 data pages,
+// statistics per column chunk. It is the lake's own encoder rather than a
+// general Parquet library because the lake needs nothing else, and the
+// general path (parquet-go) was a third of an ingest's CPU: every value
+// was boxed into a generic value, gathered per column and hashed into a
+// dictionary, a file's constant lineage columns included. Here a value
+// goes straight into its column's page, a repeat of the last string costs
+// one comparison, and a page of one value is one run. Rows are encoded on
+// the caller's goroutine: an ingest already keeps both cores busy with
+// reading, validating and writing, and handing rows over cost more than
+// the encoding they would have shared.
 type RowWriter struct {
-	key     string
-	cols    []Column
-	w       *parquet.GenericWriter[any]
-	colVals [][]parquet.Value
-	pending int
+	key  string
+	name string // the schema's root
+	cols []Column
+	enc  []*column
+	meta []byte // the footer's key-value metadata, encoded
+
+	out     io.Writer
+	pos     int64 // bytes written so far
+	started bool
+	groups  []byte // the footer's row groups, encoded
+	ngroups int
+
 	count   int64
 	flushed int64
 }
-
-// codec is shared by every writer: a zstd codec pools its encoders, whose
-// history buffers are megabytes; one codec per file would allocate them
-// again for every small file.
-var codec = &zstd.Codec{Level: zstd.SpeedDefault}
-
-// rowBatch is how many rows are handed to parquet-go at once: enough to
-// amortise the call, small enough to keep memory flat.
-const rowBatch = 4096
 
 // rowGroupRows bounds a row group: large enough for good compression and
 // for readers to skip whole groups by their statistics, small enough that
@@ -167,8 +127,8 @@ const rowBatch = 4096
 const rowGroupRows = 500_000
 
 // writers keeps finished writers per schema (Release) for the next file of
-// the same schema: a writer's page buffers are megabytes, and a run of many
-// small logger files would otherwise allocate and clear them per file.
+// the same schema: a writer's buffers are megabytes, and a run of many
+// small logger files would otherwise allocate them per file.
 var writers sync.Map // schema key -> *sync.Pool of *RowWriter
 
 func schemaKey(name string, cols []Column) string {
@@ -185,73 +145,66 @@ func NewRowWriter(out io.Writer, name string, cols []Column) *RowWriter {
 	key := schemaKey(name, cols)
 	if pool, ok := writers.Load(key); ok {
 		if rw, ok := pool.(*sync.Pool).Get().(*RowWriter); ok {
-			rw.w.Reset(out)
+			rw.out = out
 			return rw
 		}
 	}
-	schema := Schema(name, cols)
-	w := parquet.NewGenericWriter[any](out, schema,
-		parquet.Compression(codec),
-		parquet.PageBufferSize(256<<10),
-		// Readers take page bounds from the column index, which is kept;
-		// the same bounds again in every page header cost a second pass
-		// over each page's values.
-		parquet.DataPageStatistics(false),
-	)
-	colVals := make([][]parquet.Value, len(cols))
-	for i := range colVals {
-		colVals[i] = make([]parquet.Value, 0, rowBatch)
+	rw := newRowWriter(out, name, cols, WriterOptions{})
+	rw.key = key
+	return rw
+}
+
+func newRowWriter(out io.Writer, name string, cols []Column, o WriterOptions) *RowWriter {
+	rw := &RowWriter{name: name, cols: cols, out: out}
+	for _, c := range cols {
+		scale := -1
+		if s, ok := o.Decimals[c.Name]; ok && c.Type == Int64 {
+			scale = s
+		}
+		rw.enc = append(rw.enc, newColumn(c, scale))
 	}
-	return &RowWriter{key: key, cols: cols, w: w, colVals: colVals}
+	if len(o.Metadata) > 0 {
+		var m compact
+		m.reset()
+		// Sorted keys: the same content gives the same bytes.
+		keys := slices.Sorted(maps.Keys(o.Metadata))
+		m.list(5, ctStruct, len(keys))
+		for _, k := range keys {
+			m.begin()
+			m.str(1, k)
+			m.str(2, o.Metadata[k])
+			m.end()
+		}
+		rw.meta = m.buf[1:] // without the field header: the footer writes its own
+	}
+	return rw
 }
 
 // Release hands a closed writer back for the next file of its schema; the
 // writer must not be used after.
 func (rw *RowWriter) Release() {
-	for i := range rw.colVals {
-		clear(rw.colVals[i])
-		rw.colVals[i] = rw.colVals[i][:0]
+	if rw.key == "" {
+		return // a writer with options is not shared
 	}
-	rw.pending, rw.count, rw.flushed = 0, 0, 0
+	rw.out, rw.pos, rw.started = nil, 0, false
+	rw.groups, rw.ngroups = rw.groups[:0], 0
+	rw.count, rw.flushed = 0, 0
 	pool, _ := writers.LoadOrStore(rw.key, &sync.Pool{})
 	pool.(*sync.Pool).Put(rw)
 }
 
-// WriteValues appends one row. The writer copies what it needs, so the
+// WriteValues appends one row. The writer copies what it keeps, so the
 // caller may reuse vals (and the strings' memory) for the next row.
 func (rw *RowWriter) WriteValues(vals []Value) error {
 	if len(vals) != len(rw.cols) {
 		return fmt.Errorf("row has %d values, schema has %d columns", len(vals), len(rw.cols))
 	}
-	for i, v := range vals {
-		if v.Null {
-			nv := parquet.NullValue()
-			nv.SetColumnIndex(i)
-			rw.colVals[i] = append(rw.colVals[i], nv)
-			continue
-		}
-		var pv parquet.Value
-		switch rw.cols[i].Type {
-		case String:
-			pv = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(v.S), len(v.S)))
-		case Int64, Timestamp:
-			pv = parquet.Int64Value(v.I)
-		case Float64:
-			pv = parquet.DoubleValue(v.F)
-		case Date:
-			pv = parquet.Int32Value(int32(v.I))
-		case Bool:
-			pv = parquet.BooleanValue(v.I != 0)
-		}
-		// The in-place setters inline; Level() would copy the value twice.
-		pv.SetDefinitionLevel(1)
-		pv.SetColumnIndex(i)
-		rw.colVals[i] = append(rw.colVals[i], pv)
+	for i := range vals {
+		rw.enc[i].add(&vals[i])
 	}
-	rw.pending++
 	rw.count++
-	if rw.pending >= rowBatch {
-		return rw.flush()
+	if rw.count-rw.flushed >= rowGroupRows {
+		return rw.endGroup()
 	}
 	return nil
 }
@@ -273,53 +226,192 @@ func (rw *RowWriter) Write(vals []any) error {
 	return rw.WriteValues(row)
 }
 
-func (rw *RowWriter) flush() error {
-	if rw.pending == 0 {
+func (rw *RowWriter) write(b []byte) error {
+	n, err := rw.out.Write(b)
+	rw.pos += int64(n)
+	return err
+}
+
+func (rw *RowWriter) start() error {
+	if rw.started {
 		return nil
 	}
-	// Columns are independent until the row group closes: half of them
-	// are encoded and compressed on a second goroutine, which keeps both
-	// cores busy when one large file is the whole run.
-	ws := rw.w.ColumnWriters()
-	var errs [2]error
-	half := func(k int) {
-		for i := k; i < len(ws); i += 2 {
-			if _, err := ws[i].WriteRowValues(rw.colVals[i]); err != nil {
-				errs[k] = fmt.Errorf("column %s: %w", rw.cols[i].Name, err)
-				return
-			}
-			// parquet-go has copied the values (byte arrays included)
-			// into its column buffers: the slices can be reused.
-			rw.colVals[i] = rw.colVals[i][:0]
-		}
+	rw.started = true
+	return rw.write([]byte(magic))
+}
+
+const magic = "PAR1"
+
+// endGroup writes the row group's column chunks, one after the other, and
+// keeps what the footer says of them.
+func (rw *RowWriter) endGroup() error {
+	rows := rw.count - rw.flushed
+	if rows == 0 {
+		return nil
 	}
+	rw.flushed = rw.count
+	if err := rw.start(); err != nil {
+		return err
+	}
+	chunks := make([]chunk, len(rw.enc))
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		half(1)
+		for i := 1; i < len(rw.enc); i += 2 {
+			chunks[i] = rw.enc[i].finish()
+		}
 	}()
-	half(0)
+	for i := 0; i < len(rw.enc); i += 2 {
+		chunks[i] = rw.enc[i].finish()
+	}
 	wg.Wait()
-	if err := errors.Join(errs[0], errs[1]); err != nil {
-		return err
+	var g compact
+	g.reset()
+	g.list(1, ctStruct, len(chunks))
+	groupStart := rw.pos
+	var total int64
+	for i, ch := range chunks {
+		start := rw.pos
+		if err := rw.write(ch.dictPage); err != nil {
+			return err
+		}
+		dataStart := rw.pos
+		if err := rw.write(ch.pages); err != nil {
+			return err
+		}
+		uncompressed := ch.dictRaw + ch.uncompressed
+		total += uncompressed
+		c := rw.enc[i]
+		g.begin()
+		g.i64(2, start)
+		g.structField(3)
+		g.i32(1, c.physical())
+		g.list(2, ctI32, len(ch.encodings))
+		for _, e := range ch.encodings {
+			g.elemI32(e)
+		}
+		g.list(3, ctBinary, 1)
+		g.elemStr(c.name)
+		g.i32(4, codecZstd)
+		g.i64(5, ch.values)
+		g.i64(6, uncompressed)
+		g.i64(7, rw.pos-start)
+		g.i64(9, dataStart)
+		if ch.dictPage != nil {
+			g.i64(11, start)
+		}
+		g.structField(12)
+		g.i64(3, ch.nulls)
+		if ch.min != nil {
+			g.binary(5, ch.max)
+			g.binary(6, ch.min)
+		}
+		g.end()
+		g.end()
+		g.end()
 	}
-	rw.pending = 0
-	if rw.count-rw.flushed >= rowGroupRows {
-		// Close the row group: its pages leave memory for the file.
-		rw.flushed = rw.count
-		return rw.w.Flush()
-	}
+	g.i64(2, total)
+	g.i64(3, rows)
+	g.i64(5, groupStart)
+	g.i64(6, rw.pos-groupStart)
+	g.end()
+	rw.groups = append(rw.groups, g.buf...)
+	rw.ngroups++
 	return nil
 }
 
-// Close flushes and writes the footer; the underlying writer stays open.
+// Close writes what is left and the footer; the underlying writer stays
+// open.
 func (rw *RowWriter) Close() error {
-	if err := rw.flush(); err != nil {
+	if err := rw.endGroup(); err != nil {
 		return err
 	}
-	return rw.w.Close()
+	if err := rw.start(); err != nil {
+		return err
+	}
+	var f compact
+	f.reset()
+	f.i32(1, 1)
+	f.list(2, ctStruct, len(rw.enc)+1)
+	f.begin()
+	f.str(4, rw.name)
+	f.i32(5, int32(len(rw.enc)))
+	f.end()
+	for _, c := range rw.enc {
+		f.begin()
+		f.i32(1, c.physical())
+		f.i32(3, 1) // OPTIONAL: a missing value is a fact worth keeping
+		f.str(4, c.name)
+		switch {
+		case c.typ == String:
+			f.i32(6, convertedUTF8)
+			f.structField(10)
+			f.structField(1)
+			f.end()
+			f.end()
+		case c.typ == Date:
+			f.i32(6, convertedDate)
+			f.structField(10)
+			f.structField(6)
+			f.end()
+			f.end()
+		case c.typ == Timestamp:
+			f.i32(6, convertedTSMicros)
+			f.structField(10)
+			f.structField(8)
+			f.boolean(1, true) // instants: readers see TIMESTAMPTZ
+			f.structField(2)
+			f.structField(2) // MICROS
+			f.end()
+			f.end()
+			f.end()
+			f.end()
+		case c.scale >= 0:
+			f.i32(6, convertedDecimal)
+			f.i32(7, int32(c.scale))
+			f.i32(8, decimalPrecision)
+			f.structField(10)
+			f.structField(5)
+			f.i32(1, int32(c.scale))
+			f.i32(2, decimalPrecision)
+			f.end()
+			f.end()
+		}
+		f.end()
+	}
+	f.i64(3, rw.count)
+	f.list(4, ctStruct, rw.ngroups)
+	f.buf = append(f.buf, rw.groups...)
+	if rw.meta != nil {
+		f.field(5, ctList)
+		f.buf = append(f.buf, rw.meta...)
+	}
+	f.str(6, "waymark lake writer")
+	// Column orders: the statistics follow each type's natural order, so
+	// readers may use them to skip row groups.
+	f.list(7, ctStruct, len(rw.enc))
+	for range rw.enc {
+		f.begin()
+		f.structField(1)
+		f.end()
+		f.end()
+	}
+	f.end()
+	n := len(f.buf)
+	f.buf = binary.LittleEndian.AppendUint32(f.buf, uint32(n))
+	f.buf = append(f.buf, magic...)
+	return rw.write(f.buf)
 }
+
+// EndRowGroup closes the current row group, so a caller can size row
+// groups for its readers (smaller than the lake's own bound).
+func (rw *RowWriter) EndRowGroup() error {
+	return rw.endGroup()
+}
+
+// Rows is how many rows have been written.
+func (rw *RowWriter) Rows() int64 { return rw.count }
 
 var epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 
