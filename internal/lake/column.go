@@ -311,14 +311,21 @@ func (c *column) finish() chunk {
 	if c.seen {
 		ch.min, ch.max = c.bounds()
 	}
-	// The next row group starts afresh; the buffers are kept.
+	c.reset()
+	return ch
+}
+
+// reset starts the column afresh for the next row group or file, keeping
+// its buffers.
+func (c *column) reset() {
+	c.rows, c.nulls = 0, 0
+	c.levels, c.plain, c.bools, c.idx = c.levels[:0], c.plain[:0], c.bools[:0], c.idx[:0]
 	c.pages = c.pages[:0]
 	c.uncompressed, c.values, c.chunkNulls = 0, 0, 0
 	c.usedPlain, c.usedDict, c.seen, c.fallback, c.hasLast = false, false, false, false, false
 	c.last, c.minS, c.maxS = "", "", ""
 	clear(c.dict)
 	c.entries, c.dictBytes = c.entries[:0], 0
-	return ch
 }
 
 // bounds are the chunk's min and max, plain-encoded.

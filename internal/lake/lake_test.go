@@ -2,6 +2,7 @@ package lake_test
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -207,12 +208,19 @@ func TestReleasedWriterWritesTheNextFileAlone(t *testing.T) {
 	write("a.parquet", 5000, "甲")
 	write("b.parquet", 3, "乙")
 	write("c.parquet", 0, "丙")
+	// A writer abandoned mid-file (its input failed) hands on nothing.
+	abandoned := lake.NewRowWriter(io.Discard, "r", cols)
+	for i := 0; i < 30_000; i++ {
+		abandoned.Write([]any{"废", int64(-i)})
+	}
+	abandoned.Release()
+	write("d.parquet", 2, "丁")
 	db, err := warehouse.Scratch("UTC")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for file, want := range map[string]string{"a.parquet": "5000 甲 4999", "b.parquet": "3 乙 2", "c.parquet": "0  "} {
+	for file, want := range map[string]string{"a.parquet": "5000 甲 4999", "b.parquet": "3 乙 2", "c.parquet": "0  ", "d.parquet": "2 丁 1"} {
 		var got string
 		if err := db.QueryRow(`SELECT count(*) || ' ' || coalesce(min(name), '') || ' ' || coalesce(max(n)::VARCHAR, '') FROM read_parquet(?)`,
 			filepath.Join(dir, file)).Scan(&got); err != nil {

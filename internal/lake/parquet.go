@@ -180,11 +180,15 @@ func newRowWriter(out io.Writer, name string, cols []Column, o WriterOptions) *R
 	return rw
 }
 
-// Release hands a closed writer back for the next file of its schema; the
-// writer must not be used after.
+// Release hands a writer back for the next file of its schema, closed or
+// abandoned after an error; the writer must not be used after.
 func (rw *RowWriter) Release() {
 	if rw.key == "" {
 		return // a writer with options is not shared
+	}
+	// Even a writer abandoned mid-file hands on nothing of its rows.
+	for _, c := range rw.enc {
+		c.reset()
 	}
 	rw.out, rw.pos, rw.started = nil, 0, false
 	rw.groups, rw.ngroups = rw.groups[:0], 0
