@@ -183,9 +183,11 @@ func (s *sharedRound) commit(b *lake.Batch) error {
 	if err != nil {
 		return err
 	}
-	if s.members > 1 { // one manifest is renamed all or nothing by itself
-		b.Journal(filepath.Dir(s.lake.ManifestPath(s.ds.Name, "x")))
-	}
+	// Even a round of one input journals: its shared files are renamed
+	// before its manifest, and without the journal a crash in between
+	// would leave files that a reader globbing the data set counts again
+	// beside the rerun's.
+	b.Journal(filepath.Dir(s.lake.ManifestPath(s.ds.Name, "x")))
 	return nil
 }
 

@@ -499,7 +499,15 @@ func TestServeStreamsMQTT(t *testing.T) {
 // input's manifest and, for an outside reader globbing the files, every
 // row exactly once (the round's journal finished what the kill stopped).
 func TestKilledInASharedRound(t *testing.T) {
-	const files, rows = 6, 48
+	// Six inputs share a round's files; one input alone still has its
+	// shared files renamed before its manifest.
+	for _, files := range []int{6, 1} {
+		t.Run(fmt.Sprintf("%d inputs", files), func(t *testing.T) { killInASharedRound(t, files) })
+	}
+}
+
+func killInASharedRound(t *testing.T, files int) {
+	const rows = 48
 	write := func(inbox string) {
 		os.MkdirAll(inbox, 0o755)
 		start := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -519,7 +527,7 @@ func TestKilledInASharedRound(t *testing.T) {
 		write(filepath.Join(dir, "data/inbox/sensor_readings"))
 		r := runFor(t, time.Minute, dir, []string{fmt.Sprintf("WAYMARK_FAULTS=lake.before-rename:%d", n)}, "ingest", "sensor_loggers")
 		if r.code == 0 {
-			if n < files {
+			if n < files+1 {
 				t.Fatalf("the run reached lake.before-rename only %d times", n-1)
 			}
 			t.Logf("killed at each of %d renames", n-1)
