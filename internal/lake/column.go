@@ -151,40 +151,36 @@ func (c *column) add(v *Value) {
 		} else {
 			c.plain = binary.LittleEndian.AppendUint64(c.plain, uint64(v.I))
 		}
-		if !c.seen {
-			c.minI, c.maxI, c.seen = v.I, v.I, true
-		} else if v.I < c.minI {
-			c.minI = v.I
-		} else if v.I > c.maxI {
-			c.maxI = v.I
-		}
+		widen(&c.seen, &c.minI, &c.maxI, v.I)
 	case Float64:
 		c.plain = binary.LittleEndian.AppendUint64(c.plain, math.Float64bits(v.F))
 		if v.F != v.F {
 			break // NaN orders nowhere: it stays out of the bounds
 		}
-		if !c.seen {
-			c.minF, c.maxF, c.seen = v.F, v.F, true
-		} else if v.F < c.minF {
-			c.minF = v.F
-		} else if v.F > c.maxF {
-			c.maxF = v.F
-		}
+		widen(&c.seen, &c.minF, &c.maxF, v.F)
 	case Bool:
 		b := int32(0)
 		if v.I != 0 {
 			b = 1
 		}
 		c.bools = append(c.bools, b)
-		if !c.seen {
-			c.minI, c.maxI, c.seen = int64(b), int64(b), true
-		} else {
-			c.minI, c.maxI = min(c.minI, int64(b)), max(c.maxI, int64(b))
-		}
+		widen(&c.seen, &c.minI, &c.maxI, int64(b))
 	}
 	c.levels = append(c.levels, 1)
 	c.rows++
 	c.full()
+}
+
+// widen takes v into the bounds lo..hi; seen says whether they hold a value.
+func widen[T int64 | float64](seen *bool, lo, hi *T, v T) {
+	switch {
+	case !*seen:
+		*lo, *hi, *seen = v, v, true
+	case v < *lo:
+		*lo = v
+	case v > *hi:
+		*hi = v
+	}
 }
 
 func (c *column) full() {

@@ -350,16 +350,10 @@ func (rw *RowWriter) Close() error {
 		switch {
 		case c.typ == String:
 			f.i32(6, convertedUTF8)
-			f.structField(10)
-			f.structField(1)
-			f.end()
-			f.end()
+			f.logical(1) // STRING
 		case c.typ == Date:
 			f.i32(6, convertedDate)
-			f.structField(10)
-			f.structField(6)
-			f.end()
-			f.end()
+			f.logical(6) // DATE
 		case c.typ == Timestamp:
 			f.i32(6, convertedTSMicros)
 			f.structField(10)

@@ -106,3 +106,12 @@ func (c *compact) end() {
 	c.buf = append(c.buf, 0)
 	c.last = c.last[:len(c.last)-1]
 }
+
+// logical writes a schema element's logical type (field 10) when it is a
+// member of the union without parameters (STRING, DATE).
+func (c *compact) logical(member int16) {
+	c.structField(10)
+	c.structField(member)
+	c.end()
+	c.end()
+}
