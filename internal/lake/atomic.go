@@ -33,6 +33,27 @@ type AtomicFile struct {
 	batch *Batch
 	last  bool
 	tmp   string
+	// written and queued count the bytes written and those handed to
+	// the kernel's writeback (see Write).
+	written, queued int64
+}
+
+// writebackChunk is how many written bytes are handed to the kernel's
+// writeback at a time.
+const writebackChunk = 8 << 20
+
+// Write writes to the temp file. Every writebackChunk bytes it has the
+// kernel start writing them to disk, so that a large file's fsync at
+// commit (a sensor CSV's raw copy is a hundred megabytes) waits for the
+// last few megabytes instead of all of them, while decoding goes on.
+func (a *AtomicFile) Write(p []byte) (int, error) {
+	n, err := a.File.Write(p)
+	a.written += int64(n)
+	if a.written-a.queued >= writebackChunk {
+		startWriteback(a.File, a.queued, a.written-a.queued)
+		a.queued = a.written
+	}
+	return n, err
 }
 
 // Create starts an atomic write of path, creating parent directories.

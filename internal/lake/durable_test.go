@@ -109,3 +109,33 @@ func TestLockWaitsThenGivesUp(t *testing.T) {
 	}
 	again()
 }
+
+// TestLargeFilesStartWritebackAsTheyGo: a large file's bytes are handed to
+// the kernel's writeback every writebackChunk bytes, so the fsync at
+// commit finds most of them on disk already; the file committed is still
+// every byte written.
+func TestLargeFilesStartWritebackAsTheyGo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "raw.csv")
+	a, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := []byte(strings.Repeat("GH-001,rainfall_mm,1.5\n", 1<<15)) // 736 KiB
+	var want int64
+	for want < 20<<20 {
+		n, err := a.Write(block)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want += int64(n)
+	}
+	if a.queued > want || want-a.queued >= writebackChunk {
+		t.Errorf("%d of %d bytes handed to writeback: more than one chunk behind, or ahead", a.queued, want)
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() != want {
+		t.Fatalf("committed %v bytes (%v), want %d", st, err, want)
+	}
+}
