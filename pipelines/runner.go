@@ -463,19 +463,21 @@ func (r *Runner) decode(ctx context.Context, job Job, ds *Dataset, it connectors
 		if err == io.EOF {
 			break
 		}
-		var re *connectors.RowError
-		if errors.As(err, &re) {
-			// The decoder rejected this row and reads on.
-			m.RowsRead++
-			m.Rejected++
-			p := Problem{Sheet: re.Row.Sheet, Row: re.Row.Number, Column: re.Column, Value: re.Value, Reason: re.Reason, ReasonZh: re.ReasonZh}
-			if err := sink.add(p); err != nil {
-				fail()
-				return false, err
-			}
-			continue
-		}
 		if err != nil {
+			// Inside the branch: the error's target escapes to the heap,
+			// and a row without an error should not pay for it.
+			var re *connectors.RowError
+			if errors.As(err, &re) {
+				// The decoder rejected this row and reads on.
+				m.RowsRead++
+				m.Rejected++
+				p := Problem{Sheet: re.Row.Sheet, Row: re.Row.Number, Column: re.Column, Value: re.Value, Reason: re.Reason, ReasonZh: re.ReasonZh}
+				if err := sink.add(p); err != nil {
+					fail()
+					return false, err
+				}
+				continue
+			}
 			// A file that breaks part-way is rejected whole: a partial month
 			// in the lake would look like a complete one. The rows read so
 			// far are counted as read and rejected, never as received.
