@@ -11,6 +11,7 @@
 package csvfile
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -221,8 +222,17 @@ func (r *reader) endField() {
 	r.fieldLen, r.last = 0, 0
 }
 
+// quickRows lets Next take whole plain lines at once (tests turn it off
+// to compare with the state machine).
+var quickRows = true
+
 // Next returns the next row. Its Number is the line the row starts on.
 func (r *reader) Next() (connectors.Row, error) {
+	if quickRows {
+		if row, ok := r.quick(); ok {
+			return row, nil
+		}
+	}
 	r.rec, r.ends, r.extra, r.rowLong, r.fieldLen, r.last = r.rec[:0], r.ends[:0], 0, false, 0, 0
 	start, quoteLine := r.line, 0
 	state, started := sStart, false
@@ -327,6 +337,56 @@ func (r *reader) Next() (connectors.Row, error) {
 			state = sQuoted
 		}
 	}
+}
+
+// quick reads the next row when it is a whole line in the buffer without
+// a quote, within every limit: the common row of a logger dump or an
+// export. The line is found and split with the byte searches of package
+// bytes and copied once, into the text block; any other row (quoted
+// cells, a line across buffers, a cell or row past its limit, the row
+// past MaxRows) is left to the state machine, which reads it the same way
+// or reports it.
+func (r *reader) quick() (connectors.Row, bool) {
+	b := r.buf[r.pos:r.end]
+	nl := bytes.IndexByte(b, '\n')
+	if nl < 0 || nl > connectors.MaxRowBytes || r.lim.MaxRows > 0 && r.n >= r.lim.MaxRows {
+		return connectors.Row{}, false
+	}
+	line := b[:nl]
+	if bytes.IndexByte(line, '"') >= 0 {
+		return connectors.Row{}, false
+	}
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	r.ends = r.ends[:0]
+	for prev := 0; ; {
+		j := bytes.IndexByte(line[prev:], r.delim)
+		end := len(line)
+		if j >= 0 {
+			end = prev + j
+		}
+		if end-prev > connectors.MaxCellBytes || len(r.ends) == connectors.MaxColumns {
+			return connectors.Row{}, false
+		}
+		r.ends = append(r.ends, end)
+		if j < 0 {
+			break
+		}
+		prev = end + 1
+	}
+	text := r.carveText(line)
+	cells := r.carveCells(len(r.ends))
+	prev := 0
+	for i, e := range r.ends {
+		cells[i] = text[prev:e]
+		prev = e + 1
+	}
+	row := connectors.Row{Number: r.line, Cells: cells}
+	r.pos += nl + 1
+	r.line++
+	r.n++
+	return row, true
 }
 
 // row turns the assembled bytes into a Row, or a RowError when the row was

@@ -3,6 +3,8 @@ package csvfile
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"io"
 	"os"
 	"path/filepath"
@@ -255,6 +257,100 @@ func TestRowsKeepTheirCellsAfterLaterRows(t *testing.T) {
 	for i := 0; i < n; i++ {
 		if got, w := strings.Join(kept[i+1], ","), strings.Join(want(i), ","); got != w {
 			t.Fatalf("row %d changed after later rows were read: %.60q, want %.60q", i+2, got, w)
+		}
+	}
+}
+
+// readAll decodes path with limits and returns every row, row error and
+// final error as text, for comparing two ways of reading.
+func readAll(t *testing.T, path string, lim connectors.Limits) string {
+	t.Helper()
+	rr, err := Open(path, lim)
+	if err != nil {
+		return "open: " + err.Error()
+	}
+	defer rr.Close()
+	var b strings.Builder
+	for {
+		row, err := rr.Next()
+		if err == io.EOF {
+			return b.String()
+		}
+		if err != nil {
+			b.WriteString(strconv.Itoa(row.Number) + " error: " + err.Error() + "\n")
+			var re *connectors.RowError
+			if errors.As(err, &re) {
+				continue
+			}
+			return b.String()
+		}
+		b.WriteString(strconv.Itoa(row.Number) + ":" + strconv.Itoa(len(row.Cells)) + ":" + strings.Join(row.Cells, "\x1f") + "\n")
+	}
+}
+
+// TestQuickRowsReadAsTheStateMachine: the quick path for plain lines gives
+// the rows, line numbers and errors the state machine gives, on files made
+// of the awkward cases: quotes, CRLF and lone CRs, tabs, empty lines and
+// cells, cells and rows past their limits, more columns than a sheet
+// holds, rows across the reader's 64 KiB buffer, the row limit.
+func TestQuickRowsReadAsTheStateMachine(t *testing.T) {
+	defer func() { quickRows = true }()
+	rng := rand.New(rand.NewPCG(7, 13))
+	pieces := []string{"GH-001", "2023-01-01 00:00:00", "1.5", "", "某煤矿", "\"quoted, cell\"", "\"a\"\"b\"", "x\"y", "\r", " ", "\t", "降雨量"}
+	dir := t.TempDir()
+	for k := 0; k < 60; k++ {
+		var b strings.Builder
+		delim := ","
+		if k%10 == 9 {
+			delim = "\t"
+		}
+		b.WriteString("a" + delim + "b" + delim + "c\n")
+		for b.Len() < 200_000 {
+			switch rng.IntN(300) {
+			case 0:
+				b.WriteString(strings.Repeat("x", connectors.MaxCellBytes+rng.IntN(5)-2) + delim + "y\n")
+			case 1:
+				b.WriteString(strings.Repeat("z"+delim, connectors.MaxColumns+rng.IntN(3)-1) + "\n")
+			case 2:
+				b.WriteString("\n")
+			case 3:
+				b.WriteString("\r\n")
+			}
+			cells := rng.IntN(6) + 1
+			for c := 0; c < cells; c++ {
+				if c > 0 {
+					b.WriteString(delim)
+				}
+				b.WriteString(pieces[rng.IntN(len(pieces))])
+			}
+			if rng.IntN(4) == 0 {
+				b.WriteString("\r")
+			}
+			b.WriteString("\n")
+		}
+		if k%3 == 0 {
+			b.WriteString("last,row,without newline")
+		}
+		path := filepath.Join(dir, fmt.Sprintf("f%d.csv", k))
+		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		lim := connectors.Limits{}
+		if k%4 == 1 {
+			lim.MaxRows = rng.IntN(400) + 1
+		}
+		quickRows = true
+		quick := readAll(t, path, lim)
+		quickRows = false
+		slow := readAll(t, path, lim)
+		if quick != slow {
+			ql, sl := strings.Split(quick, "\n"), strings.Split(slow, "\n")
+			for i := range min(len(ql), len(sl)) {
+				if ql[i] != sl[i] {
+					t.Fatalf("file %d, row %d: quick path reads\n%.300q\nthe state machine\n%.300q", k, i, ql[i], sl[i])
+				}
+			}
+			t.Fatalf("file %d: quick path reads %d rows, the state machine %d", k, len(ql), len(sl))
 		}
 	}
 }
