@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -167,6 +168,13 @@ func TestEncoderReadBackByDuckDBAndParquetGo(t *testing.T) {
 		}
 		if kv != "a=1,waymark.about=测试" {
 			t.Errorf("key-value metadata %q", kv)
+		}
+		var createdBy string
+		if err := db.QueryRow(`SELECT created_by FROM parquet_file_metadata(?)`, path).Scan(&createdBy); err != nil {
+			t.Fatal(err)
+		}
+		if !regexp.MustCompile(`^\S+ version \S+`).MatchString(createdBy) {
+			t.Errorf("created_by %q is not in the <app> version <v> form parquet-mr parses", createdBy)
 		}
 	})
 

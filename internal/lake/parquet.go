@@ -385,7 +385,9 @@ func (rw *RowWriter) Close() error {
 		f.field(5, ctList)
 		f.buf = append(f.buf, rw.meta...)
 	}
-	f.str(6, "waymark lake writer")
+	// In the "<app> version <v>" form parquet-mr parses: a created_by it
+	// cannot parse makes Spark ignore the statistics of string columns.
+	f.str(6, "waymark version 1.0.0")
 	// Column orders: the statistics follow each type's natural order, so
 	// readers may use them to skip row groups.
 	f.list(7, ctStruct, len(rw.enc))
