@@ -73,7 +73,8 @@ type column struct {
 	last      string // the last value looked up, and its index
 	lastIdx   int32
 	hasLast   bool
-	fallback  bool // past dictLimit: the rest of the row group is plain
+	fallback  bool // the rest of the row group is plain
+	dictPages int  // data pages of the chunk written with the dictionary
 
 	// The chunk: its data pages, header and compressed bytes, in order.
 	pages        []byte
@@ -210,6 +211,12 @@ func (c *column) page() {
 		raw = append(raw, byte(width))
 		raw = appendHybrid(raw, c.idx, width)
 		c.usedDict = true
+		// A first page whose strings are mostly distinct (free text,
+		// identifiers) says the dictionary will not pay for itself: the
+		// rest of the row group is plain, as parquet-mr decides too.
+		if c.dictPages++; c.dictPages == 1 && len(c.entries) > c.rows/2 && c.rows >= 1000 {
+			c.fallback = true
+		}
 	case c.typ == Bool:
 		raw = appendBits(raw, c.bools)
 		c.usedPlain = true
@@ -270,10 +277,9 @@ type chunk struct {
 func (c *column) finish() chunk {
 	c.page()
 	ch := chunk{pages: c.pages, uncompressed: c.uncompressed, values: c.values, nulls: c.chunkNulls}
-	if c.usedPlain || !c.usedDict {
-		ch.encodings = append(ch.encodings, encPlain)
-	}
-	ch.encodings = append(ch.encodings, encRLE)
+	// PLAIN is the dictionary page's encoding or the values', RLE the
+	// levels'.
+	ch.encodings = append(ch.encodings, encPlain, encRLE)
 	if c.usedDict {
 		ch.encodings = append(ch.encodings, encRLEDictionary)
 		var raw []byte
@@ -321,7 +327,7 @@ func (c *column) reset() {
 	c.usedPlain, c.usedDict, c.seen, c.fallback, c.hasLast = false, false, false, false, false
 	c.last, c.minS, c.maxS = "", "", ""
 	clear(c.dict)
-	c.entries, c.dictBytes = c.entries[:0], 0
+	c.entries, c.dictBytes, c.dictPages = c.entries[:0], 0, 0
 }
 
 // bounds are the chunk's min and max, plain-encoded.

@@ -31,6 +31,7 @@ var encoderCols = []lake.Column{
 	{Name: "ok", Type: lake.Bool},
 	{Name: "amount", Type: lake.Int64},
 	{Name: "empty", Type: lake.String},
+	{Name: "code", Type: lake.String},
 }
 
 // encoderRow is row i of the test file; nil stands for NULL.
@@ -69,6 +70,9 @@ func encoderRow(i int) []any {
 		row[7] = i%3 == 0
 	}
 	row[8] = int64(i % 100_000)
+	// Short and nearly all distinct: the dictionary is dropped after the
+	// first page, long before it is full.
+	row[10] = fmt.Sprintf("C%06d", i*7%100_003)
 	return row
 }
 
@@ -158,7 +162,7 @@ func TestEncoderReadBackByDuckDBAndParquetGo(t *testing.T) {
 			rows.Scan(&s)
 			got = append(got, s)
 		}
-		want := "VARCHAR VARCHAR VARCHAR BIGINT DOUBLE DATE TIMESTAMP WITH TIME ZONE BOOLEAN DECIMAL(18,2) VARCHAR"
+		want := "VARCHAR VARCHAR VARCHAR BIGINT DOUBLE DATE TIMESTAMP WITH TIME ZONE BOOLEAN DECIMAL(18,2) VARCHAR VARCHAR"
 		if strings.Join(got, " ") != want {
 			t.Errorf("DuckDB reads types\n%s\nwant\n%s", strings.Join(got, " "), want)
 		}
@@ -270,7 +274,7 @@ func TestEncoderReadBackByDuckDBAndParquetGo(t *testing.T) {
 		// to skip row groups count what a full scan counts.
 		for _, q := range []string{
 			`n > 49990`, `n < -49990`, `x > 59.5`, `x < -39.9`, `x = 0`, `d < DATE '2022-12-15'`, `ts >= TIMESTAMPTZ '2023-02-10 16:00:00+00'`,
-			`station = 'GH-068'`, `lineage = '第二批'`, `note > '059990'`, `ok`, `NOT ok`, `amount > 599.9`, `empty IS NULL`, `station IS NULL`,
+			`station = 'GH-068'`, `code >= 'C099990'`, `code = 'C000007'`, `lineage = '第二批'`, `note > '059990'`, `ok`, `NOT ok`, `amount > 599.9`, `empty IS NULL`, `station IS NULL`,
 		} {
 			var pruned, scanned int
 			if err := db.QueryRow(`SELECT count(*) FROM read_parquet(?) WHERE `+q, path).Scan(&pruned); err != nil {
