@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -115,5 +116,43 @@ func TestRecentCells(t *testing.T) {
 		if want := i > 0; ok != want || ok && v.I != int64(i) {
 			t.Errorf("%s: %v %v, want held %v with %d", raw, v, ok, want, i)
 		}
+	}
+}
+
+// TestRecentCellsRestOnColumnsThatDoNotRepeat: a column of distinct cells
+// (timestamps) stops being looked up after a window without hits, and is
+// tried again after the rest; a column cycling through a few cells keeps
+// its memory.
+func TestRecentCellsRestOnColumnsThatDoNotRepeat(t *testing.T) {
+	var times, units recentCells
+	var last string // the last cell held before the rest
+	var lastI int
+	for i := 0; i < recentWindow; i++ {
+		raw := fmt.Sprintf("2023-01-01 00:%02d:%02d", i/60%60, i%60)
+		if _, ok := times.get(raw); !ok {
+			if times.rest == 0 {
+				last, lastI = raw, i
+			}
+			times.put(raw, lake.Int(int64(i)))
+		}
+		u := []string{"mm", "℃", "%"}[i%3]
+		if _, ok := units.get(u); !ok {
+			units.put(u, lake.Str(u))
+		}
+	}
+	if times.rest != recentRest || units.rest != 0 {
+		t.Fatalf("after a window: timestamps rest %d, units %d; want %d and 0", times.rest, units.rest, recentRest)
+	}
+	times.put("held while resting?", lake.Int(-1))
+	if _, ok := times.get("held while resting?"); ok {
+		t.Error("a resting memory kept a cell")
+	}
+	for i := 1; i < recentRest; i++ {
+		times.get(last)
+	}
+	if v, ok := times.get(last); !ok || v.I != int64(lastI) {
+		// The memory is back, with the cells it held before resting (their
+		// verdicts have not changed).
+		t.Errorf("after the rest: %v %v, want %s's value %d", v, ok, last, lastI)
 	}
 }
