@@ -377,9 +377,11 @@ func scheduleModels(ctx context.Context, all, toRun []Model, step modelStep, don
 	results := make(chan result)
 	running, failed := 0, false
 	workers := max(1, runtime.GOMAXPROCS(0))
+	order := criticalFirst(up, toRun)
 	for len(pending) > 0 || running > 0 {
-		// Start every ready model, in build order, while a worker is free.
-		for _, m := range toRun {
+		// Start every ready model, longest chain first, while a worker
+		// is free.
+		for _, m := range order {
 			if failed || running >= workers {
 				break
 			}
@@ -429,6 +431,33 @@ func scheduleModels(ctx context.Context, all, toRun []Model, step modelStep, don
 		}
 	}
 	return ran, changed, nil
+}
+
+// criticalFirst orders toRun (in build order; up maps each model to those
+// it reads) for scheduleModels: a model
+// with a longer chain of models of toRun after it first (build order among
+// equals). With one worker per core, starting the ready model that heads
+// the longest chain keeps the chain, which bounds the build, moving: in
+// build order a model that ends nothing (an incremental build's models
+// that come out unchanged) took the core while the scorecard chain waited.
+func criticalFirst(up map[string][]string, toRun []Model) []Model {
+	in := map[string]bool{}
+	for _, m := range toRun {
+		in[m.Name] = true
+	}
+	chain := map[string]int{} // models of toRun on the longest path from m, m included
+	for i := len(toRun) - 1; i >= 0; i-- {
+		m := toRun[i]
+		chain[m.Name] = max(chain[m.Name], 1)
+		for _, u := range up[m.Name] {
+			if in[u] {
+				chain[u] = max(chain[u], chain[m.Name]+1)
+			}
+		}
+	}
+	order := slices.Clone(toRun)
+	slices.SortStableFunc(order, func(a, b Model) int { return chain[b.Name] - chain[a.Name] })
+	return order
 }
 
 // runModel materialises one model as its table.

@@ -119,6 +119,79 @@ func runTest(ctx context.Context, db *sql.DB, t DataTest) TestResult {
 	return r
 }
 
+// runTestBatch runs tests on db and returns their results in order,
+// exactly as runTest gives them one by one. Most tests pass: one query
+// counts the rows of every test (UNION ALL of count(*) over each test's
+// SQL), which costs about half as much as a statement per test (DuckDB
+// plans and answers each statement on its own). A test that counts rows
+// is run again alone for its rows and example, and a batch that cannot
+// run (one test's SQL that does not bind, or that will not nest as a
+// subquery) runs each test alone, so every status, count and example is
+// the one runTest records.
+func runTestBatch(ctx context.Context, db *sql.DB, tests []DataTest) []TestResult {
+	out := make([]TestResult, len(tests))
+	if len(tests) == 1 {
+		out[0] = runTest(ctx, db, tests[0])
+		return out
+	}
+	alone := func() []TestResult {
+		for i, t := range tests {
+			out[i] = runTest(ctx, db, t)
+		}
+		return out
+	}
+	var q strings.Builder
+	for i, t := range tests {
+		if i > 0 {
+			q.WriteString("\nUNION ALL\n")
+		}
+		// On lines of its own: a test may end in a -- comment. The hash
+		// of each whole row makes DuckDB compute every column, as
+		// reading the test's rows does: a column that cannot be computed
+		// fails the batch, and each test then runs alone.
+		fmt.Fprintf(&q, "SELECT %d AS waymark_test, count(*) AS waymark_rows, min(hash(waymark_t)) AS waymark_hash FROM (\n%s\n) AS waymark_t", i, batchable(t.SQL))
+	}
+	rows, err := db.QueryContext(ctx, q.String())
+	if err != nil {
+		return alone()
+	}
+	counted := make([]bool, len(tests))
+	var found []int
+	for rows.Next() {
+		var i, n int
+		var h any
+		if err := rows.Scan(&i, &n, &h); err != nil || i < 0 || i >= len(tests) {
+			rows.Close()
+			return alone()
+		}
+		counted[i] = true
+		out[i] = TestResult{DataTest: tests[i]}
+		if n > 0 {
+			found = append(found, i)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		rows.Close()
+		return alone()
+	}
+	rows.Close()
+	for i := range tests {
+		if !counted[i] {
+			return alone()
+		}
+	}
+	for _, i := range found {
+		out[i] = runTest(ctx, db, tests[i])
+	}
+	return out
+}
+
+// batchable is a test's SQL as a subquery: without the semicolons that
+// end a statement.
+func batchable(sqlText string) string {
+	return strings.TrimRight(strings.TrimSpace(sqlText), "; \t\r\n")
+}
+
 // RunTests runs every test on db. All tests run, so one build reports
 // every broken fact at once. Tests only read, so they run on several
 // connections at once (one per core); results keep the tests' order.
