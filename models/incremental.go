@@ -751,6 +751,17 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		ts = startTests(ctx, db, p.Tests, toRun, dirty)
 		done = ts.modelDone
 	}
+	// What the version is built from is known now: it is written beside
+	// the models (a core the scorecard chain leaves idle at times), not
+	// after the tests. Nothing else touches in until it is written.
+	recorded := make(chan error, 1)
+	go func() {
+		if err := writeBuildRow(ctx, db, o, len(p.Models), len(p.Tests)); err != nil {
+			recorded <- fmt.Errorf("record the build: %w", err)
+			return
+		}
+		recorded <- in.record(ctx, db, "incremental")
+	}()
 	ran, changed, err := scheduleModels(ctx, p.Models, toRun, func(ctx context.Context, m Model, parentsChanged bool) (bool, bool, error) {
 		if !forced[m.Name] && !parentsChanged {
 			return false, false, nil
@@ -758,6 +769,10 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		c, err := runModelCompared(ctx, db, m, sizes, log)
 		return true, c, err
 	}, done)
+	// Before the checkpoint, which waits for no other writer.
+	if rerr := <-recorded; err == nil {
+		err = rerr
+	}
 	// The models' tables are final: DuckDB writes them out (compressed,
 	// ~5 ms a table) while the last tests read them, and the checkpoint
 	// before publishing finds only the results left to write. DuckDB
@@ -831,12 +846,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		return err
 	}
 	phase("test results")
-	if err := writeBuildRow(ctx, db, o, len(p.Models), len(p.Tests)); err != nil {
-		return err
-	}
-	err = in.record(ctx, db, "incremental")
-	phase("recorded")
-	return err
+	return nil
 }
 
 // testSchedule runs an incremental build's data tests while its models
