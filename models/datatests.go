@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -130,16 +131,29 @@ func runTest(ctx context.Context, db *sql.DB, t DataTest) TestResult {
 // the one runTest records.
 func runTestBatch(ctx context.Context, db *sql.DB, tests []DataTest) []TestResult {
 	out := make([]TestResult, len(tests))
-	if len(tests) == 1 {
-		out[0] = runTest(ctx, db, tests[0])
-		return out
+	var counts []int
+	err := errors.New("one test")
+	if len(tests) > 1 {
+		counts, err = countTests(ctx, db, tests)
 	}
-	alone := func() []TestResult {
+	if err != nil {
 		for i, t := range tests {
 			out[i] = runTest(ctx, db, t)
 		}
 		return out
 	}
+	for i, t := range tests {
+		if counts[i] > 0 {
+			out[i] = runTest(ctx, db, t)
+		} else {
+			out[i] = TestResult{DataTest: t}
+		}
+	}
+	return out
+}
+
+// countTests counts the rows each test returns, in one statement.
+func countTests(ctx context.Context, db *sql.DB, tests []DataTest) ([]int, error) {
 	var q strings.Builder
 	for i, t := range tests {
 		if i > 0 {
@@ -153,43 +167,48 @@ func runTestBatch(ctx context.Context, db *sql.DB, tests []DataTest) []TestResul
 	}
 	rows, err := db.QueryContext(ctx, q.String())
 	if err != nil {
-		return alone()
+		return nil, fmt.Errorf("count the rows of %d data tests: %w", len(tests), err)
 	}
-	counted := make([]bool, len(tests))
-	var found []int
+	defer rows.Close()
+	counts := make([]int, len(tests))
+	seen := 0
 	for rows.Next() {
 		var i, n int
 		var h any
-		if err := rows.Scan(&i, &n, &h); err != nil || i < 0 || i >= len(tests) {
-			rows.Close()
-			return alone()
+		if err := rows.Scan(&i, &n, &h); err != nil {
+			return nil, fmt.Errorf("count the rows of %d data tests: %w", len(tests), err)
 		}
-		counted[i] = true
-		out[i] = TestResult{DataTest: tests[i]}
-		if n > 0 {
-			found = append(found, i)
+		if i < 0 || i >= len(tests) {
+			return nil, fmt.Errorf("count the rows of %d data tests: a count for test %d", len(tests), i)
 		}
+		counts[i] = n
+		seen++
 	}
 	if err := rows.Err(); err != nil {
-		rows.Close()
-		return alone()
+		return nil, fmt.Errorf("count the rows of %d data tests: %w", len(tests), err)
 	}
-	rows.Close()
-	for i := range tests {
-		if !counted[i] {
-			return alone()
-		}
+	if seen != len(tests) {
+		return nil, fmt.Errorf("count the rows of %d data tests: %d counts", len(tests), seen)
 	}
-	for _, i := range found {
-		out[i] = runTest(ctx, db, tests[i])
-	}
-	return out
+	return counts, nil
 }
 
-// batchable is a test's SQL as a subquery: without the semicolons that
-// end a statement.
+// batchable is a test's SQL as a subquery: without the semicolon that
+// ends the statement, nor the comment lines after it. (A comment after
+// the semicolon on the same line stays: that batch fails, and its tests
+// run alone.)
 func batchable(sqlText string) string {
-	return strings.TrimRight(strings.TrimSpace(sqlText), "; \t\r\n")
+	for {
+		s := strings.TrimRight(sqlText, "; \t\r\n")
+		last := s[strings.LastIndexByte(s, '\n')+1:]
+		if strings.HasPrefix(strings.TrimSpace(last), "--") {
+			s = s[:len(s)-len(last)]
+		}
+		if s == sqlText {
+			return s
+		}
+		sqlText = s
+	}
 }
 
 // RunTests runs every test on db. All tests run, so one build reports
