@@ -143,8 +143,8 @@ func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time
 			inputs <- collected{err: err}
 			return
 		}
+		go warmPlan(proj) // beside the fingerprints: the plan waits for those
 		in, err := collectInputs(o, proj)
-		warmPlan(proj)
 		inputs <- collected{proj, in, err}
 	}()
 	var why string
@@ -187,7 +187,9 @@ func runIncremental(ctx context.Context, o Options, log *slog.Logger, start time
 // warmPlan reads the words of every model and test and whether each
 // model reads the clock: what the plan and the test schedule ask (~40 ms
 // the first time in a process), asked on the other core while DuckDB
-// opens the copy.
+// opens the copy and the inputs are fingerprinted (a spare opened ahead
+// leaves nothing to wait for but those). The caches are safe to fill
+// from both sides.
 func warmPlan(p *Project) {
 	for _, m := range p.Models {
 		sqlWords(m.SQL)
