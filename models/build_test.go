@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -238,5 +239,26 @@ func TestStagingFollowsContracts(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("sql/staging/stg_%s.sql does not apply its contract's rule %s", n, want)
 		}
+	}
+}
+
+// TestCriticalFirst: of the models ready at once, the one heading the
+// longest chain of models to run starts first; build order among equals.
+func TestCriticalFirst(t *testing.T) {
+	ms := []Model{
+		{Name: "stg_a", SQL: "SELECT 1 AS x"},
+		{Name: "short_b", SQL: "SELECT * FROM stg_a"},
+		{Name: "chain_1", SQL: "SELECT * FROM stg_a"},
+		{Name: "chain_2", SQL: "SELECT * FROM chain_1"},
+		{Name: "chain_3", SQL: "SELECT * FROM chain_2"},
+		{Name: "other", SQL: "SELECT 2 AS y"},
+	}
+	var got []string
+	for _, m := range criticalFirst(parents(ms), ms) {
+		got = append(got, m.Name)
+	}
+	want := []string{"stg_a", "chain_1", "chain_2", "short_b", "chain_3", "other"}
+	if !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
 	}
 }

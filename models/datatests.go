@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -117,6 +118,97 @@ func runTest(ctx context.Context, db *sql.DB, t DataTest) TestResult {
 	}
 	r.Rows, r.Example, r.Err = drain(rows)
 	return r
+}
+
+// runTestBatch runs tests on db and returns their results in order,
+// exactly as runTest gives them one by one. Most tests pass: one query
+// counts the rows of every test (UNION ALL of count(*) over each test's
+// SQL), which costs about half as much as a statement per test (DuckDB
+// plans and answers each statement on its own). A test that counts rows
+// is run again alone for its rows and example, and a batch that cannot
+// run (one test's SQL that does not bind, or that will not nest as a
+// subquery) runs each test alone, so every status, count and example is
+// the one runTest records.
+func runTestBatch(ctx context.Context, db *sql.DB, tests []DataTest) []TestResult {
+	out := make([]TestResult, len(tests))
+	var counts []int
+	err := errors.New("one test")
+	if len(tests) > 1 {
+		counts, err = countTests(ctx, db, tests)
+	}
+	if err != nil {
+		for i, t := range tests {
+			out[i] = runTest(ctx, db, t)
+		}
+		return out
+	}
+	for i, t := range tests {
+		if counts[i] > 0 {
+			out[i] = runTest(ctx, db, t)
+		} else {
+			out[i] = TestResult{DataTest: t}
+		}
+	}
+	return out
+}
+
+// countTests counts the rows each test returns, in one statement.
+func countTests(ctx context.Context, db *sql.DB, tests []DataTest) ([]int, error) {
+	var q strings.Builder
+	for i, t := range tests {
+		if i > 0 {
+			q.WriteString("\nUNION ALL\n")
+		}
+		// On lines of its own: a test may end in a -- comment. The hash
+		// of each whole row makes DuckDB compute every column, as
+		// reading the test's rows does: a column that cannot be computed
+		// fails the batch, and each test then runs alone.
+		fmt.Fprintf(&q, "SELECT %d AS waymark_test, count(*) AS waymark_rows, min(hash(waymark_t)) AS waymark_hash FROM (\n%s\n) AS waymark_t", i, batchable(t.SQL))
+	}
+	rows, err := db.QueryContext(ctx, q.String())
+	if err != nil {
+		return nil, fmt.Errorf("count the rows of %d data tests: %w", len(tests), err)
+	}
+	defer rows.Close()
+	counts := make([]int, len(tests))
+	seen := 0
+	for rows.Next() {
+		var i, n int
+		var h any
+		if err := rows.Scan(&i, &n, &h); err != nil {
+			return nil, fmt.Errorf("count the rows of %d data tests: %w", len(tests), err)
+		}
+		if i < 0 || i >= len(tests) {
+			return nil, fmt.Errorf("count the rows of %d data tests: a count for test %d", len(tests), i)
+		}
+		counts[i] = n
+		seen++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count the rows of %d data tests: %w", len(tests), err)
+	}
+	if seen != len(tests) {
+		return nil, fmt.Errorf("count the rows of %d data tests: %d counts", len(tests), seen)
+	}
+	return counts, nil
+}
+
+// batchable is a test's SQL as a subquery: without the semicolon that
+// ends the statement, nor the comment lines after it. (A comment after
+// the semicolon on the same line stays: that batch fails, and its tests
+// run alone.)
+func batchable(sqlText string) string {
+	for {
+		s := strings.TrimRight(sqlText, "; \t\r\n")
+		last := s[strings.LastIndexByte(s, '\n')+1:]
+		if strings.HasPrefix(strings.TrimSpace(last), "--") {
+			s = s[:len(s)-len(last)]
+		}
+		if s == sqlText {
+			return s
+		}
+		sqlText = s
+	}
 }
 
 // RunTests runs every test on db. All tests run, so one build reports

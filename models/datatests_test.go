@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -112,5 +113,55 @@ func TestModelDocsInWarehouse(t *testing.T) {
 		AND NOT regexp_matches(model, '^int_(actuals|grain)_(enterprise_relief|science_literacy|geohazard|zero_waste)$')`)
 	if len(undocumented) > 0 {
 		t.Errorf("models without a YAML: %v", undocumented)
+	}
+}
+
+// TestTestBatchAsAlone: tests counted in one statement give exactly the
+// results of each test run alone: passes, rows with their example, a test
+// ending in a semicolon and a comment, one whose column cannot be computed
+// for the rows it returns, and a batch with a test that does not bind
+// (then every test runs alone). The counts come from one statement.
+func TestTestBatchAsAlone(t *testing.T) {
+	ctx := context.Background()
+	db := memDB(t)
+	if _, err := db.ExecContext(ctx, `CREATE TABLE things AS SELECT * FROM (VALUES (1, 'a'), (2, NULL), (3, 'x'), (3, 'y')) t(id, kind)`); err != nil {
+		t.Fatal(err)
+	}
+	tests := []DataTest{
+		{Name: "pass", SQL: "SELECT * FROM things WHERE id > 10"},
+		{Name: "nulls", SQL: "SELECT * FROM things WHERE kind IS NULL"},
+		{Name: "dupes", Severity: SeverityWarn, SQL: "SELECT id, count(*) AS n FROM things GROUP BY id HAVING count(*) > 1;\n-- a comment after the end"},
+		{Name: "cte", SQL: "WITH k AS (SELECT kind FROM things) SELECT * FROM k WHERE kind = 'zz';"},
+		{Name: "bad cast, no row", SQL: "SELECT CAST(kind AS INTEGER) AS n FROM things WHERE kind = 'zz'"},
+		{Name: "bad cast in a returned row", SQL: "SELECT CAST(kind AS INTEGER) AS n FROM things WHERE kind = 'x'"},
+	}
+	check := func(tests []DataTest) {
+		t.Helper()
+		got := runTestBatch(ctx, db, tests)
+		for i, tt := range tests {
+			want := runTest(ctx, db, tt)
+			if got[i].Name != tt.Name || got[i].Rows != want.Rows || got[i].Example != want.Example ||
+				(got[i].Err == nil) != (want.Err == nil) || got[i].Status() != want.Status() {
+				t.Errorf("%s: batched %s (%v), alone %s (%v)", tt.Name, got[i], got[i].Err, want, want.Err)
+			}
+		}
+	}
+	countable := tests[:5]
+	check(countable)
+	counts, err := countTests(ctx, db, countable)
+	if err != nil {
+		t.Fatalf("the tests were not counted in one statement: %v", err)
+	}
+	if want := []int{0, 1, 1, 0, 0}; !slices.Equal(counts, want) {
+		t.Errorf("counts %v, want %v", counts, want)
+	}
+	// A column that cannot be computed for a returned row, or a test
+	// that does not bind, fails the batch: each test runs alone.
+	broken := append(slices.Clone(tests), DataTest{Name: "no such table", SQL: "SELECT * FROM nothing_here"})
+	for _, b := range [][]DataTest{tests, broken} {
+		if _, err := countTests(ctx, db, b); err == nil {
+			t.Errorf("a batch ending with %q was counted", b[len(b)-1].Name)
+		}
+		check(b)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/waymark-data/waymark/internal/lake"
@@ -484,6 +485,7 @@ func runModelCompared(ctx context.Context, db *sql.DB, m Model, sizes map[string
 	if _, err := tx.ExecContext(ctx, stmt); err != nil {
 		return false, fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
 	}
+	made := time.Now()
 	same, err := sameRows(ctx, tx, m.Name, next)
 	if err != nil {
 		// Columns that cannot be compared (a type hash or EXCEPT does not
@@ -494,7 +496,7 @@ func runModelCompared(ctx context.Context, db *sql.DB, m Model, sizes map[string
 		return true, runModel(ctx, db, m, log)
 	}
 	if same {
-		log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "changed", false)
+		log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "compare_ms", time.Since(made).Milliseconds(), "changed", false)
 		return false, nil // rolled back: the previous table stays, untouched
 	}
 	for _, s := range []string{"DROP TABLE " + sqltext.Ident(m.Name), fmt.Sprintf("ALTER TABLE %s RENAME TO %s", sqltext.Ident(next), sqltext.Ident(m.Name))} {
@@ -505,7 +507,7 @@ func runModelCompared(ctx context.Context, db *sql.DB, m Model, sizes map[string
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("model sql/%s/%s.sql: %w", m.Layer, m.Name, err)
 	}
-	log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "changed", true)
+	log.Debug("model", "name", m.Name, "ms", time.Since(t0).Milliseconds(), "compare_ms", time.Since(made).Milliseconds(), "changed", true)
 	return true, nil
 }
 
@@ -736,6 +738,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	if err != nil {
 		return err
 	}
+	phase("plan")
 	// Only the tests that read a table that changed (a model rebuilt into
 	// other rows, a reloaded lake table) run again; the others' results
 	// are the previous version's. Unless the docs are rewritten first, a
@@ -748,6 +751,17 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		ts = startTests(ctx, db, p.Tests, toRun, dirty)
 		done = ts.modelDone
 	}
+	// What the version is built from is known now: it is written beside
+	// the models (a core the scorecard chain leaves idle at times), not
+	// after the tests. Nothing else touches in until it is written.
+	recorded := make(chan error, 1)
+	go func() {
+		if err := writeBuildRow(ctx, db, o, len(p.Models), len(p.Tests)); err != nil {
+			recorded <- fmt.Errorf("record the build: %w", err)
+			return
+		}
+		recorded <- in.record(ctx, db, "incremental")
+	}()
 	ran, changed, err := scheduleModels(ctx, p.Models, toRun, func(ctx context.Context, m Model, parentsChanged bool) (bool, bool, error) {
 		if !forced[m.Name] && !parentsChanged {
 			return false, false, nil
@@ -755,6 +769,10 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		c, err := runModelCompared(ctx, db, m, sizes, log)
 		return true, c, err
 	}, done)
+	// Before the checkpoint, which waits for no other writer.
+	if rerr := <-recorded; err == nil {
+		err = rerr
+	}
 	// The models' tables are final: DuckDB writes them out (compressed,
 	// ~5 ms a table) while the last tests read them, and the checkpoint
 	// before publishing finds only the results left to write. DuckDB
@@ -787,6 +805,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 	var results []TestResult
 	if ts != nil {
 		tests, results = ts.wait()
+		log.Debug("tests beside the models", "ran", len(tests), "busy_ms", ts.busy.Load()/1e6)
 	}
 	close(testsDone)
 	if err := <-checkpointed; err != nil {
@@ -827,12 +846,7 @@ func fillIncremental(ctx context.Context, db *sql.DB, o Options, p *Project, in 
 		return err
 	}
 	phase("test results")
-	if err := writeBuildRow(ctx, db, o, len(p.Models), len(p.Tests)); err != nil {
-		return err
-	}
-	err = in.record(ctx, db, "incremental")
-	phase("recorded")
-	return err
+	return nil
 }
 
 // testSchedule runs an incremental build's data tests while its models
@@ -848,8 +862,10 @@ type testSchedule struct {
 	changed map[string]bool
 	run     []bool
 	results []TestResult
-	work    chan int
+	ready   []int      // decided to run, not yet handed to a worker
+	work    chan []int // batches of tests (see runTestBatch)
 	wg      sync.WaitGroup
+	busy    atomic.Int64 // nanoseconds the tests ran, summed (debug timings)
 }
 
 // startTests starts the workers (one per core) and the tests that read
@@ -858,13 +874,21 @@ func startTests(ctx context.Context, db *sql.DB, tests []DataTest, toRun []Model
 	n := len(tests)
 	ts := &testSchedule{tests: tests, deps: make([][]string, n), left: make([]int, n), waiting: map[string][]int{},
 		dirty: make([]bool, n), changed: map[string]bool{}, run: make([]bool, n), results: make([]TestResult, n),
-		work: make(chan int, n)}
+		work: make(chan []int, n)}
 	for range max(1, runtime.GOMAXPROCS(0)) {
 		ts.wg.Add(1)
 		go func() {
 			defer ts.wg.Done()
-			for i := range ts.work {
-				ts.results[i] = runTest(ctx, db, ts.tests[i])
+			for batch := range ts.work {
+				t := time.Now()
+				tests := make([]DataTest, len(batch))
+				for j, i := range batch {
+					tests[j] = ts.tests[i]
+				}
+				for j, r := range runTestBatch(ctx, db, tests) {
+					ts.results[batch[j]] = r
+				}
+				ts.busy.Add(int64(time.Since(t)))
 			}
 		}()
 	}
@@ -881,6 +905,7 @@ func startTests(ctx context.Context, db *sql.DB, tests []DataTest, toRun []Model
 			ts.decide(i)
 		}
 	}
+	ts.flush()
 	return ts
 }
 
@@ -891,8 +916,23 @@ func (ts *testSchedule) decide(i int) {
 	}
 	if run {
 		ts.run[i] = true
-		ts.work <- i
+		ts.ready = append(ts.ready, i)
 	}
+}
+
+// testBatch is the most tests one statement counts (runTestBatch): the
+// tests that are decided together (those that read the model that just
+// finished) are split so that both cores take a share of a large group.
+const testBatch = 24
+
+// flush hands the tests decided so far to the workers, in batches.
+func (ts *testSchedule) flush() {
+	for len(ts.ready) > 0 {
+		n := min(len(ts.ready), testBatch)
+		ts.work <- ts.ready[:n:n]
+		ts.ready = ts.ready[n:]
+	}
+	ts.ready = nil
 }
 
 // modelDone is told of each scheduled model as it finishes.
@@ -905,6 +945,7 @@ func (ts *testSchedule) modelDone(name string, changed bool) {
 			ts.decide(i)
 		}
 	}
+	ts.flush()
 }
 
 // wait lets the started tests finish and returns those that ran, with

@@ -290,3 +290,101 @@ func TestSpareCopy(t *testing.T) {
 		t.Errorf("a store without WithSpare made a spare: %v", err)
 	}
 }
+
+// TestSpareOpenedAhead: the spare is opened once it is written, and the
+// next build from its version writes through that handle (its log kept
+// under the spare's name, removed once the build is checkpointed); the
+// result is published whole, a failed build on it leaves nothing, and a
+// build with another time zone opens the file itself.
+func TestSpareOpenedAhead(t *testing.T) {
+	ctx := context.Background()
+	s := New(t.TempDir(), 5, "Asia/Shanghai").WithSpare()
+	base, err := s.Build(ctx, func(ctx context.Context, db *sql.DB) error {
+		_, err := db.ExecContext(ctx, "CREATE TABLE t AS SELECT 1 AS n")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer WaitSpares()
+	waitOpened := func(version string) openSpare {
+		t.Helper()
+		spare := spareOf(version)
+		spares.Lock()
+		done := spares.writing[spare]
+		spares.Unlock()
+		if done != nil {
+			<-done
+		}
+		spares.Lock()
+		defer spares.Unlock()
+		o, ok := spares.opened[spare]
+		if !ok {
+			t.Fatalf("the spare of %s was not opened ahead of the next build", version)
+		}
+		return o
+	}
+	pre := waitOpened(base)
+	// A failed build on the opened spare leaves no file, no log.
+	if _, err := s.BuildFrom(ctx, base, func(ctx context.Context, db *sql.DB) error {
+		if db != pre.db {
+			t.Error("the build did not write through the spare opened ahead")
+		}
+		if _, err := db.ExecContext(ctx, "INSERT INTO t VALUES (5)"); err != nil {
+			return err
+		}
+		return errors.New("fail on purpose")
+	}); err == nil {
+		t.Fatal("a failing build succeeded")
+	}
+	for _, pat := range []string{"*.building*", "*.wal"} {
+		if left, _ := filepath.Glob(filepath.Join(s.Dir(), pat)); len(left) > 0 {
+			t.Errorf("a failed build on an opened spare left %v", left)
+		}
+	}
+	// No spare now: the next build copies; it leaves an opened spare.
+	next, err := s.BuildFrom(ctx, base, func(ctx context.Context, db *sql.DB) error {
+		_, err := db.ExecContext(ctx, "INSERT INTO t VALUES (2)")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre = waitOpened(next)
+	last, err := s.BuildFrom(ctx, next, func(ctx context.Context, db *sql.DB) error {
+		if db != pre.db {
+			t.Error("the build did not write through the spare opened ahead")
+		}
+		_, err := db.ExecContext(ctx, "INSERT INTO t VALUES (3)")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(s.Dir(), "*.wal")); len(left) > 0 {
+		t.Errorf("a build on an opened spare left its log: %v", left)
+	}
+	for p, sum := range map[string]int{base: 1, next: 3, last: 6} {
+		db, err := s.OpenVersion(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRow("SELECT sum(n) FROM t").Scan(&n); err != nil || n != sum {
+			t.Errorf("%s sums %d, %v; want %d", p, n, err, sum)
+		}
+		db.Close()
+	}
+	// Another time zone: the opened spare is not used.
+	waitOpened(last)
+	other := New(s.Dir(), 5, "UTC").WithSpare()
+	if _, err := other.BuildFrom(ctx, last, func(ctx context.Context, db *sql.DB) error {
+		var tz string
+		if err := db.QueryRowContext(ctx, "SELECT current_setting('TimeZone')").Scan(&tz); err != nil || tz != "UTC" {
+			t.Errorf("the build in UTC runs in %q (%v)", tz, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
