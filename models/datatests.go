@@ -213,21 +213,24 @@ func batchable(sqlText string) string {
 
 // RunTests runs every test on db. All tests run, so one build reports
 // every broken fact at once. Tests only read, so they run on several
-// connections at once (one per core); results keep the tests' order.
+// connections at once (one per core), in batches counted by one statement
+// each (runTestBatch: the results are those of one test at a time);
+// results keep the tests' order.
 func RunTests(ctx context.Context, db *sql.DB, tests []DataTest) []TestResult {
 	out := make([]TestResult, len(tests))
-	next := make(chan int)
+	next := make(chan int) // the first test of a batch
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(1, len(tests))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = runTest(ctx, db, tests[i])
+				end := min(i+testBatch, len(tests))
+				copy(out[i:end], runTestBatch(ctx, db, tests[i:end]))
 			}
 		}()
 	}
-	for i := range tests {
+	for i := 0; i < len(tests); i += testBatch {
 		next <- i
 	}
 	close(next)

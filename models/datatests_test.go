@@ -164,4 +164,16 @@ func TestTestBatchAsAlone(t *testing.T) {
 		}
 		check(b)
 	}
+	// RunTests (a full build, `waymark test`) gives the same, in order,
+	// for more tests than one batch holds.
+	var many []DataTest
+	for len(many) < 3*testBatch+5 {
+		many = append(many, broken...)
+	}
+	for i, got := range RunTests(ctx, db, many) {
+		want := runTest(ctx, db, many[i])
+		if got.Name != want.Name || got.Rows != want.Rows || got.Example != want.Example || got.Status() != want.Status() {
+			t.Errorf("RunTests, test %d: %s, alone %s", i, got, want)
+		}
+	}
 }
