@@ -145,6 +145,17 @@ func prepareSpare(version, timeZone string) {
 	}()
 }
 
+// spareWritten waits until the spare at path, if one is being written,
+// is written (and opened, when it is opened ahead).
+func spareWritten(spare string) {
+	spares.Lock()
+	done := spares.writing[spare]
+	spares.Unlock()
+	if done != nil {
+		<-done
+	}
+}
+
 // takeSpare moves base's spare copy to dst (waiting for it while this
 // process is still writing it: the rest of that copy is quicker than a new
 // one) and reports whether there was one. db is the spare already opened
@@ -152,12 +163,7 @@ func prepareSpare(version, timeZone string) {
 // keeps the name it opened, so its write-ahead log is wal, not dst's.
 func takeSpare(base, dst, timeZone string) (db *sql.DB, wal string, ok bool) {
 	spare := spareOf(base)
-	spares.Lock()
-	done := spares.writing[spare]
-	spares.Unlock()
-	if done != nil {
-		<-done
-	}
+	spareWritten(spare)
 	spares.Lock()
 	pre, opened := spares.opened[spare]
 	delete(spares.opened, spare)

@@ -220,20 +220,27 @@ func TestBuildFromCopiesTheBase(t *testing.T) {
 	}
 }
 
-// TestSpareCopy: a store WithSpare leaves, after publishing, a synced
-// copy of the new version that the next build from it takes instead of
-// copying; the result is the same, spares of other versions and
-// unfinished ones are swept, and a store without WithSpare makes none.
-func TestSpareCopy(t *testing.T) {
-	ctx := context.Background()
+// spareStore is a store WithSpare and its first version, a table t.
+func spareStore(t *testing.T) (*Store, string) {
+	t.Helper()
 	s := New(t.TempDir(), 5, "Asia/Shanghai").WithSpare()
-	base, err := s.Build(ctx, func(ctx context.Context, db *sql.DB) error {
+	base, err := s.Build(context.Background(), func(ctx context.Context, db *sql.DB) error {
 		_, err := db.ExecContext(ctx, "CREATE TABLE t AS SELECT 1 AS n")
 		return err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, base
+}
+
+// TestSpareCopy: a store WithSpare leaves, after publishing, a synced
+// copy of the new version that the next build from it takes instead of
+// copying; the result is the same, spares of other versions and
+// unfinished ones are swept, and a store without WithSpare makes none.
+func TestSpareCopy(t *testing.T) {
+	ctx := context.Background()
+	s, base := spareStore(t)
 	WaitSpares()
 	want, err := os.ReadFile(base)
 	if err != nil {
@@ -298,24 +305,12 @@ func TestSpareCopy(t *testing.T) {
 // build with another time zone opens the file itself.
 func TestSpareOpenedAhead(t *testing.T) {
 	ctx := context.Background()
-	s := New(t.TempDir(), 5, "Asia/Shanghai").WithSpare()
-	base, err := s.Build(ctx, func(ctx context.Context, db *sql.DB) error {
-		_, err := db.ExecContext(ctx, "CREATE TABLE t AS SELECT 1 AS n")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, base := spareStore(t)
 	defer WaitSpares()
 	waitOpened := func(version string) openSpare {
 		t.Helper()
 		spare := spareOf(version)
-		spares.Lock()
-		done := spares.writing[spare]
-		spares.Unlock()
-		if done != nil {
-			<-done
-		}
+		spareWritten(spare)
 		spares.Lock()
 		defer spares.Unlock()
 		o, ok := spares.opened[spare]
