@@ -234,6 +234,22 @@ func spareStore(t *testing.T) (*Store, string) {
 	return s, base
 }
 
+// checkSums checks the sum of t.n in each version given.
+func checkSums(t *testing.T, s *Store, want map[string]int) {
+	t.Helper()
+	for p, sum := range want {
+		db, err := s.OpenVersion(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRow("SELECT sum(n) FROM t").Scan(&n); err != nil || n != sum {
+			t.Errorf("%s sums %d, %v; want %d", p, n, err, sum)
+		}
+		db.Close()
+	}
+}
+
 // TestSpareCopy: a store WithSpare leaves, after publishing, a synced
 // copy of the new version that the next build from it takes instead of
 // copying; the result is the same, spares of other versions and
@@ -270,17 +286,7 @@ func TestSpareCopy(t *testing.T) {
 			t.Errorf("%s left: %v", p, err)
 		}
 	}
-	for p, sum := range map[string]int{base: 1, next: 3} {
-		db, err := s.OpenVersion(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int
-		if err := db.QueryRow("SELECT sum(n) FROM t").Scan(&n); err != nil || n != sum {
-			t.Errorf("%s sums %d, %v; want %d", p, n, err, sum)
-		}
-		db.Close()
-	}
+	checkSums(t, s, map[string]int{base: 1, next: 3})
 	if _, err := os.Stat(spareOf(next)); err != nil {
 		t.Errorf("no spare of the new version: %v", err)
 	}
@@ -359,17 +365,7 @@ func TestSpareOpenedAhead(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(s.Dir(), "*.wal")); len(left) > 0 {
 		t.Errorf("a build on an opened spare left its log: %v", left)
 	}
-	for p, sum := range map[string]int{base: 1, next: 3, last: 6} {
-		db, err := s.OpenVersion(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int
-		if err := db.QueryRow("SELECT sum(n) FROM t").Scan(&n); err != nil || n != sum {
-			t.Errorf("%s sums %d, %v; want %d", p, n, err, sum)
-		}
-		db.Close()
-	}
+	checkSums(t, s, map[string]int{base: 1, next: 3, last: 6})
 	// Another time zone: the opened spare is not used.
 	waitOpened(last)
 	other := New(s.Dir(), 5, "UTC").WithSpare()
