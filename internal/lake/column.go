@@ -369,3 +369,76 @@ func (c *column) physical() int32 {
 		return ptInt64
 	}
 }
+
+// schemaElement writes the column's element of the footer's schema: its
+// type, OPTIONAL (a missing value is a fact worth keeping), and the
+// annotations that make readers see text, dates, instants and decimals.
+func (c *column) schemaElement(f *compact) {
+	f.begin()
+	f.i32(1, c.physical())
+	f.i32(3, 1)
+	f.str(4, c.name)
+	switch {
+	case c.typ == String:
+		f.i32(6, convertedUTF8)
+		f.logical(1) // STRING
+	case c.typ == Date:
+		f.i32(6, convertedDate)
+		f.logical(6) // DATE
+	case c.typ == Timestamp:
+		f.i32(6, convertedTSMicros)
+		f.structField(10)
+		f.structField(8)
+		f.boolean(1, true) // instants: readers see TIMESTAMPTZ
+		f.structField(2)
+		f.structField(2) // MICROS
+		f.end()
+		f.end()
+		f.end()
+		f.end()
+	case c.scale >= 0:
+		f.i32(6, convertedDecimal)
+		f.i32(7, int32(c.scale))
+		f.i32(8, decimalPrecision)
+		f.structField(10)
+		f.structField(5)
+		f.i32(1, int32(c.scale))
+		f.i32(2, decimalPrecision)
+		f.end()
+		f.end()
+	}
+	f.end()
+}
+
+// chunkMeta writes what the footer says of a chunk written at
+// [start, end), its data pages from dataStart: a ColumnChunk with its
+// ColumnMetaData and statistics.
+func (c *column) chunkMeta(g *compact, ch chunk, start, dataStart, end int64) {
+	g.begin()
+	g.i64(2, start)
+	g.structField(3)
+	g.i32(1, c.physical())
+	g.list(2, ctI32, len(ch.encodings))
+	for _, e := range ch.encodings {
+		g.elemI32(e)
+	}
+	g.list(3, ctBinary, 1)
+	g.elemStr(c.name)
+	g.i32(4, codecZstd)
+	g.i64(5, ch.values)
+	g.i64(6, ch.dictRaw+ch.uncompressed)
+	g.i64(7, end-start)
+	g.i64(9, dataStart)
+	if ch.dictPage != nil {
+		g.i64(11, start)
+	}
+	g.structField(12)
+	g.i64(3, ch.nulls)
+	if ch.min != nil {
+		g.binary(5, ch.max)
+		g.binary(6, ch.min)
+	}
+	g.end()
+	g.end()
+	g.end()
+}

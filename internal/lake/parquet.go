@@ -109,7 +109,7 @@ type RowWriter struct {
 	name string // the schema's root
 	cols []Column
 	enc  []*column
-	meta []byte // the footer's key-value metadata, encoded
+	meta [][2]string // the footer's key-value metadata, sorted by key
 
 	out     io.Writer
 	pos     int64 // bytes written so far
@@ -163,19 +163,9 @@ func newRowWriter(out io.Writer, name string, cols []Column, o WriterOptions) *R
 		}
 		rw.enc = append(rw.enc, newColumn(c, scale))
 	}
-	if len(o.Metadata) > 0 {
-		var m compact
-		m.reset()
-		// Sorted keys: the same content gives the same bytes.
-		keys := slices.Sorted(maps.Keys(o.Metadata))
-		m.list(5, ctStruct, len(keys))
-		for _, k := range keys {
-			m.begin()
-			m.str(1, k)
-			m.str(2, o.Metadata[k])
-			m.end()
-		}
-		rw.meta = m.buf[1:] // without the field header: the footer writes its own
+	// Sorted keys: the same content gives the same bytes.
+	for _, k := range slices.Sorted(maps.Keys(o.Metadata)) {
+		rw.meta = append(rw.meta, [2]string{k, o.Metadata[k]})
 	}
 	return rw
 }
@@ -284,36 +274,8 @@ func (rw *RowWriter) endGroup() error {
 		if err := rw.write(ch.pages); err != nil {
 			return err
 		}
-		uncompressed := ch.dictRaw + ch.uncompressed
-		total += uncompressed
-		c := rw.enc[i]
-		g.begin()
-		g.i64(2, start)
-		g.structField(3)
-		g.i32(1, c.physical())
-		g.list(2, ctI32, len(ch.encodings))
-		for _, e := range ch.encodings {
-			g.elemI32(e)
-		}
-		g.list(3, ctBinary, 1)
-		g.elemStr(c.name)
-		g.i32(4, codecZstd)
-		g.i64(5, ch.values)
-		g.i64(6, uncompressed)
-		g.i64(7, rw.pos-start)
-		g.i64(9, dataStart)
-		if ch.dictPage != nil {
-			g.i64(11, start)
-		}
-		g.structField(12)
-		g.i64(3, ch.nulls)
-		if ch.min != nil {
-			g.binary(5, ch.max)
-			g.binary(6, ch.min)
-		}
-		g.end()
-		g.end()
-		g.end()
+		total += ch.dictRaw + ch.uncompressed
+		rw.enc[i].chunkMeta(&g, ch, start, dataStart, rw.pos)
 	}
 	g.i64(2, total)
 	g.i64(3, rows)
@@ -343,47 +305,19 @@ func (rw *RowWriter) Close() error {
 	f.i32(5, int32(len(rw.enc)))
 	f.end()
 	for _, c := range rw.enc {
-		f.begin()
-		f.i32(1, c.physical())
-		f.i32(3, 1) // OPTIONAL: a missing value is a fact worth keeping
-		f.str(4, c.name)
-		switch {
-		case c.typ == String:
-			f.i32(6, convertedUTF8)
-			f.logical(1) // STRING
-		case c.typ == Date:
-			f.i32(6, convertedDate)
-			f.logical(6) // DATE
-		case c.typ == Timestamp:
-			f.i32(6, convertedTSMicros)
-			f.structField(10)
-			f.structField(8)
-			f.boolean(1, true) // instants: readers see TIMESTAMPTZ
-			f.structField(2)
-			f.structField(2) // MICROS
-			f.end()
-			f.end()
-			f.end()
-			f.end()
-		case c.scale >= 0:
-			f.i32(6, convertedDecimal)
-			f.i32(7, int32(c.scale))
-			f.i32(8, decimalPrecision)
-			f.structField(10)
-			f.structField(5)
-			f.i32(1, int32(c.scale))
-			f.i32(2, decimalPrecision)
-			f.end()
-			f.end()
-		}
-		f.end()
+		c.schemaElement(&f)
 	}
 	f.i64(3, rw.count)
 	f.list(4, ctStruct, rw.ngroups)
 	f.buf = append(f.buf, rw.groups...)
-	if rw.meta != nil {
-		f.field(5, ctList)
-		f.buf = append(f.buf, rw.meta...)
+	if len(rw.meta) > 0 {
+		f.list(5, ctStruct, len(rw.meta))
+		for _, kv := range rw.meta {
+			f.begin()
+			f.str(1, kv[0])
+			f.str(2, kv[1])
+			f.end()
+		}
 	}
 	// In the "<app> version <v>" form parquet-mr parses: a created_by it
 	// cannot parse makes Spark ignore the statistics of string columns.
