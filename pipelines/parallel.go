@@ -278,6 +278,10 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 	// committer gathers the next: the fsyncs of a round (a few tens of
 	// milliseconds) no longer stop the workers. Rounds commit one at a
 	// time, in order, and inputs are acknowledged only once theirs is.
+	// A round closes when it is full, or when the source has nothing
+	// waiting and no round is being made durable (else when that one is):
+	// a quiet source is not kept waiting, and a busy one gathers as many
+	// inputs as arrive during a commit, not a round per input.
 	type staged struct {
 		it connectors.Item
 		ok bool
@@ -287,29 +291,34 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 		batch *lake.Batch
 		acks  []staged
 	}
+	commitRound := func(p pending) {
+		if err := p.round.commit(p.batch); err != nil {
+			// The round's files are broken, and its manifests name
+			// them: nothing of the batch is committed or acknowledged.
+			p.batch.Abort()
+			fail(err)
+			return
+		}
+		if err := p.batch.Commit(); err != nil {
+			fail(err)
+			return
+		}
+		for _, a := range p.acks {
+			if a.it.Ack != nil && failed() == nil {
+				if err := a.it.Ack(a.ok); err != nil {
+					fail(fmt.Errorf("%s: %w", a.it.Name, err))
+				}
+			}
+		}
+	}
 	durableQ := make(chan pending, 1)
 	durable := make(chan struct{})
+	idle := make(chan struct{}, 4) // a round was made durable: at most 3 signals wait
 	go func() {
 		defer close(durable)
 		for p := range durableQ {
-			if err := p.round.commit(p.batch); err != nil {
-				// The round's files are broken, and its manifests name
-				// them: nothing of the batch is committed or acknowledged.
-				p.batch.Abort()
-				fail(err)
-				continue
-			}
-			if err := p.batch.Commit(); err != nil {
-				fail(err)
-				continue
-			}
-			for _, a := range p.acks {
-				if a.it.Ack != nil && failed() == nil {
-					if err := a.it.Ack(a.ok); err != nil {
-						fail(fmt.Errorf("%s: %w", a.it.Name, err))
-					}
-				}
-			}
+			commitRound(p)
+			idle <- struct{}{}
 		}
 	}()
 	committed := make(chan struct{})
@@ -318,11 +327,13 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 		batch := lake.NewBatch()
 		round := &sharedRound{ds: ds}
 		var acks []staged
+		underway := 0 // rounds handed over and not yet durable
 		flush := func() {
 			durableQ <- pending{round, batch, acks}
 			batch, round, acks = lake.NewBatch(), &sharedRound{ds: ds}, nil
+			underway++
 		}
-		for s := range order {
+		take := func(s *slot) {
 			d := <-s.done
 			if fb != nil && d.problems != nil {
 				sum := fileSummary{Name: s.it.Name, Status: "failed"}
@@ -335,13 +346,13 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 			}
 			if d.err != nil {
 				fail(fmt.Errorf("%s: %w", s.it.Name, d.err))
-				continue
+				return
 			}
 			if d.held != nil {
 				if failed() != nil {
 					d.held.release()
 					d.staged.Abort()
-					continue // not acknowledged: the next run reads it again
+					return // not acknowledged: the next run reads it again
 				}
 				if !round.open() {
 					rounds++
@@ -355,13 +366,31 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 					round.abort()
 					batch.Abort()
 					acks = nil
-					continue
+					return
 				}
 			}
 			batch.Adopt(d.staged)
 			account(s.it, d.out, d.first)
 			acks = append(acks, staged{s.it, d.out.Status != "rejected" && d.out.Status != "empty"})
-			if len(acks) >= r.batchItems() || len(order) == 0 || len(round.parts) > shareMaxParts {
+		}
+		for more := true; more; {
+			select {
+			case s, ok := <-order:
+				if more = ok; ok {
+					take(s)
+				}
+			case <-idle:
+				underway--
+			}
+			for drained := false; !drained; {
+				select {
+				case <-idle:
+					underway--
+				default:
+					drained = true
+				}
+			}
+			if len(acks) > 0 && (len(acks) >= r.batchItems() || len(round.parts) > shareMaxParts || len(order) == 0 && underway == 0) {
 				flush()
 			}
 		}

@@ -1,8 +1,10 @@
 package lake
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,8 +206,13 @@ func MkdirAll(dir string) error {
 			break
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
+	// Top down, each new directory marked before the next is made in it
+	// (spreadBelow).
+	for i := len(created) - 1; i >= 0; i-- {
+		if err := os.Mkdir(created[i], 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
+		spreadBelow(created[i])
 	}
 	for _, d := range created {
 		if err := syncDir(filepath.Dir(d)); err != nil {
