@@ -66,6 +66,19 @@ type column struct {
 	bools  []int32 // boolean values, packed when the page is written
 	idx    []int32 // dictionary indices
 
+	// A page's first value may repeat: a file's lineage columns are one
+	// value from its first row to its last. While runOn, the page ends
+	// with a value added as any other, then run copies of it kept as a
+	// count (runNull, or runS as the caller passed it, runI, runF): a
+	// repeat costs a comparison and a count, and a page of one value is
+	// written as one run. Another value first spills the copies.
+	runOn   bool
+	run     int
+	runNull bool
+	runS    string
+	runI    int64
+	runF    uint64
+
 	// The dictionary of a string column, for the current row group.
 	dict      map[string]int32
 	entries   []string
@@ -104,6 +117,28 @@ func newColumn(c Column, scale int) *column {
 
 // add appends one value to the page, writing the page out when it is full.
 func (c *column) add(v *Value) {
+	if c.runOn {
+		if c.repeats(v) {
+			c.run++
+			c.rows++
+			if c.runNull {
+				c.nulls++
+			}
+			if c.rows >= pageRows {
+				c.page()
+			}
+			return
+		}
+		// A long run says the column comes in runs (the lineage of one
+		// input after another in a shared file): count the next one too.
+		long := c.run >= runAgain
+		c.spill()
+		if long && c.runnable() {
+			c.startRun(v)
+		}
+	} else if c.rows == 0 && c.runnable() {
+		c.startRun(v)
+	}
 	if v.Null {
 		c.levels = append(c.levels, 0)
 		c.nulls++
@@ -172,6 +207,76 @@ func (c *column) add(v *Value) {
 	c.full()
 }
 
+// runAgain is the shortest run after which the next value starts a run.
+const runAgain = 64
+
+// runnable says whether the column's values may be kept as a run: not
+// booleans (rare), not strings written plain.
+func (c *column) runnable() bool { return c.typ != Bool && !(c.typ == String && c.fallback) }
+
+// startRun arms a run with its first value, v, about to be added.
+func (c *column) startRun(v *Value) {
+	c.runOn, c.run, c.runNull = true, 0, v.Null
+	c.runS, c.runI, c.runF = v.S, v.I, math.Float64bits(v.F)
+}
+
+// repeats reports whether v is the run's value. Strings compare as the
+// caller passed them: one repeated string compares by its pointer.
+func (c *column) repeats(v *Value) bool {
+	switch {
+	case c.runNull || v.Null:
+		return c.runNull && v.Null
+	case c.typ == String:
+		return v.S == c.runS
+	case c.typ == Float64:
+		return math.Float64bits(v.F) == c.runF
+	default:
+		return v.I == c.runI
+	}
+}
+
+// spill writes the run's copies into the page as added values, and ends
+// the run: the page goes on value by value.
+func (c *column) spill() {
+	level := int32(1)
+	if c.runNull {
+		level = 0
+	}
+	for k := 0; k < c.run; k++ {
+		c.levels = append(c.levels, level)
+	}
+	if !c.runNull {
+		switch c.typ {
+		case String:
+			if len(c.idx) == 0 {
+				// The run's first value filled the dictionary: plain.
+				for k := 0; k < c.run; k++ {
+					c.plain = binary.LittleEndian.AppendUint32(c.plain, uint32(len(c.runS)))
+					c.plain = append(c.plain, c.runS...)
+				}
+				break
+			}
+			i := c.idx[len(c.idx)-1]
+			for k := 0; k < c.run; k++ {
+				c.idx = append(c.idx, i)
+			}
+		case Date:
+			for k := 0; k < c.run; k++ {
+				c.plain = binary.LittleEndian.AppendUint32(c.plain, uint32(int32(c.runI)))
+			}
+		case Float64:
+			for k := 0; k < c.run; k++ {
+				c.plain = binary.LittleEndian.AppendUint64(c.plain, c.runF)
+			}
+		default:
+			for k := 0; k < c.run; k++ {
+				c.plain = binary.LittleEndian.AppendUint64(c.plain, uint64(c.runI))
+			}
+		}
+	}
+	c.runOn, c.run, c.runS = false, 0, ""
+}
+
 // widen takes v into the bounds lo..hi; seen says whether they hold a value.
 func widen[T int64 | float64](seen *bool, lo, hi *T, v T) {
 	switch {
@@ -196,10 +301,19 @@ func (c *column) page() {
 	if c.rows == 0 {
 		return
 	}
+	// A page of one value (or of nulls) is written as runs; any other
+	// page has its run's copies spilled first.
+	pure := c.runOn && c.run == c.rows-1 && (c.runNull || c.typ == String && len(c.idx) > 0)
+	if c.runOn && !pure {
+		c.spill()
+	}
 	raw := append(c.raw[:0], 0, 0, 0, 0)
-	if c.nulls == 0 {
+	switch c.nulls {
+	case 0:
 		raw = appendRun(raw, 1, c.rows, 1)
-	} else {
+	case c.rows:
+		raw = appendRun(raw, 0, c.rows, 1)
+	default:
 		raw = appendHybrid(raw, c.levels, 1)
 	}
 	binary.LittleEndian.PutUint32(raw, uint32(len(raw)-4))
@@ -209,7 +323,11 @@ func (c *column) page() {
 		enc = encRLEDictionary
 		width := max(1, bits.Len32(uint32(len(c.entries)-1)))
 		raw = append(raw, byte(width))
-		raw = appendHybrid(raw, c.idx, width)
+		if pure {
+			raw = appendRun(raw, c.idx[0], c.rows, width)
+		} else {
+			raw = appendHybrid(raw, c.idx, width)
+		}
 		c.usedDict = true
 		// A first page whose strings are mostly distinct (free text,
 		// identifiers) says the dictionary will not pay for itself: the
@@ -244,6 +362,7 @@ func (c *column) page() {
 	c.raw = raw
 	c.rows, c.nulls = 0, 0
 	c.levels, c.plain, c.bools, c.idx = c.levels[:0], c.plain[:0], c.bools[:0], c.idx[:0]
+	c.runOn, c.run, c.runS = false, 0, ""
 }
 
 // appendBits bit-packs booleans, least significant bit first (PLAIN).
@@ -321,6 +440,7 @@ func (c *column) finish() chunk {
 // its buffers.
 func (c *column) reset() {
 	c.rows, c.nulls = 0, 0
+	c.runOn, c.run, c.runS = false, 0, ""
 	c.levels, c.plain, c.bools, c.idx = c.levels[:0], c.plain[:0], c.bools[:0], c.idx[:0]
 	c.pages = c.pages[:0]
 	c.uncompressed, c.values, c.chunkNulls = 0, 0, 0

@@ -32,9 +32,19 @@ var encoderCols = []lake.Column{
 	{Name: "amount", Type: lake.Int64},
 	{Name: "empty", Type: lake.String},
 	{Name: "code", Type: lake.String},
+	// Runs of one value that a page starts with and that end inside a
+	// page, at its end, or not at all (the writer keeps a repeat as a
+	// count): numbers, NaN, -0, nulls, strings, dates.
+	{Name: "run_n", Type: lake.Int64},
+	{Name: "run_x", Type: lake.Float64},
+	{Name: "run_s", Type: lake.String},
+	{Name: "run_d", Type: lake.Date},
 }
 
 // encoderRow is row i of the test file; nil stands for NULL.
+// n1 is the last row of the read-back test, where run_d changes.
+const n1 = 60_000 - 1
+
 func encoderRow(i int) []any {
 	row := make([]any, len(encoderCols))
 	row[0] = fmt.Sprintf("GH-%03d", i%68+1)
@@ -73,6 +83,45 @@ func encoderRow(i int) []any {
 	// Short and nearly all distinct: the dictionary is dropped after the
 	// first page, long before it is full.
 	row[10] = fmt.Sprintf("C%06d", i*7%100_003)
+	switch {
+	case i == 12_345:
+		row[11] = int64(6)
+	case i < 30_000:
+		row[11] = int64(5)
+	default:
+		row[11] = int64(i / 1000)
+	}
+	switch {
+	case i < 25_000:
+		row[12] = math.NaN()
+	case i == 35_000:
+		row[12] = math.Copysign(0, -1)
+	case i < 40_000:
+		row[12] = 1.5
+	case i%2000 < 1000:
+		row[12] = nil
+	default:
+		row[12] = 2.5
+	}
+	// Row group 2 (rows 10,001–49,999) has pages 10,001–30,000 and
+	// 30,001–49,999: the second is all "z", the group's third string.
+	switch {
+	case i < 20_000:
+		row[13] = "同一"
+	case i <= 30_000 && i%3000 < 1500:
+		row[13] = nil
+	case i <= 30_000:
+		row[13] = "b"
+	case i < 50_000:
+		row[13] = "z"
+	default:
+		row[13] = []string{"p", "q", "r"}[i%3]
+	}
+	if i < n1 {
+		row[14] = time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
+	} else {
+		row[14] = time.Date(2023, 7, 1, 0, 0, 0, 0, time.UTC)
+	}
 	return row
 }
 
@@ -132,7 +181,7 @@ func expectedCells(i int) []string {
 			out[k] = "NULL"
 		case k == 8:
 			out[k] = fmt.Sprintf("%.2f", float64(v.(int64))/100)
-		case k == 5:
+		case k == 5 || k == 14:
 			out[k] = cellText(v.(time.Time).Truncate(24 * time.Hour))
 		default:
 			out[k] = cellText(v)
@@ -142,7 +191,7 @@ func expectedCells(i int) []string {
 }
 
 func TestEncoderReadBackByDuckDBAndParquetGo(t *testing.T) {
-	const n = 60_000
+	const n = n1 + 1
 	path := filepath.Join(t.TempDir(), "enc.parquet")
 	writeEncoderFile(t, path, n, map[int]bool{10_000: true, 10_001: true, 50_000: true})
 	db, err := warehouse.Scratch("UTC")
@@ -162,7 +211,7 @@ func TestEncoderReadBackByDuckDBAndParquetGo(t *testing.T) {
 			rows.Scan(&s)
 			got = append(got, s)
 		}
-		want := "VARCHAR VARCHAR VARCHAR BIGINT DOUBLE DATE TIMESTAMP WITH TIME ZONE BOOLEAN DECIMAL(18,2) VARCHAR VARCHAR"
+		want := "VARCHAR VARCHAR VARCHAR BIGINT DOUBLE DATE TIMESTAMP WITH TIME ZONE BOOLEAN DECIMAL(18,2) VARCHAR VARCHAR BIGINT DOUBLE VARCHAR DATE"
 		if strings.Join(got, " ") != want {
 			t.Errorf("DuckDB reads types\n%s\nwant\n%s", strings.Join(got, " "), want)
 		}
@@ -241,15 +290,15 @@ func TestEncoderReadBackByDuckDBAndParquetGo(t *testing.T) {
 						got = "NULL"
 					case c == 8:
 						got = fmt.Sprintf("%.2f", float64(v.Int64())/100)
-					case c == 5:
+					case c == 5 || c == 14:
 						got = cellText(time.Unix(int64(v.Int32())*86400, 0))
 					case c == 6:
 						got = cellText(time.UnixMicro(v.Int64()))
-					case c == 4:
+					case c == 4 || c == 12:
 						got = cellText(v.Double())
 					case c == 7:
 						got = cellText(v.Boolean())
-					case c == 3:
+					case c == 3 || c == 11:
 						got = cellText(v.Int64())
 					default:
 						got = v.String()
@@ -275,6 +324,7 @@ func TestEncoderReadBackByDuckDBAndParquetGo(t *testing.T) {
 		for _, q := range []string{
 			`n > 49990`, `n < -49990`, `x > 59.5`, `x < -39.9`, `x = 0`, `d < DATE '2022-12-15'`, `ts >= TIMESTAMPTZ '2023-02-10 16:00:00+00'`,
 			`station = 'GH-068'`, `code >= 'C099990'`, `code = 'C000007'`, `lineage = '第二批'`, `note > '059990'`, `ok`, `NOT ok`, `amount > 599.9`, `empty IS NULL`, `station IS NULL`,
+			`run_n = 6`, `run_n > 58`, `run_x > 2`, `run_x = 1.5`, `isnan(run_x)`, `run_s = 'b'`, `run_s = 'z'`, `run_s = '同一'`, `run_s IS NULL`, `run_d > DATE '2023-06-01'`,
 		} {
 			var pruned, scanned int
 			if err := db.QueryRow(`SELECT count(*) FROM read_parquet(?) WHERE `+q, path).Scan(&pruned); err != nil {

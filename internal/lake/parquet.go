@@ -188,7 +188,8 @@ func (rw *RowWriter) Release() {
 }
 
 // WriteValues appends one row. The writer copies what it keeps, so the
-// caller may reuse vals (and the strings' memory) for the next row.
+// caller may reuse vals for the next row; strings, as Go's always are, must
+// stay as they are (the writer compares a repeated one by its pointer).
 func (rw *RowWriter) WriteValues(vals []Value) error {
 	if len(vals) != len(rw.cols) {
 		return fmt.Errorf("row has %d values, schema has %d columns", len(vals), len(rw.cols))
