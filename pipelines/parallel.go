@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/waymark-data/waymark/connectors"
 	"github.com/waymark-data/waymark/internal/lake"
@@ -313,12 +314,17 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 	}
 	durableQ := make(chan pending, 1)
 	durable := make(chan struct{})
-	idle := make(chan struct{}, 4) // a round was made durable: at most 3 signals wait
+	var madeDurable atomic.Int64   // rounds made durable (or given up)
+	wake := make(chan struct{}, 1) // one more is: signals may merge
 	go func() {
 		defer close(durable)
 		for p := range durableQ {
 			commitRound(p)
-			idle <- struct{}{}
+			madeDurable.Add(1)
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
 		}
 	}()
 	committed := make(chan struct{})
@@ -327,11 +333,11 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 		batch := lake.NewBatch()
 		round := &sharedRound{ds: ds}
 		var acks []staged
-		underway := 0 // rounds handed over and not yet durable
+		var handed int64 // rounds handed to durableQ
 		flush := func() {
 			durableQ <- pending{round, batch, acks}
 			batch, round, acks = lake.NewBatch(), &sharedRound{ds: ds}, nil
-			underway++
+			handed++
 		}
 		take := func(s *slot) {
 			d := <-s.done
@@ -379,18 +385,10 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 				if more = ok; ok {
 					take(s)
 				}
-			case <-idle:
-				underway--
+			case <-wake:
 			}
-			for drained := false; !drained; {
-				select {
-				case <-idle:
-					underway--
-				default:
-					drained = true
-				}
-			}
-			if len(acks) > 0 && (len(acks) >= r.batchItems() || len(round.parts) > shareMaxParts || len(order) == 0 && underway == 0) {
+			quiet := len(order) == 0 && madeDurable.Load() == handed
+			if len(acks) > 0 && (len(acks) >= r.batchItems() || len(round.parts) > shareMaxParts || quiet) {
 				flush()
 			}
 		}
