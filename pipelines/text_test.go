@@ -1,6 +1,7 @@
 package pipelines
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -25,6 +26,34 @@ func TestCheckCell(t *testing.T) {
 		if err != nil && zhOf(err) == "" {
 			t.Errorf("%.20q: no Chinese reason", c.s)
 		}
+	}
+}
+
+// Every byte value at every place of a 17-byte ASCII cell: a control
+// character or DEL is named with its place, a lone byte past 0x7f is
+// broken UTF-8, anything else passes.
+func TestCheckCellWords(t *testing.T) {
+	base := []byte("abcdefghijklmnopq")
+	for b := 0; b < 256; b++ {
+		for at := range base {
+			cell := append([]byte(nil), base...)
+			cell[at] = byte(b)
+			err := checkCell(string(cell))
+			control := b < 0x20 && b != '\t' && b != '\n' && b != '\r' || b == 0x7f
+			var want string
+			switch {
+			case control:
+				want = fmt.Sprintf("U+%04X at character %d", b, at+1)
+			case b >= 0x80:
+				want = fmt.Sprintf("at byte %d of the cell", at+1)
+			}
+			if (err == nil) != (want == "") || err != nil && !strings.Contains(err.Error(), want) {
+				t.Fatalf("byte %#x at %d: %v, want %q", b, at, err, want)
+			}
+		}
+	}
+	if err := checkCell(" !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"); err != nil {
+		t.Errorf("printable ASCII: %v", err)
 	}
 }
 

@@ -122,16 +122,18 @@ const (
 	recentRest    = 16384
 )
 
-func (c *recentCells) get(raw string) (lake.Value, bool) {
+// find returns the slot holding raw, or -1: the caller copies the value
+// out of the slot once.
+func (c *recentCells) find(raw string) int {
 	if c.rest > 0 {
 		c.rest--
-		return lake.Value{}, false
+		return -1
 	}
 	c.tries++
 	for k := 0; k < c.n; k++ {
 		if c.raw[k] == raw {
 			c.hits++
-			return c.val[k], true
+			return k
 		}
 	}
 	if c.tries >= recentWindow {
@@ -140,7 +142,7 @@ func (c *recentCells) get(raw string) (lake.Value, bool) {
 		}
 		c.tries, c.hits = 0, 0
 	}
-	return lake.Value{}, false
+	return -1
 }
 
 func (c *recentCells) put(raw string, val lake.Value) {
@@ -385,8 +387,9 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 		// The same cell as the row before (a logger file's station, sensor
 		// and unit on every row) has the same verdict: every check below
 		// depends on the cell and the column alone.
-		if val, ok := v.last[i].get(raw); ok {
-			vals[i] = val
+		last := &v.last[i]
+		if k := last.find(raw); k >= 0 {
+			vals[i] = last.val[k]
 			continue
 		}
 		if err := checkCell(raw); err != nil {
@@ -404,12 +407,12 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 				continue
 			}
 			vals[i] = lake.Null()
-			v.last[i].put(raw, vals[i])
+			last.put(raw, vals[i])
 			continue
 		}
 		if ok, hit := v.valid[i][raw]; hit {
 			vals[i] = lake.Str(ok)
-			v.last[i].put(raw, vals[i])
+			last.put(raw, vals[i])
 			continue
 		}
 		val, err := v.parse(col, raw)
@@ -426,7 +429,7 @@ func (v *Validator) Row(r connectors.Row) ([]lake.Value, []Problem) {
 			}
 		}
 		vals[i] = val
-		v.last[i].put(raw, val)
+		last.put(raw, val)
 		if col.typ == lake.String && (len(col.Enum) > 0 || col.pattern != nil || col.Ref != "" || col.Kind != "") {
 			if v.valid[i] == nil {
 				v.valid[i] = map[string]string{}

@@ -105,16 +105,16 @@ func TestDayCacheAgreesWithTimeDate(t *testing.T) {
 // first, and never answers for a cell it was not given.
 func TestRecentCells(t *testing.T) {
 	var c recentCells
-	if _, ok := c.get(""); ok {
+	if c.find("") >= 0 {
 		t.Fatal("an empty memory answered for the empty cell")
 	}
 	for i, raw := range []string{"GH-001-RG", "GH-001-GNSS", "GH-001-CR", "GH-001-T", "GH-001-H"} {
 		c.put(raw, lake.Int(int64(i)))
 	}
 	for i, raw := range []string{"GH-001-RG", "GH-001-GNSS", "GH-001-CR", "GH-001-T", "GH-001-H"} {
-		v, ok := c.get(raw)
-		if want := i > 0; ok != want || ok && v.I != int64(i) {
-			t.Errorf("%s: %v %v, want held %v with %d", raw, v, ok, want, i)
+		k := c.find(raw)
+		if want := i > 0; (k >= 0) != want || k >= 0 && c.val[k].I != int64(i) {
+			t.Errorf("%s: slot %d, want held %v with %d", raw, k, want, i)
 		}
 	}
 }
@@ -129,14 +129,14 @@ func TestRecentCellsRestOnColumnsThatDoNotRepeat(t *testing.T) {
 	var lastI int
 	for i := 0; i < recentWindow; i++ {
 		raw := fmt.Sprintf("2023-01-01 00:%02d:%02d", i/60%60, i%60)
-		if _, ok := times.get(raw); !ok {
+		if times.find(raw) < 0 {
 			if times.rest == 0 {
 				last, lastI = raw, i
 			}
 			times.put(raw, lake.Int(int64(i)))
 		}
 		u := []string{"mm", "℃", "%"}[i%3]
-		if _, ok := units.get(u); !ok {
+		if units.find(u) < 0 {
 			units.put(u, lake.Str(u))
 		}
 	}
@@ -144,15 +144,15 @@ func TestRecentCellsRestOnColumnsThatDoNotRepeat(t *testing.T) {
 		t.Fatalf("after a window: timestamps rest %d, units %d; want %d and 0", times.rest, units.rest, recentRest)
 	}
 	times.put("held while resting?", lake.Int(-1))
-	if _, ok := times.get("held while resting?"); ok {
+	if times.find("held while resting?") >= 0 {
 		t.Error("a resting memory kept a cell")
 	}
 	for i := 1; i < recentRest; i++ {
-		times.get(last)
+		times.find(last)
 	}
-	if v, ok := times.get(last); !ok || v.I != int64(lastI) {
+	if k := times.find(last); k < 0 || times.val[k].I != int64(lastI) {
 		// The memory is back, with the cells it held before resting (their
 		// verdicts have not changed).
-		t.Errorf("after the rest: %v %v, want %s's value %d", v, ok, last, lastI)
+		t.Errorf("after the rest: slot %d, want %s's value %d", k, last, lastI)
 	}
 }
