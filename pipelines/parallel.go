@@ -286,10 +286,10 @@ func (r *Runner) pullBatched(ctx context.Context, conn connectors.Connector, job
 	// committer gathers the next: the fsyncs of a round (a few tens of
 	// milliseconds) no longer stop the workers. Rounds commit one at a
 	// time, in order, and inputs are acknowledged only once theirs is.
-	// A round closes when it is full, or when the source has nothing
-	// waiting and no round is being made durable (else when that one is):
-	// a quiet source is not kept waiting, and a busy one gathers as many
-	// inputs as arrive during a commit, not a round per input.
+	// A round closes when it is full, or when the source has sent nothing
+	// for quietWait and no round is being made durable: a quiet source is
+	// not kept waiting, and a busy one gathers as many inputs as arrive
+	// during a commit, not a round per input.
 	type staged struct {
 		it connectors.Item
 		ok bool

@@ -210,7 +210,7 @@ func MkdirAll(dir string) error {
 	// (spreadBelow).
 	for i := len(created) - 1; i >= 0; i-- {
 		if err := os.Mkdir(created[i], 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("create %s: %w", dir, err)
+			return fmt.Errorf("create %s: %w", created[i], err)
 		}
 		spreadBelow(created[i])
 	}
