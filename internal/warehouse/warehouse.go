@@ -236,8 +236,23 @@ func open(path string, readOnly, hardened bool, timeZone string) (*sql.DB, error
 	if readOnly {
 		q.Set("access_mode", "READ_ONLY")
 	}
-	conn, err := duckdb.NewConnector(path+"?"+q.Encode(), func(ex driver.ExecerContext) error {
+	dsn := path
+	building := !readOnly && path != ""
+	if building {
+		// A version being built is attached to an in-memory database
+		// without a write-ahead log: nothing reads it before the build's
+		// CHECKPOINT, sync and rename, and a build that dies is swept, so
+		// the log would only cost a write and an fsync per statement
+		// (each waiting, after a copy, for the copy's writeback).
+		dsn = ""
+	}
+	conn, err := duckdb.NewConnector(dsn+"?"+q.Encode(), func(ex driver.ExecerContext) error {
 		var init []string
+		if building {
+			init = append(init,
+				"ATTACH IF NOT EXISTS '"+strings.ReplaceAll(path, "'", "''")+"' AS "+buildCatalog+" (RECOVERY_MODE no_wal_writes)",
+				"USE "+buildCatalog)
+		}
 		if timeZone != "" {
 			// ICU is compiled in but loads on first use; the zone must be
 			// set on every pooled connection.
@@ -277,6 +292,9 @@ func open(path string, readOnly, hardened bool, timeZone string) (*sql.DB, error
 	}
 	return db, nil
 }
+
+// buildCatalog is the name a version being built is attached under.
+const buildCatalog = "warehouse"
 
 // Scratch opens an empty in-memory database with Waymark's settings and
 // the given time zone, for work that needs SQL but no warehouse (parsing

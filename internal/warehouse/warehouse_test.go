@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -75,6 +76,61 @@ func TestBuildPublishesAtomically(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(s.Dir(), CurrentLink)); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestBuildWritesNoLog: a version being built keeps no write-ahead log
+// (it is published only after its checkpoint and sync), and what any of
+// the build's pooled connections commits lands in the version, not in
+// the in-memory database it is attached to.
+func TestBuildWritesNoLog(t *testing.T) {
+	ctx := context.Background()
+	s := New(t.TempDir(), 2, "Asia/Shanghai")
+	path := ""
+	for round := 0; round < 2; round++ { // a build from nothing, then from a copy
+		build := s.Build
+		if path != "" {
+			base := path
+			build = func(ctx context.Context, fill func(context.Context, *sql.DB) error) (string, error) {
+				return s.BuildFrom(ctx, base, fill)
+			}
+		}
+		var err error
+		path, err = build(ctx, func(ctx context.Context, db *sql.DB) error {
+			conns := make([]*sql.Conn, 3)
+			for i := range conns {
+				c, err := db.Conn(ctx)
+				if err != nil {
+					return err
+				}
+				defer c.Close()
+				conns[i] = c
+			}
+			for i, c := range conns {
+				q := fmt.Sprintf("CREATE OR REPLACE TABLE t%d AS SELECT range AS n FROM range(%d)", i, 1000*(i+1)+round)
+				if _, err := c.ExecContext(ctx, q); err != nil {
+					return err
+				}
+				if logs, _ := filepath.Glob(filepath.Join(s.Dir(), "*.wal")); len(logs) > 0 {
+					t.Errorf("round %d: a committed statement of the build wrote a log: %v", round, logs)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := s.OpenVersion(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			var n int
+			if err := db.QueryRow(fmt.Sprintf("SELECT count(*) FROM t%d", i)).Scan(&n); err != nil || n != 1000*(i+1)+round {
+				t.Errorf("round %d: t%d holds %d rows (%v), want %d", round, i, n, err, 1000*(i+1)+round)
+			}
+		}
+		db.Close()
 	}
 }
 
