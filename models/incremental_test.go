@@ -324,7 +324,11 @@ func TestIncrementalBuildEqualsFull(t *testing.T) {
 	// nothing else, and the tables are a full build's.
 	changed := base
 	changed.SQL = overlay(t, waymark.SQL(""), map[string]func(string) string{
-		"intermediate/int_gh_readings_clean.sql": func(s string) string { return s + "\nWHERE c.value > 1\n" },
+		"intermediate/int_gh_readings_clean.sql": func(s string) string {
+			// before the model's closing ORDER BY
+			i := strings.LastIndex(s, "\nORDER BY ")
+			return s[:i] + "\nWHERE c.value > 1" + s[i:]
+		},
 	})
 	before, _ = store.Current()
 	now4 := now.Add(25*time.Hour + time.Minute)

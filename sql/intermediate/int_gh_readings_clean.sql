@@ -228,3 +228,5 @@ SELECT
 FROM checked c
 -- verdicts exist only for readings that passed the first checks, one each
 LEFT JOIN verdict v USING (rid)
+-- in site, channel and time order (as stg_sensor_readings)
+ORDER BY c.site_id, c.channel, c.ts, c.sensor_id, c.revision

@@ -146,3 +146,4 @@ JOIN (SELECT h, CAST(to_timestamp((h - 1) * 3600) AS DATE) AS day
       FROM (SELECT DISTINCT h FROM site_hour)) d USING (h)
 LEFT JOIN worst w USING (site_id, h)
 CROSS JOIN int_gh_key_period k
+ORDER BY s.site_id, s.h

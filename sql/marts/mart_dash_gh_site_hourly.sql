@@ -41,3 +41,4 @@ SELECT
     t.* EXCLUDE (site_id)
 FROM int_gh_site_hourly h
 LEFT JOIN t USING (site_id)
+ORDER BY h.site_id, h.hour_end
