@@ -25,6 +25,10 @@ func main() {
 	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
 		debug.SetMemoryLimit(memoryLimit)
 	}
+	// A file outgrowing the size limit (ulimit -f) is an error to report,
+	// not a kill: Go ignores SIGXFSZ on its own threads, but DuckDB's
+	// threads writing a warehouse version would get the default action.
+	signal.Ignore(syscall.SIGXFSZ)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := cli.Execute(ctx, os.Args[1:])
 	stop()
