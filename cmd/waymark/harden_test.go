@@ -423,6 +423,44 @@ func TestNoSpaceLeavesNoCorruptFile(t *testing.T) {
 	}
 }
 
+// TestFileSizeLimitIsNeverAKill: the kernel sends SIGXFSZ to the thread
+// whose write passes the file-size limit. Go ignores it on its own
+// threads, but DuckDB's threads write the warehouse and got the default
+// action (the process killed, in about half of the runs of
+// TestNoSpaceLeavesNoCorruptFile), so the process ignores the signal
+// outright: the write fails with EFBIG and the build reports it. Checked
+// where the kernel keeps it, the ignored-signal mask of a running process.
+func TestFileSizeLimitIsNeverAKill(t *testing.T) {
+	cmd := exec.Command(bin, "build")
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "WAYMARK_FAULTS=warehouse.before-publish:delay=10s")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+	xfsz := uint64(1) << (uint(syscall.SIGXFSZ) - 1)
+	var mask uint64
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		b, err := os.ReadFile(status)
+		if err != nil {
+			t.Fatalf("the build is gone: %v", err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+				mask, _ = strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			}
+		}
+		if mask&xfsz != 0 {
+			return
+		}
+	}
+	t.Errorf("a running waymark does not ignore SIGXFSZ (SigIgn %016x)", mask)
+}
+
 // TestServeStreamsMQTT runs serve with the MQTT job as a continuous
 // subscription: readings published while it runs reach the warehouse (new
 // MQTT data triggers a rebuild) without the stream ever ending, and the
