@@ -245,6 +245,10 @@ func open(path string, readOnly, hardened bool, timeZone string) (*sql.DB, error
 		// the log would only cost a write and an fsync per statement
 		// (each waiting, after a copy, for the copy's writeback).
 		dsn = ""
+		// What does not fit in memory spills beside the version, as it
+		// did when the version was the database itself (an in-memory
+		// database would spill into the working directory).
+		q.Set("temp_directory", path+".tmp")
 	}
 	conn, err := duckdb.NewConnector(dsn+"?"+q.Encode(), func(ex driver.ExecerContext) error {
 		var init []string
@@ -550,7 +554,7 @@ func (s *Store) sweepSpares(keep string) {
 func (s *Store) sweepUnpublished() {
 	matches, _ := filepath.Glob(filepath.Join(s.dir, "*.building*"))
 	for _, m := range matches {
-		os.Remove(m)
+		os.RemoveAll(m) // the version, its log, its spill directory
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -97,6 +98,14 @@ func TestBuildWritesNoLog(t *testing.T) {
 		}
 		var err error
 		path, err = build(ctx, func(ctx context.Context, db *sql.DB) error {
+			// Spills go beside the version, not into the working directory.
+			var spill string
+			if err := db.QueryRowContext(ctx, "SELECT current_setting('temp_directory')").Scan(&spill); err != nil {
+				return err
+			}
+			if filepath.Dir(spill) != s.Dir() || !strings.HasSuffix(spill, ".building.tmp") {
+				t.Errorf("round %d: the build spills to %q, not beside its version in %s", round, spill, s.Dir())
+			}
 			conns := make([]*sql.Conn, 3)
 			for i := range conns {
 				c, err := db.Conn(ctx)
