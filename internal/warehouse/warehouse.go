@@ -225,10 +225,11 @@ func (s *Store) Dir() string { return s.dir }
 // open opens a DuckDB database with Waymark's settings: no extension is
 // ever downloaded (the machines are offline and builds must be
 // reproducible), and timestamps render in the configured zone. An empty
-// path opens an in-memory database. A hardened handle can reach nothing
-// outside its own database: no file or network access (COPY TO, read_csv,
-// read_text, ATTACH), no extension install or load, and its configuration
-// is locked so a query cannot undo any of that.
+// path opens an in-memory database; a writable path (a version being
+// built) is attached to one, without a write-ahead log. A hardened handle
+// can reach nothing outside its own database: no file or network access
+// (COPY TO, read_csv, read_text, ATTACH), no extension install or load,
+// and its configuration is locked so a query cannot undo any of that.
 func open(path string, readOnly, hardened bool, timeZone string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Set("autoinstall_known_extensions", "false")
@@ -447,8 +448,9 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	if err := db.Close(); err != nil {
 		return fail(fmt.Errorf("close %s: %w", name, err))
 	}
-	// Checkpointed and closed: the log holds nothing (a spare opened
-	// before the build keeps its log under the spare's name).
+	// Checkpointed and closed. A build writes no log (see open); the
+	// name is cleared all the same, for one an older binary left (a
+	// spare opened before the build would have it under the spare's name).
 	os.Remove(wal)
 	phase("close")
 	if err := <-early; err != nil {
