@@ -236,6 +236,25 @@ func TestGeohazardSensors(t *testing.T) {
 		}
 	})
 
+	t.Run("stored in station order", func(t *testing.T) {
+		// The reading tables are written in site, channel and time order
+		// (a window or join leaves hash order): a station's rows sit
+		// together, so the file is a quarter smaller and a query for one
+		// station skips the rest.
+		for table, key := range map[string]string{
+			"stg_sensor_readings":      "station_id, channel, ts",
+			"int_gh_readings_clean":    "site_id, channel, ts",
+			"int_gh_site_hourly":       "site_id, hour_end",
+			"mart_dash_gh_site_hourly": "site_id, hour",
+		} {
+			got := queryMaps(t, db, fmt.Sprintf(`SELECT count(*) AS n, (SELECT count(*) FROM %[1]s) AS rows FROM (
+					SELECT row(%[2]s) AS k, lag(row(%[2]s)) OVER (ORDER BY rowid) AS before FROM %[1]s) WHERE k < before`, table, key))
+			if len(got) != 1 || got[0]["n"] != "0" || got[0]["rows"] == "0" {
+				t.Errorf("%s: %v rows out of (%s) order", table, got, key)
+			}
+		}
+	})
+
 	t.Run("hourly rain, rates and warning level", func(t *testing.T) {
 		cases := []struct {
 			hour                                        string
