@@ -238,9 +238,9 @@ func TestGeohazardSensors(t *testing.T) {
 
 	t.Run("stored in station order", func(t *testing.T) {
 		// The reading tables are written in site, channel and time order
-		// (a window or join leaves hash order): a station's rows sit
-		// together, so the file is a quarter smaller and a query for one
-		// station skips the rest.
+		// (a window or join leaves them as its threads finish): a
+		// station's rows sit together, so the file is a quarter smaller
+		// and a query for one station skips the rest.
 		for table, key := range map[string]string{
 			"stg_sensor_readings":      "station_id, channel, ts",
 			"int_gh_readings_clean":    "site_id, channel, ts",
