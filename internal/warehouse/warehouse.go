@@ -26,6 +26,7 @@ import (
 
 	"github.com/waymark-data/waymark/internal/faults"
 	"github.com/waymark-data/waymark/internal/lake"
+	"github.com/waymark-data/waymark/internal/sqltext"
 )
 
 // CurrentLink is the stable name analysts and DuckDB's own clients open.
@@ -159,9 +160,8 @@ func spareWritten(spare string) {
 // takeSpare moves base's spare copy to dst (waiting for it while this
 // process is still writing it: the rest of that copy is quicker than a new
 // one) and reports whether there was one. db is the spare already opened
-// with timeZone, or nil when the caller must open dst itself; DuckDB
-// keeps the name it opened, so its write-ahead log is wal, not dst's.
-func takeSpare(base, dst, timeZone string) (db *sql.DB, wal string, ok bool) {
+// with timeZone, or nil when the caller must open dst itself.
+func takeSpare(base, dst, timeZone string) (db *sql.DB, ok bool) {
 	spare := spareOf(base)
 	spareWritten(spare)
 	spares.Lock()
@@ -176,12 +176,12 @@ func takeSpare(base, dst, timeZone string) (db *sql.DB, wal string, ok bool) {
 		if opened {
 			pre.db.Close()
 		}
-		return nil, "", false
+		return nil, false
 	}
 	if !opened {
-		return nil, dst + ".wal", true
+		return nil, true
 	}
-	return pre.db, spare + ".wal", true
+	return pre.db, true
 }
 
 // closeSpares closes the spares opened for a build in dir (every
@@ -255,7 +255,7 @@ func open(path string, readOnly, hardened bool, timeZone string) (*sql.DB, error
 		var init []string
 		if building {
 			init = append(init,
-				"ATTACH IF NOT EXISTS '"+strings.ReplaceAll(path, "'", "''")+"' AS "+buildCatalog+" (RECOVERY_MODE no_wal_writes)",
+				"ATTACH IF NOT EXISTS "+sqltext.String(path)+" AS "+buildCatalog+" (RECOVERY_MODE no_wal_writes)",
 				"USE "+buildCatalog)
 		}
 		if timeZone != "" {
@@ -406,10 +406,9 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	early := make(chan error, 1)
 	early <- nil
 	var db *sql.DB
-	wal := building + ".wal"
 	took := false
 	if base != "" && s.spare {
-		db, wal, took = takeSpare(base, building, s.timeZone)
+		db, took = takeSpare(base, building, s.timeZone)
 	}
 	if took {
 		phase("spare") // synced when it was made
@@ -432,8 +431,7 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	fail := func(err error) (string, error) {
 		<-early
 		db.Close()
-		os.Remove(building)
-		os.Remove(wal)
+		os.Remove(building) // no log to remove: see open
 		return "", err
 	}
 	phase("open")
@@ -448,10 +446,6 @@ func (s *Store) build(ctx context.Context, base string, fill func(context.Contex
 	if err := db.Close(); err != nil {
 		return fail(fmt.Errorf("close %s: %w", name, err))
 	}
-	// Checkpointed and closed. A build writes no log (see open); the
-	// name is cleared all the same, for one an older binary left (a
-	// spare opened before the build would have it under the spare's name).
-	os.Remove(wal)
 	phase("close")
 	if err := <-early; err != nil {
 		early <- nil
