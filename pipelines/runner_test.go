@@ -27,7 +27,11 @@ var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 func newRunner(t testing.TB) (*Runner, Job, string) {
 	t.Helper()
 	ds, refs := contracts(t)
-	root := t.TempDir()
+	return runnerIn(t.TempDir(), ds, refs)
+}
+
+// runnerIn is newRunner's runner and job under root.
+func runnerIn(root string, ds map[string]*Dataset, refs Refs) (*Runner, Job, string) {
 	inbox := filepath.Join(root, "inbox")
 	os.MkdirAll(inbox, 0o755)
 	r := &Runner{
